@@ -1,0 +1,40 @@
+"""The application factory: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..settings import Settings
+from ..store import Store
+from .problems import add_exception_handlers
+from .routes import ogc
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app. The store is loaded once, at start-up (lifespan), unless given."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.store = store or Store.load(settings)
+        yield
+
+    app = FastAPI(
+        title="geoservice — ESS et QPV",
+        version=__version__,
+        description="Géo-service ouvert de l'économie sociale et solidaire (OGC API – Features).",
+        lifespan=lifespan,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    add_exception_handlers(app)
+    app.include_router(ogc.router)
+    if settings.static_dir.is_dir():
+        app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
+    return app

@@ -1,0 +1,62 @@
+"""RFC 9457 problem+json responses: every error the API returns goes through here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import GeoserviceError, status_of
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://geoservice.example/problemes/"
+HTTP_TITLES = {
+    400: "Requête invalide", 404: "Ressource introuvable", 405: "Méthode non autorisée",
+    406: "Format non disponible", 413: "Requête trop volumineuse",
+    415: "Type de contenu non pris en charge", 422: "Requête invalide", 500: "Erreur interne",
+}
+
+
+def problem(status: int, title: str, detail: str, slug: str, instance: str | None = None,
+            **extra: object) -> JSONResponse:
+    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path"))
+        parts.append(f"{where or 'requête'} : {error.get('msg', 'valeur invalide')}")
+    return "Paramètre invalide — " + " ; ".join(parts)
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GeoserviceError)
+    async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
+        return problem(status_of(exc), exc.title, exc.detail, exc.slug, str(request.url.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(400, "Paramètre invalide", _validation_detail(exc), "invalid-parameter",
+                       str(request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "Erreur"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"Aucune ressource à l'adresse {request.url.path}"
+        elif exc.status_code == 405:
+            detail = f"Méthode {request.method} non autorisée pour {request.url.path}"
+        title = HTTP_TITLES.get(exc.status_code, "Erreur")
+        return problem(exc.status_code, title, detail, f"http-{exc.status_code}",
+                       str(request.url.path))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
+        return problem(500, "Erreur interne", "Erreur interne du service.", "internal",
+                       str(request.url.path))

@@ -1,0 +1,242 @@
+"""Layer catalogue: one YAML file per layer in ``layers/``, validated into LayerDef objects."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+
+PropertyType = Literal["string", "integer", "number", "boolean", "date", "array"]
+GeometryType = Literal["Point", "MultiPolygon", "Polygon", "LineString", "MultiPoint"]
+LAYER_IDS = (
+    "qpv", "qpv_2015", "communes", "lieux_totems", "hebergement",
+    "accompagnement", "projets", "besoins", "stations",
+)
+AUTHORED_FORMAT = "authored"
+
+
+class Text(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fr: str
+    en: str
+
+
+class PropertyDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: PropertyType
+    label: Text
+    required: bool = False
+    nullable: bool = True
+    enum: list[str] | None = None
+    items_enum: list[str] | None = Field(None, description="Allowed values of an array's items")
+    filterable: bool = True
+
+
+class Style(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    color: str = "#3388ff"
+    fill_color: str | None = None
+    fill_opacity: float = Field(0.2, ge=0, le=1)
+    weight: float = Field(2, ge=0)
+    radius: float = Field(7, ge=0)
+    icon: str | None = None
+    dash_array: str | None = None
+    visible: bool = True
+
+    @model_validator(mode="after")
+    def _colours(self) -> Style:
+        for value in (self.color, self.fill_color):
+            if value is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+                raise ValueError(f"couleur invalide : {value!r} (attendu #rrggbb)")
+        return self
+
+
+class SourceDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["qpv_2024", "qpv_2015", "communes", "stations", "authored"]
+    file: str | None = None  # authored layers: GeoJSON file beside the YAML
+
+    @model_validator(mode="after")
+    def _file(self) -> SourceDef:
+        if (self.format == AUTHORED_FORMAT) != (self.file is not None):
+            raise ValueError("`file` is required for authored layers and only for them")
+        return self
+
+
+class LayerDef(BaseModel):
+    """One collection of the service."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: Text
+    description: Text
+    keywords: list[str]
+    geometry_type: GeometryType
+    id_field: str
+    source: SourceDef
+    publisher: str
+    licence: str
+    licence_url: str | None = None
+    vintage: str
+    attribution: str | None = None
+    temporal_field: str | None = None
+    properties: dict[str, PropertyDef]
+    style: Style = Style()
+    order: int = 100
+
+    @model_validator(mode="after")
+    def _fields(self) -> LayerDef:
+        if self.id_field not in self.properties:
+            raise ValueError(f"id_field {self.id_field!r} is not a declared property")
+        if self.temporal_field and self.temporal_field not in self.properties:
+            raise ValueError(f"temporal_field {self.temporal_field!r} is not a declared property")
+        return self
+
+    @property
+    def authored(self) -> bool:
+        return self.source.format == AUTHORED_FORMAT
+
+
+def _yaml_files(layers_dir: Path) -> list[Path]:
+    if not layers_dir.is_dir():
+        raise ConfigError(f"Dossier des couches introuvable : {layers_dir}")
+    return sorted(layers_dir.glob("*.yaml"))
+
+
+def load_layer(path: Path) -> LayerDef:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name} : YAML illisible ({exc.__class__.__name__})") from exc
+    try:
+        layer = LayerDef.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(racine)"
+        raise ConfigError(f"{path.name} : {where} : {first['msg']}") from exc
+    if layer.id != path.stem:
+        raise ConfigError(f"{path.name} : l'id {layer.id!r} doit être le nom du fichier")
+    return layer
+
+
+def load_catalog(layers_dir: Path) -> dict[str, LayerDef]:
+    """Read every ``layers/*.yaml`` (first problem raises ConfigError), ordered for display."""
+    layers = [load_layer(p) for p in _yaml_files(layers_dir)]
+    return {layer.id: layer for layer in sorted(layers, key=lambda lay: (lay.order, lay.id))}
+
+
+# -- validation (the `geoservice validate` command) ---------------------------------------
+
+PRECISIONS = ("adresse", "rue", "quartier", "commune")
+
+
+def _check_value(name: str, spec: PropertyDef, value: Any) -> str | None:
+    if value is None:
+        return None if spec.nullable and not spec.required else f"{name} : valeur requise"
+    expected = {
+        "string": str, "integer": int, "number": (int, float), "boolean": bool,
+        "date": str, "array": list,
+    }[spec.type]
+    if isinstance(value, bool) and spec.type in ("integer", "number"):
+        return f"{name} : {spec.type} attendu, booléen trouvé"
+    if not isinstance(value, expected):
+        return f"{name} : {spec.type} attendu, {type(value).__name__} trouvé"
+    if spec.type == "date" and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        return f"{name} : date AAAA, AAAA-MM ou AAAA-MM-JJ attendue, {value!r} trouvé"
+    if spec.enum is not None and value not in spec.enum:
+        return f"{name} : {value!r} n'est pas dans {spec.enum}"
+    if spec.items_enum is not None:
+        bad = [v for v in value if v not in spec.items_enum]
+        if bad:
+            return f"{name} : {bad} hors de {spec.items_enum}"
+    return None
+
+
+def validate_feature(layer: LayerDef, feature: dict) -> list[str]:
+    """Problems of one project-authored feature against its layer schema (empty if none)."""
+    problems: list[str] = []
+    props = feature.get("properties") or {}
+    for name in props:
+        if name not in layer.properties:
+            problems.append(f"{name} : propriété non déclarée dans {layer.id}.yaml")
+    for name, spec in layer.properties.items():
+        if spec.required and name not in props:
+            problems.append(f"{name} : propriété requise absente")
+            continue
+        problem = _check_value(name, spec, props.get(name))
+        if problem:
+            problems.append(problem)
+    geometry = feature.get("geometry")
+    if geometry is None:
+        if props.get("precision") is not None:
+            problems.append("precision : doit être null quand la position est inconnue")
+    else:
+        if geometry.get("type") != layer.geometry_type:
+            problems.append(f"geometry : {layer.geometry_type} attendu, {geometry.get('type')}")
+        elif layer.geometry_type == "Point":
+            coords = geometry.get("coordinates") or []
+            if len(coords) != 2 or not (-180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
+                problems.append(f"geometry : coordonnées lon/lat invalides {coords}")
+        if "precision" in layer.properties and props.get("precision") not in PRECISIONS:
+            problems.append("precision : requise quand la position est donnée")
+    return problems
+
+
+def validate_repo(layers_dir: Path) -> list[str]:
+    """Every problem in the layer files and the project-authored features, one line each."""
+    problems: list[str] = []
+    layers: list[LayerDef] = []
+    for path in _yaml_files(layers_dir):
+        try:
+            layers.append(load_layer(path))
+        except ConfigError as exc:
+            problems.append(exc.detail)
+    found = {layer.id for layer in layers}
+    for missing in sorted(set(LAYER_IDS) - found - {Path(p).stem for p in _bad(problems)}):
+        problems.append(f"{missing}.yaml : couche attendue absente")
+    for layer in layers:
+        if not layer.authored:
+            continue
+        problems.extend(_validate_authored(layers_dir, layer))
+    return problems
+
+
+def _bad(problems: list[str]) -> list[str]:
+    return [p.split(" : ")[0] for p in problems]
+
+
+def read_authored(layers_dir: Path, layer: LayerDef) -> dict:
+    path = layers_dir / str(layer.source.file)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path.name} : fichier introuvable") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path.name} : GeoJSON illisible (ligne {exc.lineno})") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ConfigError(f"{path.name} : FeatureCollection attendue")
+    return data
+
+
+def _validate_authored(layers_dir: Path, layer: LayerDef) -> list[str]:
+    try:
+        data = read_authored(layers_dir, layer)
+    except ConfigError as exc:
+        return [exc.detail]
+    problems: list[str] = []
+    seen: set[Any] = set()
+    for i, feature in enumerate(data.get("features", [])):
+        props = feature.get("properties") or {}
+        fid = props.get(layer.id_field, f"#{i}")
+        if fid in seen:
+            problems.append(f"{layer.source.file} : {fid} : identifiant en double")
+        seen.add(fid)
+        for problem in validate_feature(layer, feature):
+            problems.append(f"{layer.source.file} : {fid} : {problem}")
+    return problems

@@ -1,0 +1,75 @@
+"""One settings object (environment prefix ``GEOSERVICE_``), built by the app or the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PUBLISHERS = "publishers"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    Examples
+    --------
+    >>> Settings(territoire="montpellier-mediterranee-metropole").store_path.name
+    'store.gpkg'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GEOSERVICE_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Embedded store folder (writable).")
+    sources: str = Field(
+        PUBLISHERS,
+        description="Where `data pull` reads: a mirror directory, or 'publishers' to download.",
+    )
+    territoire: str = "toulouse-metropole"
+    layers_dir: Path = REPO_ROOT / "layers"
+    static_dir: Path = REPO_ROOT / "static"
+
+    default_limit: int = Field(100, ge=1)
+    max_limit: int = Field(10_000, ge=1)
+    lookup_max_rows: int = Field(100_000, ge=1)
+    lookup_nearest: int = Field(3, ge=1, le=50)
+    ring_m: float = Field(500.0, ge=0, le=10_000)
+    max_repair_area_change: float = Field(
+        0.01, gt=0, description="Largest share of area a geometry repair may change."
+    )
+
+    # Publishers (used when sources == 'publishers')
+    datagouv_api: str = "https://www.data.gouv.fr/api/1"
+    qpv_dataset: str = "quartiers-prioritaires-de-la-politique-de-la-ville-qpv"
+    qpv_resource: str = "qpv-2024-geojson.zip"
+    geo_api: str = "https://geo.api.gouv.fr"
+    qpv2015_url: str | None = None
+    indicators_url: str | None = None
+    stations_url: str | None = None
+    tisseo_stops_url: str | None = None
+    http_timeout: float = 60.0
+
+    ban_url: str = "https://api-adresse.data.gouv.fr"
+    tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tiles_attribution: str = "© OpenStreetMap contributors"
+
+    @model_validator(mode="after")
+    def _limits(self) -> Settings:
+        if self.default_limit > self.max_limit:
+            raise ValueError("default_limit must be <= max_limit")
+        return self
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / self.territoire
+
+    @property
+    def store_path(self) -> Path:
+        return self.store_dir / "store.gpkg"
+
+    @property
+    def mirror(self) -> Path | None:
+        """The mirror directory, or None when pulling from the publishers."""
+        return None if self.sources == PUBLISHERS else Path(self.sources)

@@ -1,0 +1,151 @@
+"""Regenerate the YAML of the five project-authored ESS layers from one common schema.
+
+Run once after changing the common schema: ``python scripts/make_ess_layer_yaml.py``.
+"""
+
+from pathlib import Path
+
+import yaml
+
+LAYERS = Path(__file__).resolve().parent.parent / "layers"
+DEFIS = ["inclusion", "economie_circulaire", "alimentation_durable"]
+TERRITOIRES = ["toulouse-metropole", "montpellier-mediterranee-metropole"]
+
+
+def p(typ, fr, en, **extra):
+    return {"type": typ, "label": {"fr": fr, "en": en}, **extra}
+
+
+COMMON = {
+    "id": p("string", "Identifiant", "Identifier", required=True, nullable=False),
+    "nom": p("string", "Nom", "Name", required=True, nullable=False),
+    "type": None,  # per layer
+    "defi": p("array", "Défi(s)", "Challenge(s)", items_enum=DEFIS, required=True, nullable=False),
+    "territoire": p("string", "Territoire", "Territory", enum=TERRITOIRES, required=True,
+                    nullable=False),
+    "commune": p("string", "Commune (code INSEE)", "Commune (INSEE code)"),
+    "adresse": p("string", "Adresse", "Address"),
+    "precision": p("string", "Précision de la position", "Position precision",
+                   enum=["adresse", "rue", "quartier", "commune"]),
+    "reference_position": p("string", "Point de référence de la position",
+                            "Reference point of the position"),
+    "statut": p("string", "Statut", "Status", enum=["ouvert", "a_venir", "ferme", "inconnu"],
+                required=True, nullable=False),
+    "porteurs": p("array", "Porteur(s)", "Operator(s)", filterable=False),
+    "description": p("string", "Description", "Description", filterable=False),
+    "source": p("string", "Source", "Source", required=True, nullable=False, filterable=False),
+    "notes": p("string", "Ce que les sources ne disent pas", "What the sources do not say",
+               filterable=False),
+}
+
+SPECS = {
+    "lieux_totems": dict(
+        order=40, types=["lieu_totem"], geometry="Point",
+        title=("Lieux totems de l'ESS", "ESS flagship venues (lieux totems)"),
+        description=(
+            "Lieux totems de l'ESS de la feuille de route Toulouse Métropole Impact 2021-2026 : un "
+            "par Défi et d'autres à venir. Rédigé par le projet à partir des documents sources ; "
+            "la précision de chaque position est indiquée.",
+            "ESS flagship venues of the Toulouse Métropole Impact 2021-2026 roadmap, authored "
+            "from the source documents; each position states its precision."),
+        style={"color": "#6c3483", "fill_color": "#8e44ad", "fill_opacity": 0.9, "radius": 9,
+               "weight": 2, "icon": "star"},
+    ),
+    "hebergement": dict(
+        order=50, types=["hotel_entreprises", "pepiniere", "tiers_lieu", "autre"],
+        geometry="Point",
+        title=("Hébergement d'entreprises ESS", "ESS business hosting"),
+        description=(
+            "Hôtels d'entreprises, pépinières et autres lieux d'hébergement d'entreprises de l'ESS. "
+            "Les documents sources recensent 4 hôtels d'entreprises et 5 pépinières à Toulouse "
+            "Métropole sans les nommer ni les situer : la couche attend les éditeurs.",
+            "Business hotels, incubator buildings and other ESS hosting. The source documents count "
+            "4 business hotels and 5 incubator buildings without naming or locating them."),
+        style={"color": "#1e8449", "fill_color": "#27ae60", "fill_opacity": 0.9, "radius": 7,
+               "weight": 2, "icon": "home"},
+    ),
+    "accompagnement": dict(
+        order=60,
+        types=["incubateur", "fabrique_a_initiatives", "accompagnement", "accelerateur",
+               "financement"],
+        geometry="Point",
+        title=("Accompagnement du Parcours Entreprises ESS", "ESS business support"),
+        description=(
+            "Structures et dispositifs du Parcours Entreprises ESS (accompagner, financer). Les "
+            "documents sources ne donnent pas leurs adresses : sans position, ils figurent dans "
+            "la liste et les exports, pas sur la carte.",
+            "Structures and schemes of the ESS business pathway. The sources give no addresses: "
+            "without a position they appear in lists and exports, not on the map."),
+        style={"color": "#b9770e", "fill_color": "#f39c12", "fill_opacity": 0.9, "radius": 7,
+               "weight": 2, "icon": "hands"},
+    ),
+    "projets": dict(
+        order=70, types=["projet_ess"], geometry="Point",
+        title=("Projets ESS soutenus", "Supported ESS projects"),
+        description=(
+            "Projets ESS soutenus par le territoire (lauréats de l'Appel à projets et des Prix, "
+            "incubations de Première Brique, explorations de la Fabrique à initiatives). Quand "
+            "un document ne dit pas quel dispositif a soutenu un projet, le champ le dit.",
+            "ESS projects supported by the territory. When a document does not say which scheme "
+            "supported a project, the field says so."),
+        extra={
+            "annee": p("integer", "Année", "Year"),
+            "dispositif": p("array", "Dispositif(s) de soutien", "Support scheme(s)",
+                            items_enum=["premiere_brique", "aap_prix", "fabrique_a_initiatives",
+                                        "premiere_brique_ou_aap_prix"]),
+            "qpv": p("string", "QPV cité par la source", "QPV named by the source"),
+        },
+        temporal="annee",
+        style={"color": "#148f77", "fill_color": "#1abc9c", "fill_opacity": 0.9, "radius": 6,
+               "weight": 2, "icon": "seedling"},
+    ),
+    "besoins": dict(
+        order=80, types=["besoin"], geometry="Point",
+        title=("Besoins repérés dans les quartiers", "Needs spotted in neighbourhoods"),
+        description=(
+            "Besoins non satisfaits repérés dans les quartiers (Maisons des Citoyens, Maisons de "
+            "quartier, équipe de Première Brique, habitants après modération). Les documents "
+            "sources n'en nomment aucun : la couche attend les éditeurs.",
+            "Unmet needs spotted in neighbourhoods. The source documents name none yet."),
+        extra={
+            "date_signalement": p("date", "Date du signalement", "Date reported"),
+            "signale_par": p("string", "Signalé par", "Reported by"),
+            "couvert": p("boolean", "Besoin couvert par un projet", "Need answered by a project"),
+            "qpv": p("string", "QPV concerné", "QPV concerned"),
+        },
+        temporal="date_signalement",
+        style={"color": "#a93226", "fill_color": "#ec7063", "fill_opacity": 0.9, "radius": 6,
+               "weight": 2, "icon": "flag"},
+    ),
+}
+
+
+def main() -> None:
+    for layer_id, spec in SPECS.items():
+        props = {}
+        for name, value in COMMON.items():
+            props[name] = value or p("string", "Type", "Type", enum=spec["types"], required=True,
+                                     nullable=False)
+        props.update(spec.get("extra", {}))
+        doc = {
+            "id": layer_id, "order": spec["order"],
+            "title": {"fr": spec["title"][0], "en": spec["title"][1]},
+            "description": {"fr": spec["description"][0], "en": spec["description"][1]},
+            "keywords": ["ESS", "économie sociale et solidaire", "Toulouse Métropole Impact"],
+            "geometry_type": spec["geometry"], "id_field": "id",
+            "source": {"format": "authored", "file": f"{layer_id}.geojson"},
+            "publisher": "geoservice, d'après les documents de Toulouse Métropole (voir source)",
+            "licence": "Licence Ouverte 2.0",
+            "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+            "vintage": "2020-2022 (documents sources)",
+            "properties": props, "style": spec["style"],
+        }
+        if spec.get("temporal"):
+            doc["temporal_field"] = spec["temporal"]
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+        (LAYERS / f"{layer_id}.yaml").write_text(
+            "# Generated by scripts/make_ess_layer_yaml.py (common ESS schema)\n" + text, "utf-8")
+
+
+if __name__ == "__main__":
+    main()

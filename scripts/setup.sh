@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine: a virtualenv in .venv with geoservice installed (editable).
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh --test   + test tools: Python test extras, Debian gdal-bin and chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if [ "$want_test" = 1 ]; then
+  missing=()
+  command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+  command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    echo "setup: installation des paquets Debian : ${missing[*]}" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" fonts-dejavu-core >/dev/null
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+stamp=.venv/.installed-$want_test
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  extra=""
+  [ "$want_test" = 1 ] && extra="[test]"
+  .venv/bin/python -m pip install -q -e ".$extra" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import geoservice, geopandas, fastapi" 
+  touch "$stamp"
+fi
