@@ -125,5 +125,15 @@ def serve(
     uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
 
 
+def _register_commands() -> None:
+    from .commands import analyse, export, lookup, map
+
+    for module in (export, lookup, analyse, map):
+        module.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

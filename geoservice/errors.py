@@ -56,7 +56,13 @@ class StoreEmpty(GeoserviceError):
     slug = "store-empty"
 
 
+class UpstreamUnavailable(GeoserviceError):
+    title = "Service externe indisponible"
+    slug = "upstream-unavailable"
+
+
 STATUS: dict[type[GeoserviceError], int] = {
+    UpstreamUnavailable: 502,
     InvalidParameter: 400,
     NotFound: 404,
     NotAcceptable: 406,

@@ -66,3 +66,54 @@ def toulouse_store(toulouse_settings: Settings) -> Store:
 def client(toulouse_settings: Settings) -> TestClient:
     with TestClient(create_app(toulouse_settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def ban():
+    """The BAN stand-in on 127.0.0.1 for the whole session."""
+    from .ban import BanStandIn
+
+    with BanStandIn() as stand_in:
+        yield stand_in
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+
+    def __enter__(self) -> "LiveServer":
+        import threading
+        import time
+
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(toulouse_settings: Settings, ban) -> LiveServer:
+    """The Toulouse Métropole service on a real port, geocoding through the BAN stand-in."""
+    settings = toulouse_settings.model_copy(update={"ban_url": ban.url, "tiles_url": None})
+    with LiveServer(settings) as server:
+        yield server

@@ -13,7 +13,8 @@ from .. import __version__
 from ..settings import Settings
 from ..store import Store
 from .problems import add_exception_handlers
-from .routes import ogc
+from .routes import analysis, geocode, lookup, maps, ogc
+from .security import add_security_headers
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -33,8 +34,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    add_security_headers(app)
     add_exception_handlers(app)
-    app.include_router(ogc.router)
+    for module in (ogc, lookup, geocode, analysis, maps):
+        app.include_router(module.router)
     if settings.static_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
     return app

@@ -1,0 +1,7 @@
+"""Routes: analysis (to be completed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["analysis"])

@@ -1,0 +1,1 @@
+"""CLI commands beyond the foundation, one module each; ``register(app)`` adds them."""
