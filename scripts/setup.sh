@@ -24,6 +24,8 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 stamp=.venv/.installed-$want_test
+# an install with the test extras also satisfies the runtime
+[ "$want_test" = 0 ] && [ .venv/.installed-1 -nt pyproject.toml ] && stamp=.venv/.installed-1
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
   extra=""

@@ -34,6 +34,7 @@ def test_montpellier_by_configuration_alone(montpellier_settings):
     got = counts(montpellier_settings)
     assert got["qpv"] == 10 and got["communes"] == 31
     assert got["lieux_totems"] == 0  # Toulouse's authored features stay in Toulouse
+    assert got["projets"] == 3 and got["hebergement"] == 1 and got["accompagnement"] == 1
     store = Store.load(montpellier_settings)
     assert "Mosson" in set(store.collection("qpv").frame["lib_qp"])
 
