@@ -16,9 +16,10 @@ PropertyType = Literal["string", "integer", "number", "boolean", "date", "array"
 GeometryType = Literal["Point", "MultiPolygon", "Polygon", "LineString", "MultiPoint"]
 LAYER_IDS = (
     "qpv", "qpv_2015", "communes", "lieux_totems", "hebergement",
-    "accompagnement", "projets", "besoins", "stations",
+    "accompagnement", "projets", "besoins", "stations", "diagnostic_qpv", "couverture",
 )
 AUTHORED_FORMAT = "authored"
+DERIVED_FORMAT = "derived"  # computed from other layers when the store loads (analysis)
 
 
 class Text(BaseModel):
@@ -59,7 +60,7 @@ class Style(BaseModel):
 
 class SourceDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    format: Literal["qpv_2024", "qpv_2015", "communes", "stations", "authored"]
+    format: Literal["qpv_2024", "qpv_2015", "communes", "stations", "authored", "derived"]
     file: str | None = None  # authored layers: GeoJSON file beside the YAML
 
     @model_validator(mode="after")
@@ -101,6 +102,10 @@ class LayerDef(BaseModel):
     @property
     def authored(self) -> bool:
         return self.source.format == AUTHORED_FORMAT
+
+    @property
+    def derived(self) -> bool:
+        return self.source.format == DERIVED_FORMAT
 
 
 def _yaml_files(layers_dir: Path) -> list[Path]:

@@ -51,7 +51,9 @@ def make_settings(**overrides: Any) -> Settings:
 @data_app.command("pull")
 @one_line_errors
 def data_pull(
-    source: Annotated[Path | None, typer.Option("--from", help="Dossier miroir des données")] = None,
+    source: Annotated[
+        Path | None, typer.Option("--from", help="Dossier miroir des données")
+    ] = None,
     territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
 ) -> None:
     """Remplit le magasin depuis le miroir (--from DIR) ou les producteurs (internet)."""

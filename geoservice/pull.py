@@ -96,7 +96,7 @@ def pull(settings: Settings, progress: Progress | None = None) -> dict[str, dict
     """
     say = progress or (lambda _msg: None)
     territory = get_territory(settings.territoire)
-    layers = load_catalog(settings.layers_dir)
+    layers = {k: v for k, v in load_catalog(settings.layers_dir).items() if not v.derived}
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     frames: dict[str, gpd.GeoDataFrame] = {}
     provenance: dict[str, dict] = {}

@@ -5,7 +5,9 @@ Routes, analysis, exports and the CLI all query through :class:`Collection`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +23,7 @@ from .settings import Settings
 from .territory import Territory, get_territory
 
 METRIC_CRS = "EPSG:2154"
+Interval = tuple[date | None, date | None]
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Collection:
         self.frame = self.frame.reset_index(drop=True)
         ids = self.frame[self.layer.id_field].astype(str)
         self._positions = pd.Series(np.arange(len(ids)), index=ids.values)
+        self._memo: dict[Any, Any] = {}
 
     @property
     def id(self) -> str:
@@ -62,17 +66,78 @@ class Collection:
 
     def select(
         self,
-        bbox: tuple[float, float, float, float] | None = None,
+        bbox: tuple[float, float, float, float] | shapely.Geometry | None = None,
         filters: dict[str, str] | None = None,
+        interval: Interval | None = None,
     ) -> np.ndarray:
-        """Positions of the features matching a lon/lat bbox and equality filters, in order."""
+        """Positions of the features matching a lon/lat bbox (or lon/lat polygon), equality
+        filters and a date interval (inclusive bounds, None = open), in storage order.
+
+        Features without geometry never match a bbox; features without a date never match
+        an interval.
+        """
         positions = np.arange(len(self.frame))
         if bbox is not None:
-            hits = self.frame.sindex.query(shapely.box(*bbox), predicate="intersects")
+            area = bbox if isinstance(bbox, shapely.Geometry) else _envelope(bbox)
+            hits = self.frame.sindex.query(area, predicate="intersects")
             positions = np.sort(hits)
         for name, wanted in (filters or {}).items():
             positions = positions[self._matches(name, wanted, positions)]
+        if interval is not None and interval != (None, None):
+            positions = positions[self._in_interval(interval, positions)]
         return positions
+
+    @cached_property
+    def _time_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """First and last day (ordinals, NaN when unknown) of each feature's temporal field."""
+        field_name = self.layer.temporal_field
+        starts = np.full(len(self.frame), np.nan)
+        ends = np.full(len(self.frame), np.nan)
+        if field_name:
+            for i, value in enumerate(self.frame[field_name]):
+                span = date_span(_plain(value))
+                if span is not None:
+                    starts[i], ends[i] = span[0].toordinal(), span[1].toordinal()
+        return starts, ends
+
+    def _in_interval(self, interval: Interval, positions: np.ndarray) -> np.ndarray:
+        if not self.layer.temporal_field:
+            raise InvalidParameter(f"La collection {self.id} n'est pas datée : "
+                                   "le paramètre datetime ne s'y applique pas")
+        starts, ends = (a[positions] for a in self._time_ranges)
+        keep = ~np.isnan(starts)
+        low, high = interval
+        if low is not None:
+            keep &= ends >= low.toordinal()
+        if high is not None:
+            keep &= starts <= high.toordinal()
+        return keep
+
+    @property
+    def temporal_extent(self) -> list[str | None] | None:
+        """[first, last] day of the temporal field (ISO dates), None if the layer is undated."""
+        if not self.layer.temporal_field:
+            return None
+        starts, ends = self._time_ranges
+        if np.all(np.isnan(starts)):
+            return [None, None]
+        return [date.fromordinal(int(np.nanmin(starts))).isoformat(),
+                date.fromordinal(int(np.nanmax(ends))).isoformat()]
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A value computed once per collection (e.g. serialised features for one CRS)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
+    @cached_property
+    def records(self) -> list[dict[str, Any]]:
+        """Every feature's properties as JSON-ready dicts, in storage order."""
+        columns = {name: [_plain(v) for v in self.frame[name].tolist()]
+                   for name in self.layer.properties}
+        return [{name: columns[name][i] for name in columns} for i in range(len(self.frame))]
 
     def _matches(self, name: str, wanted: str, positions: np.ndarray) -> np.ndarray:
         spec = self.layer.properties.get(name)
@@ -101,8 +166,40 @@ class Collection:
             raise NotFound(f"Aucun objet « {feature_id} » dans la collection {self.id}") from exc
 
     def properties(self, position: int) -> dict[str, Any]:
-        row = self.frame.iloc[position]
-        return {name: _plain(row[name]) for name in self.layer.properties}
+        return dict(self.records[position])
+
+
+def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
+    """The bbox as a polygon, or as a point or segment when it has no width or height."""
+    west, south, east, north = bbox
+    if west == east or south == north:
+        return shapely.envelope(shapely.multipoints([(west, south), (east, north)]))
+    return shapely.box(west, south, east, north)
+
+
+def date_span(value: Any) -> tuple[date, date] | None:
+    """First and last day covered by a year (int), ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> date_span("2021-02")
+    (datetime.date(2021, 2, 1), datetime.date(2021, 2, 28))
+    """
+    if value is None:
+        return None
+    text = str(value).strip()[:10]
+    try:
+        if len(text) == 4:
+            year = int(text)
+            return date(year, 1, 1), date(year, 12, 31)
+        if len(text) == 7:
+            first = date(int(text[:4]), int(text[5:7]), 1)
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, date.fromordinal(following.toordinal() - 1)
+        day = date.fromisoformat(text)
+        return day, day
+    except ValueError:
+        return None
 
 
 def _plain(value: Any) -> Any:
@@ -136,9 +233,13 @@ class Store:
         collections = {
             layer_id: Collection(layer, read_layer(settings.store_path, layer),
                                  provenance.get(layer_id, {}))
-            for layer_id, layer in layers.items()
+            for layer_id, layer in layers.items() if not layer.derived
         }
-        return cls(settings, territory, collections)
+        store = cls(settings, territory, collections)
+        from .analysis import attach_derived  # analysis results become collections
+
+        attach_derived(store, [layer for layer in layers.values() if layer.derived])
+        return store
 
     def collection(self, collection_id: str) -> Collection:
         try:

@@ -17,6 +17,16 @@ from .routes import analysis, geocode, lookup, maps, ogc
 from .security import add_security_headers
 
 
+def _mount_vendor(app: FastAPI) -> None:
+    """Leaflet and Leaflet.markercluster from their installed xstatic packages (no CDN)."""
+    import xstatic.pkg.leaflet as leaflet
+    import xstatic.pkg.leaflet_markercluster as markercluster
+
+    app.mount("/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount("/vendor/markercluster", StaticFiles(directory=markercluster.BASE_DIR),
+              name="markercluster")
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app. The store is loaded once, at start-up (lifespan), unless given."""
     settings = settings or Settings()
@@ -38,6 +48,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     add_exception_handlers(app)
     for module in (ogc, lookup, geocode, analysis, maps):
         app.include_router(module.router)
+    _mount_vendor(app)
     if settings.static_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
     return app

@@ -8,19 +8,21 @@ from fastapi import Depends, Path, Request
 
 from ..settings import Settings
 from ..store import Collection, Store
+from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_collection(
+async def get_collection(
     store: Annotated[Store, Depends(get_store)],
-    collectionId: Annotated[str, Path(description="Identifiant de la collection")],  # noqa: N803
+    collectionId: Annotated[str, Path(description="Identifiant de la collection",
+                                      examples=["qpv"])],  # noqa: N803
 ) -> Collection:
     return store.collection(collectionId)
 
@@ -28,3 +30,18 @@ def get_collection(
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
+
+
+async def get_items_query(request: Request, collection: CollectionDep,
+                    settings: SettingsDep) -> ItemsQuery:
+    """The parsed query of an items request (400/406 problem+json on a bad value)."""
+    return parse_items(request.query_params, request.headers.get("accept"), collection,
+                       settings)
+
+
+async def get_feature_query(request: Request, collection: CollectionDep) -> FeatureQuery:
+    return parse_feature(request.query_params, request.headers.get("accept"), collection)
+
+
+ItemsQueryDep = Annotated[ItemsQuery, Depends(get_items_query)]
+FeatureQueryDep = Annotated[FeatureQuery, Depends(get_feature_query)]

@@ -27,15 +27,74 @@ def problem(status: int, title: str, detail: str, slug: str, instance: str | Non
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+_FRENCH = {
+    "missing": "valeur requise",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "bool_parsing": "true ou false attendu",
+    "finite_number": "nombre fini attendu",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "literal_error": "valeur non admise",
+    "enum": "valeur non admise",
+    "json_invalid": "JSON invalide",
+}
+_BOUNDS = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤",
+           "less_than": "<"}
+
+
+def _french(error: dict) -> str:
+    kind = error.get("type", "")
+    if kind in _BOUNDS:
+        bound = next(iter((error.get("ctx") or {}).values()), "")
+        return f"doit être {_BOUNDS[kind]} {bound}"
+    return _FRENCH.get(kind, "valeur invalide")
+
+
 def _validation_detail(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:3]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path"))
-        parts.append(f"{where or 'requête'} : {error.get('msg', 'valeur invalide')}")
+        parts.append(f"{where or 'requête'} : {_french(error)}")
     return "Paramètre invalide — " + " ; ".join(parts)
 
 
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers below do: a request that fails
+    validation gets 400 problem+json (FastAPI would document 422 application/json)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None and "400" not in responses:
+                    responses["400"] = {
+                        "description": "Paramètre invalide",
+                        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+                    }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def add_exception_handlers(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(GeoserviceError)
     async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
         return problem(status_of(exc), exc.title, exc.detail, exc.slug, str(request.url.path))

@@ -1,9 +1,47 @@
-"""CLI command: export (to be completed)."""
+"""CLI command ``geoservice export``: the writers of ``geoservice.export``, without a server."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add the `export` command to the CLI."""
+    from ..cli import make_settings, one_line_errors
+
+    @app.command("export")
+    @one_line_errors
+    def export(
+        layer: Annotated[str, typer.Argument(help="Identifiant de la couche (voir `layers`)")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="Fichier écrit")],
+        fmt: Annotated[str, typer.Option("-f", "--format",
+                                         help="geojson, gpkg ou csv")] = "geojson",
+        crs: Annotated[str | None, typer.Option(
+            help="Système de coordonnées : CRS84 (défaut), EPSG:4326, EPSG:2154, EPSG:3857")
+        ] = None,
+        bbox: Annotated[str | None, typer.Option(
+            help="Emprise ouest,sud,est,nord (dans --bbox-crs, CRS84 par défaut)")] = None,
+        bbox_crs: Annotated[str | None, typer.Option(
+            "--bbox-crs", help="Système de coordonnées de --bbox")] = None,
+        excel: Annotated[bool, typer.Option(
+            "--excel", help="CSV pour Excel en français : BOM UTF-8, « ; », virgule décimale")
+        ] = False,
+        territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
+    ) -> None:
+        """Exporte une couche en GeoJSON, GeoPackage ou CSV, avec ses métadonnées."""
+        from ..api.params import parse_bbox
+        from ..crs import parse_crs
+        from ..export import export_file
+        from ..store import Store
+
+        output_crs = parse_crs(crs, "--crs")
+        box = parse_bbox(bbox, parse_crs(bbox_crs, "--bbox-crs"))
+        store = Store.load(make_settings(territoire=territoire))
+        collection = store.collection(layer)
+        count = export_file(collection, fmt.lower(), output, output_crs, box, excel=excel)
+        sidecar = " (+ métadonnées dans .metadata.json)" if fmt.lower() == "csv" else ""
+        typer.echo(f"{layer} : {count} objet(s) écrit(s) dans {output}{sidecar} "
+                   f"({output_crs.code})", err=True)

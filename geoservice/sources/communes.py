@@ -27,7 +27,8 @@ def read_communes(
         raise SourceDataError(
             f"{Path(path).name} : commune(s) du territoire absente(s) : {', '.join(missing)}"
         )
-    frame["nom"] = [OFFICIAL_NAMES.get(c, n) for c, n in zip(frame["code"], frame["nom"], strict=False)]
+    frame["nom"] = [OFFICIAL_NAMES.get(c, n)
+                    for c, n in zip(frame["code"], frame["nom"], strict=True)]
     frame, repaired = repair_polygons(frame, max_area_change, "code")
     frame["epci"] = territory.epci
     return frame.sort_values("code").reset_index(drop=True), {"repaired": repaired}

@@ -80,7 +80,7 @@ class Fetcher:
         path = self.mirror / name
         if not path.is_file():
             raise SourceDataError(f"fichier absent du miroir : {path}")
-        return Obtained(path, str(path.resolve()))
+        return Obtained(path, f"miroir/{name}")  # no server path leaks to clients
 
     def _mirror_or_url(self, name: str, url: str | None) -> Obtained | None:
         if self.mirror is not None:

@@ -1,9 +1,9 @@
 """Address search through the BAN stand-in (real HTTP on 127.0.0.1)."""
 
 import httpx
+from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
-from fastapi.testclient import TestClient
 
 from ..ban import BanStandIn
 

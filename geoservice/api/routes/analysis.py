@@ -1,7 +1,167 @@
-"""Routes: analysis (to be completed)."""
+"""Routes: the underserved ranking and the territory summary (thin: parse, call, format)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(prefix="/api", tags=["analysis"])
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from ...analysis import DEFIS, diagnose, from_store, make_parameters
+from ...analysis.report import items, to_csv
+from ...analysis.summary import summary
+from ...errors import InvalidParameter
+from ..deps import SettingsDep, StoreDep
+from ..problems import PROBLEM_JSON
+
+router = APIRouter(prefix="/api/analysis", tags=["analysis"])
+
+PROBLEM = {"content": {PROBLEM_JSON: {"schema": {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}}}}}}
+
+
+class Components(BaseModel):
+    """Each component in 0–1 (1 = underserved), null when not available."""
+
+    need: float | None
+    answer: float | None
+    distance: float | None
+    access: float | None
+    demand: float | None
+
+
+class Measures(BaseModel):
+    pop_mun: float | None = Field(description="Population carried from QPV 2015")
+    tp60: float | None = Field(description="Taux de pauvreté (%)")
+    tx_tot_empl: float | None = Field(description="Taux d'emploi des 15-64 ans (%)")
+    jobseekers_per_100: float | None
+    answers: int
+    answers_inclusion: int
+    answers_economie_circulaire: int
+    answers_alimentation_durable: int
+    unmet_needs: int
+    covered_share: float
+    dist_lieu_totem_m: float | None
+    dist_hebergement_m: float | None
+    dist_accompagnement_m: float | None
+    dist_station_m: float | None
+    nearest_lieu_totem: str | None
+    nearest_hebergement: str | None
+    nearest_accompagnement: str | None
+    nearest_station: str | None
+
+
+class UnderservedItem(BaseModel):
+    rank: int | None = Field(description="1 = le plus mal servi ; null si besoin inconnu")
+    code_qp: str
+    lib_qp: str
+    score: float | None = Field(description="0–100, null si besoin inconnu")
+    need_known: bool
+    indicator_coverage: float
+    components: Components
+    measures: Measures
+    reasons: list[str]
+
+
+class Underserved(BaseModel):
+    territoire: str
+    defi: str | None
+    ring_m: float
+    weights: dict[str, float]
+    method: str
+    items: list[UnderservedItem]
+
+
+class LayerFigures(BaseModel):
+    total: int
+    located: int
+    unlocated: int
+    by_defi: dict[str, int]
+    by_precision: dict[str, int]
+
+
+class ProjectsInQpv(BaseModel):
+    total: int
+    located: int
+    in_qpv_2024: int
+    in_qpv_2015: int
+    share_in_qpv_2024: float | None
+    share_of_located_in_qpv_2024: float | None
+    note: str
+
+
+class DocumentedFigure(BaseModel):
+    id: str
+    figure: str
+    value: int | None
+    total: int | None
+    share: float | None
+    period: str | None
+    source: str
+
+
+class TerritoryRef(BaseModel):
+    id: str
+    nom: str
+    epci: str
+
+
+class QpvFigures(BaseModel):
+    qpv_2024: int
+    qpv_2015: int
+    need_unknown: list[str]
+
+
+class Summary(BaseModel):
+    territoire: TerritoryRef
+    qpv: QpvFigures
+    layers: dict[str, LayerFigures]
+    projects_in_qpv: ProjectsInQpv
+    documented_figures: list[DocumentedFigure]
+    caveat: str
+
+
+DEFI_HELP = "Défi : " + ", ".join(DEFIS) + " (vide = tous)"
+CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
+                "description": "CSV (UTF-8 avec BOM, séparateur ;, virgule décimale) si f=csv"}
+
+
+@router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
+            summary="Classement des QPV sous-desservis par l'ESS",
+            responses={200: CSV_RESPONSE, 400: {"description": "Paramètre invalide", **PROBLEM}})
+def underserved(
+    store: StoreDep,
+    settings: SettingsDep,
+    defi: Annotated[str | None, Query(description=DEFI_HELP)] = None,
+    ring_m: Annotated[str | None, Query(description="Anneau autour du QPV en mètres (0–5000)",
+                                        examples=["500"])] = None,
+    weights: Annotated[str | None, Query(
+        description="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1",
+        examples=["need:2,answer:1"])] = None,
+    f: Annotated[str | None, Query(description="json (défaut) ou csv")] = None,
+) -> Underserved | Response:
+    """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
+    fmt = (f or "json").lower()
+    if fmt not in ("json", "csv"):
+        raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
+    params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m)
+    result = diagnose(from_store(store), params)
+    if fmt == "csv":
+        name = f"diagnostic_qpv_{params.defi or 'tous'}_{params.ring_m:g}m.csv"
+        return Response(to_csv(result), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Underserved(territoire=store.territory.id, defi=params.defi, ring_m=params.ring_m,
+                       weights=dict(params.weights), method=result.method,
+                       items=[UnderservedItem.model_validate(i) for i in items(result)])
+
+
+@router.get("/summary", operation_id="getAnalysisSummary", response_model=Summary,
+            summary="Chiffres du territoire (ESS par Défi, projets en QPV, chiffres cités)")
+def analysis_summary(store: StoreDep) -> Summary:
+    """Comptes par Défi et par couche, objets localisés ou non, projets situés en QPV, et
+    chiffres rapportés par les documents (avec leur source), distincts des données."""
+    return Summary.model_validate(summary(store))

@@ -1,7 +1,177 @@
-"""Routes: lookup (to be completed)."""
+"""Routes: point lookup (``GET /api/lookup``) and batch lookup (``POST /api/lookup``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from ...errors import PayloadTooLarge, UnsupportedMediaType
+from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
+from ...spatial import cached_locator, locator_for
+from ..deps import SettingsDep, StoreDep
+from ..problems import PROBLEM_JSON
 
 router = APIRouter(prefix="/api", tags=["lookup"])
+
+CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel")
+JSON_TYPES = ("application/json",)
+
+
+class QpvRef(BaseModel):
+    code_qp: str = Field(description="Code du QPV 2024", examples=["QN03107M"])
+    lib_qp: str = Field(description="Nom du QPV", examples=["Grand Mirail"])
+
+
+class NearestQpv(QpvRef):
+    distance_m: int = Field(ge=0, description="Distance en mètres (Lambert-93), 0 dedans")
+
+
+class CommuneRef(BaseModel):
+    code: str = Field(description="Code INSEE", examples=["31555"])
+    nom: str = Field(examples=["Toulouse"])
+
+
+class Place(BaseModel):
+    id: str
+    nom: str
+    type: str | None = None
+    precision: str | None = Field(None, description="adresse, rue, quartier ou commune")
+    distance_m: int = Field(ge=0, description="Distance en mètres (Lambert-93)")
+
+
+class NearestPlaces(BaseModel):
+    lieux_totems: list[Place]
+    hebergement: list[Place]
+    accompagnement: list[Place]
+    projets: list[Place]
+    besoins: list[Place]
+
+
+class LookupResponse(BaseModel):
+    """What is at a point: QPV (all of them if several overlap), commune, nearest QPV and
+    nearest ESS places of each layer. A point on a QPV boundary counts as inside."""
+
+    lon: float
+    lat: float
+    in_territory: bool = Field(description="Le point est dans une commune du territoire servi")
+    qpv: QpvRef | None = Field(description="Le QPV contenant le point (le premier si plusieurs)")
+    qpvs: list[QpvRef] = Field(description="Tous les QPV contenant le point")
+    commune: CommuneRef | None
+    nearest_qpv: NearestQpv | None
+    nearest: NearestPlaces = Field(description="Lieux ESS localisés les plus proches, par couche")
+    note: str | None = Field(description="Remarque en français (hors territoire, limite…)")
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+PROBLEM = {"content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+_ROW = {"type": "object", "additionalProperties": True,
+        "properties": {"lon": {"type": ["number", "string", "null"]},
+                       "lat": {"type": ["number", "string", "null"]}}}
+_RESULT_ROW = {"type": "object", "additionalProperties": True,
+               "properties": {name: {"type": ["string", "integer", "null"]}
+                              for name in RESULT_COLUMNS}}
+BATCH_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "description": "Un CSV (UTF-8 avec ou sans BOM, séparateur « , » ou « ; », colonnes "
+                       "lon/lat ou longitude/latitude) ou du JSON (liste d'objets avec lon et "
+                       "lat, ou {\"points\": [...]}).",
+        "content": {
+            "text/csv": {"schema": {"type": "string"},
+                         "example": "nom;lon;lat\nLe FIL;1.3996743;43.5666473\n"},
+            "application/json": {"schema": {"oneOf": [
+                {"type": "array", "items": _ROW},
+                {"type": "object", "required": ["points"],
+                 "properties": {"points": {"type": "array", "items": _ROW}}},
+            ]}},
+        },
+    },
+}
+BATCH_RESPONSES = {
+    200: {"description": "Les mêmes lignes avec les colonnes result_* ajoutées "
+                         "(CSV → CSV, même séparateur ; JSON → JSON, même forme)",
+          "content": {"text/csv": {"schema": {"type": "string"}},
+                      "application/json": {"schema": {"oneOf": [
+                          {"type": "array", "items": _RESULT_ROW},
+                          {"type": "object", "properties": {
+                              "points": {"type": "array", "items": _RESULT_ROW}}}]}}}},
+    400: {"description": "Fichier illisible, colonnes lon/lat absentes", **PROBLEM},
+    413: {"description": "Trop de lignes ou corps trop volumineux", **PROBLEM},
+    415: {"description": "Type de contenu non pris en charge", **PROBLEM},
+}
+
+
+@router.get("/lookup", operation_id="lookupPoint", response_model=LookupResponse,
+            summary="Suis-je dans un QPV ? QPV, commune, QPV et lieux ESS les plus proches",
+            responses={400: {"description": "lon/lat absents ou invalides", **PROBLEM}})
+async def lookup_point(
+    store: StoreDep,
+    settings: SettingsDep,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False,
+                                description="Longitude WGS84", examples=[1.3996743])],
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
+                                description="Latitude WGS84", examples=[43.5666473])],
+) -> dict:
+    # A lookup is well under a millisecond of CPU: run it on the event loop (the thread
+    # pool hop would cost more than the work); only the first, index-building call goes
+    # to a worker thread.
+    locator = cached_locator(store) or await run_in_threadpool(locator_for, store)
+    return locator.lookup(lon, lat, settings.lookup_nearest)
+
+
+def _kind(content_type: str | None) -> str:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in CSV_TYPES:
+        return "csv"
+    if media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+        return "json"
+    raise UnsupportedMediaType(
+        f"Type de contenu « {media or 'absent'} » non pris en charge : envoyez le fichier "
+        "en text/csv ou application/json.")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it exceeds ``limit`` bytes."""
+    too_large = PayloadTooLarge(
+        f"Le corps de la requête dépasse {limit // 1024} Kio, le maximum accepté pour "
+        "ce service : découpez le fichier.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/lookup", operation_id="lookupBatch", response_class=Response,
+             summary="Recherche de QPV par lot (CSV ou JSON)",
+             openapi_extra=BATCH_OPENAPI, responses=BATCH_RESPONSES)
+async def lookup_batch(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    kind = _kind(request.headers.get("content-type"))
+    body = await _read_body(request, max_body_bytes(settings.lookup_max_rows))
+    locator = await run_in_threadpool(locator_for, store)
+    if kind == "csv":
+        data, counts = await run_in_threadpool(lookup_csv, locator, body,
+                                               settings.lookup_max_rows)
+        headers = {"Content-Disposition": 'attachment; filename="qpv_resultats.csv"'}
+        media = "text/csv; charset=utf-8"
+    else:
+        document, counts = await run_in_threadpool(lookup_json, locator, body,
+                                                   settings.lookup_max_rows)
+        data = json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        headers, media = {}, "application/json"
+    headers["X-Lookup-Counts"] = ",".join(f"{k}={v}" for k, v in counts.items())
+    return Response(data, media_type=media, headers=headers)

@@ -1,7 +1,89 @@
-"""Routes: maps (to be completed)."""
+"""Routes: what the web map needs (configuration, choropleth classes) and folium report maps."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
+
+from ...errors import InvalidParameter
+from ...maps import DEFIS, diagnostic_classes, diagnostic_collection, map_config, report_map
+from ...settings import Settings
+from ..deps import SettingsDep, StoreDep
+from ..problems import PROBLEM_JSON, PROBLEM_SCHEMA
+from ..security import report_csp
 
 router = APIRouter(prefix="/api", tags=["maps"])
+
+_PROBLEM = {"content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+BAD = {400: {"description": "Paramètre invalide", **_PROBLEM}}
+BAD_OR_UNKNOWN = {**BAD, 404: {"description": "QPV inconnu", **_PROBLEM}}
+
+RingQuery = Annotated[float | None, Query(ge=0, le=10_000,
+                                          description="Largeur de l'anneau (m)")]
+
+
+def _defi(defi: str | None) -> str | None:
+    if defi in (None, ""):
+        return None
+    if defi not in DEFIS:
+        raise InvalidParameter(f"Défi inconnu : « {defi} » (attendu : {', '.join(DEFIS)})")
+    return defi
+
+
+@router.get("/map/config", operation_id="getMapConfig",
+            summary="Configuration de la carte web (couches, styles, fond, Défis)")
+def config(store: StoreDep, settings: SettingsDep) -> dict:
+    return map_config(store, settings)
+
+
+@router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
+            summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
+def classes(store: StoreDep,
+            defi: Annotated[str | None, Query(description="Défi (inclusion, …)")] = None,
+            ring_m: RingQuery = None) -> dict:
+    return diagnostic_classes(store, defi=_defi(defi), ring_m=ring_m)
+
+
+@router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
+            summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
+            responses={200: {"content": {"application/geo+json": {},
+                                         "application/geopackage+sqlite3": {}}}, **BAD})
+def diagnostic_export(store: StoreDep,
+                      defi: Annotated[str | None, Query(description="Défi (vide = tous)")] = None,
+                      ring_m: RingQuery = None,
+                      f: Annotated[str, Query(description="geojson ou gpkg")] = "geojson",
+                      ) -> Response:
+    from ...export import MEDIA_TYPES, geojson_document, to_gpkg
+
+    if f not in ("geojson", "gpkg"):
+        raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
+    collection = diagnostic_collection(store, defi=_defi(defi), ring_m=ring_m)
+    positions = range(len(collection))
+    name = f"diagnostic_qpv_{defi or 'tous'}.{f}"
+    body = geojson_document(collection, positions) if f == "geojson" else to_gpkg(
+        collection, positions)
+    return Response(body, media_type=MEDIA_TYPES[f],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _html(document: str, settings: Settings) -> HTMLResponse:
+    return HTMLResponse(document, headers={"Content-Security-Policy": report_csp(settings)})
+
+
+@router.get("/maps/qpv/{code_qp}.html", operation_id="getQpvReportMap",
+            response_class=HTMLResponse,
+            summary="Carte autonome (folium) d'un QPV, de son anneau et de l'ESS autour",
+            responses=BAD_OR_UNKNOWN)
+def qpv_map(store: StoreDep, settings: SettingsDep,
+            code_qp: Annotated[str, Path(description="Code QPV 2024, ex. QN03107M")],
+            ring_m: RingQuery = None) -> HTMLResponse:
+    return _html(report_map(store, settings, code_qp=code_qp, ring_m=ring_m), settings)
+
+
+@router.get("/maps/territoire.html", operation_id="getTerritoryReportMap",
+            response_class=HTMLResponse,
+            summary="Carte autonome (folium) de tous les QPV du territoire et de l'ESS")
+def territory_map(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    return _html(report_map(store, settings), settings)

@@ -1,12 +1,34 @@
-"""OGC API – Features: landing page, conformance, collections."""
+"""OGC API – Features Parts 1 and 2 (and Part 3 queryables): landing page, conformance,
+collections, items, one item, queryables. Parameters are parsed in ``api/params.py``,
+features serialised in ``export.py``; routes only assemble the answer."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
+from fastapi import APIRouter, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ... import export
+from ...crs import CRS84, SUPPORTED, OutputCrs
 from ...store import Collection
-from ..deps import CollectionDep, StoreDep
+from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep
 from ..links import base_url, link
+from ..ogc_schemas import (
+    COLLECTION,
+    COLLECTIONS,
+    ERRORS,
+    FEATURE_RESPONSES,
+    ITEMS_RESPONSES,
+    LANDING,
+    QUERYABLES,
+    json_ok,
+)
+from ..ogc_schemas import (
+    CONFORMANCE as CONFORMANCE_SCHEMA,
+)
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -14,12 +36,22 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
+SCHEMA_JSON = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
+FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
+FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
 
 
-@router.get("", operation_id="getLandingPage", summary="Page d'accueil de l'API")
+@router.get("/", include_in_schema=False)  # clients such as OWSLib add a trailing slash
+@router.get("", operation_id="getLandingPage", summary="Page d'accueil de l'API",
+            responses=json_ok(LANDING))
 def landing(request: Request, store: StoreDep) -> dict:
     root = base_url(request)
     return {
@@ -40,7 +72,7 @@ def landing(request: Request, store: StoreDep) -> dict:
 
 
 @router.get("/conformance", operation_id="getConformanceDeclaration",
-            summary="Classes de conformité")
+            summary="Classes de conformité", responses=json_ok(CONFORMANCE_SCHEMA))
 def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
@@ -49,6 +81,16 @@ def collection_document(request: Request, collection: Collection) -> dict:
     root = base_url(request)
     layer = collection.layer
     href = f"{root}/api/collections/{layer.id}"
+    extent: dict = {"spatial": {"bbox": [collection.extent or [-180, -90, 180, 90]],
+                                "crs": CRS84}}
+    temporal = collection.temporal_extent
+    if temporal is not None:
+        extent["temporal"] = {"interval": [temporal], "trs": GREGORIAN}
+    items_links = [
+        link(f"{href}/items" + ("" if fmt == "geojson" else f"?f={fmt}"), "items",
+             export.MEDIA_TYPES[fmt].split(";")[0], f"Objets ({FORMAT_TITLES[fmt]})")
+        for fmt in export.FORMATS
+    ]
     doc: dict = {
         "id": layer.id,
         "title": layer.title.fr,
@@ -57,11 +99,13 @@ def collection_document(request: Request, collection: Collection) -> dict:
         "itemType": "feature",
         "links": [
             link(href, "self", JSON, layer.title.fr),
-            link(f"{href}/items", "items", GEOJSON, "Objets (GeoJSON)"),
+            *items_links,
+            link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
-        "extent": {"spatial": {"bbox": [collection.extent or [-180, -90, 180, 90]],
-                               "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+        "extent": extent,
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "geoservice:featureCount": len(collection),
         "geoservice:publisher": layer.publisher,
         "geoservice:licence": layer.licence,
@@ -69,21 +113,182 @@ def collection_document(request: Request, collection: Collection) -> dict:
         "geoservice:provenance": collection.provenance,
         "geoservice:titleEn": layer.title.en,
     }
+    if layer.temporal_field:
+        doc["geoservice:temporalField"] = layer.temporal_field
     return doc
 
 
-@router.get("/collections", operation_id="getCollections", summary="Liste des collections")
+@router.get("/collections", operation_id="getCollections", summary="Liste des collections",
+            responses=json_ok(COLLECTIONS))
 def collections(request: Request, store: StoreDep) -> dict:
     root = base_url(request)
     return {
         "links": [link(f"{root}/api/collections", "self", JSON, "Collections")],
         "collections": [collection_document(request, c) for c in store.collections.values()],
+        "crs": list(SUPPORTED),
     }
 
 
 @router.get("/collections/{collectionId}", operation_id="describeCollection",
-            summary="Description d'une collection")
+            summary="Description d'une collection",
+            responses={**json_ok(COLLECTION), 404: ERRORS[404]})
 def collection(request: Request, collection: CollectionDep) -> dict:
     return collection_document(request, collection)
 
 
+# -- queryables ---------------------------------------------------------------------------
+
+_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
+               "boolean": "boolean", "date": "string"}
+
+
+def queryables_document(request: Request, collection: Collection) -> dict:
+    """JSON Schema of the properties usable as ``name=value`` filters on items."""
+    layer = collection.layer
+    href = f"{base_url(request)}/api/collections/{layer.id}/queryables"
+    properties: dict = {}
+    for name, spec in layer.properties.items():
+        if not spec.filterable:
+            continue
+        if spec.type == "array":
+            items: dict = {"type": "string"}
+            if spec.items_enum:
+                items["enum"] = spec.items_enum
+            schema: dict = {"type": "array", "items": items,
+                            "description": "Filtre : la liste contient la valeur donnée"}
+        else:
+            schema = {"type": _JSON_TYPES[spec.type]}
+            if spec.enum:
+                schema["enum"] = spec.enum
+            if spec.type == "date":
+                schema["pattern"] = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+        schema["title"] = spec.label.fr
+        if name == layer.temporal_field:
+            schema["x-ogc-role"] = "primary-instant"
+        if name == layer.id_field:
+            schema["x-ogc-role"] = "id"
+        properties[name] = schema
+    properties["geometry"] = {"format": f"geometry-{layer.geometry_type.lower()}",
+                              "x-ogc-role": "primary-geometry"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": href,
+        "type": "object",
+        "title": layer.title.fr,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+@router.get("/collections/{collectionId}/queryables", operation_id="getQueryables",
+            summary="Propriétés filtrables d'une collection (JSON Schema)",
+            responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
+def queryables(request: Request, collection: CollectionDep) -> Response:
+    return Response(export._dumps(queryables_document(request, collection)),
+                    media_type=SCHEMA_JSON)
+
+
+# -- items ----------------------------------------------------------------------------------
+
+
+def _href(path: str, params: dict[str, str]) -> str:
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def _download_headers(collection: Collection, fmt: str, crs: OutputCrs, name: str,
+                      request: Request) -> dict[str, str]:
+    headers = {"Content-Crs": f"<{crs.uri}>"}
+    filename = f"{name}.{export.EXTENSIONS[fmt]}"
+    if fmt == "geojson":
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    else:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        described = f"{base_url(request)}/api/collections/{collection.id}"
+        headers["Link"] = f'<{described}>; rel="describedby"; type="{JSON}"'
+    return headers
+
+
+def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool
+          ) -> bytes | str:
+    """CSV or GeoPackage download (GeoJSON is assembled by the routes)."""
+    if fmt == "csv":
+        return export.to_csv(collection, positions, crs, excel=excel)
+    return export.to_gpkg(collection, positions, crs)
+
+
+@router.get("/collections/{collectionId}/items", operation_id="getFeatures",
+            summary="Objets d'une collection (filtres, pages, formats, CRS)",
+            response_class=Response, responses=ITEMS_RESPONSES,
+            openapi_extra={"parameters": ITEMS_PARAMETERS})
+async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep) -> Response:
+    # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
+    positions = collection.select(query.bbox, query.filters, query.interval)
+    matched = len(positions)
+    offset = min(query.offset, matched)
+    page = positions[offset:offset + query.limit]
+    path = f"{base_url(request)}/api/collections/{collection.id}/items"
+    params = dict(request.query_params)
+    links = []
+    for fmt in export.FORMATS:
+        rel = "self" if fmt == query.fmt else "alternate"
+        links.append(link(_href(path, {**params, "f": FORMAT_PARAM[fmt]}), rel,
+                          export.MEDIA_TYPES[fmt].split(";")[0],
+                          f"Cette page en {FORMAT_TITLES[fmt]}"))
+    if offset + len(page) < matched:
+        links.append(link(_href(path, {**params, "offset": str(offset + len(page)),
+                                       "limit": str(query.limit)}),
+                          "next", GEOJSON, "Page suivante"))
+    if offset > 0:
+        links.append(link(_href(path, {**params, "offset": str(max(0, offset - query.limit)),
+                                       "limit": str(query.limit)}),
+                          "prev", GEOJSON, "Page précédente"))
+    links.append(link(f"{base_url(request)}/api/collections/{collection.id}", "collection",
+                      JSON, collection.layer.title.fr))
+    members = {"numberMatched": matched, "numberReturned": len(page),
+               "timeStamp": export.now_iso(), "links": links}
+    headers = _download_headers(collection, query.fmt, query.crs, collection.id, request)
+    if query.fmt != "geojson":
+        headers["Link"] += "".join(f', <{lk["href"]}>; rel="{lk["rel"]}"'
+                                   for lk in links if lk["rel"] in ("next", "prev"))
+        headers["OGC-NumberMatched"] = str(matched)
+    if query.fmt == "geojson":
+        body = export.feature_collection_json(
+            collection, page, query.crs, members,
+            {"metadata": export.metadata_json(collection, query.crs)})
+    else:
+        body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
+                                       query.excel)
+    return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
+
+
+@router.get("/collections/{collectionId}/items/{featureId:path}", operation_id="getFeature",
+            summary="Un objet d'une collection", response_class=Response,
+            responses=FEATURE_RESPONSES, openapi_extra={"parameters": FEATURE_PARAMETERS})
+async def feature(
+    request: Request,
+    collection: CollectionDep,
+    featureId: Annotated[str, Path(  # noqa: N803
+        description="Identifiant de l'objet (valeur du champ identifiant de la couche ; "
+                    "peut contenir « / », ex. node/123)", examples=["QN03107M"])],
+    query: FeatureQueryDep,
+) -> Response:
+    position = collection.position(featureId)
+    root = base_url(request)
+    href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
+    name = f"{collection.id}-{quote(featureId, safe='')}".replace("%", "_")
+    headers = _download_headers(collection, query.fmt, query.crs, name, request)
+    if query.fmt != "geojson":
+        body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
+                                       query.excel)
+        return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
+    params = dict(request.query_params)
+    links = [
+        link(_href(href, {**params, "f": FORMAT_PARAM[fmt]}),
+             "self" if fmt == "geojson" else "alternate",
+             export.MEDIA_TYPES[fmt].split(";")[0], f"Cet objet en {FORMAT_TITLES[fmt]}")
+        for fmt in export.FORMATS
+    ]
+    links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
+                      collection.layer.title.fr))
+    body = export.feature_json(collection, position, query.crs, links)
+    return Response(body, media_type=GEOJSON, headers=headers)

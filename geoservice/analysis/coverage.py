@@ -1,0 +1,112 @@
+"""Coverage: per Défi, the union of the rings (radius ``ring_m``) around the ESS answers,
+and per QPV the share of its area inside that union. Areas in EPSG:2154.
+
+Rings are polygons with 32 sides inscribed in the circle (``QUAD_SEGS`` = 8 per quarter):
+their area is 0.64 % below the true disc.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .answer import answer_mask, pairs_within
+from .inputs import METRIC_CRS
+from .params import DEFIS
+
+QUAD_SEGS = 8
+ALL = "toutes"
+
+
+def _inside_one_ring(geoms: np.ndarray, points: np.ndarray, i: np.ndarray, p: np.ndarray,
+                     ring_m: float) -> np.ndarray:
+    """QPV (positions) lying entirely inside the ring polygon of one of their answers.
+
+    The 32-sided ring contains the disc of radius ring_m·cos(π/32) (its apothem); a QPV
+    whose farthest vertex is within that radius of the point is inside. Only QPV small
+    enough to fit are tested.
+    """
+    apothem = ring_m * np.cos(np.pi / (4 * QUAD_SEGS))
+    bounds = shapely.bounds(geoms)
+    small = np.flatnonzero(((bounds[:, 2] - bounds[:, 0]) <= 2 * apothem)
+                           & ((bounds[:, 3] - bounds[:, 1]) <= 2 * apothem))
+    candidates = np.isin(i, small)
+    far = shapely.hausdorff_distance(points[p[candidates]], geoms[i[candidates]])
+    full = np.zeros(len(geoms), dtype=bool)
+    full[i[candidates][far <= apothem]] = True
+    return full
+
+
+def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
+                  defi: str | None, pairs: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> np.ndarray:
+    """Share (0–1) of each QPV within ``ring_m`` of an answer of the Défi (all when None).
+
+    Only the rings of the answers within ``ring_m`` of a QPV can reach it, so each QPV
+    unites its own few rings instead of intersecting one national union; a QPV inside a
+    single ring is fully covered without any union. ``pairs`` (QPV position, place
+    position), when given, are the answers already found within the ring.
+    """
+    n = len(qpv)
+    share = np.zeros(n)
+    if ring_m <= 0 or not n:
+        return share
+    all_points = np.asarray(places.geometry.values)
+    if pairs is None:
+        positions = np.flatnonzero(answer_mask(places, defi))
+        i, p = pairs_within(qpv, gpd.GeoSeries(all_points[positions]), ring_m)
+        p = positions[p]
+    else:
+        i, p = pairs
+    if not len(i):
+        return share
+    geoms = np.asarray(qpv.values)
+    full = _inside_one_ring(geoms, all_points, i, p, ring_m)
+    share[full] = 1.0
+    rest = ~full[i]
+    i, p = i[rest], p[rest]
+    if not len(i):
+        return share
+    order = np.lexsort((p, i))
+    i, p = i[order], p[order]
+    used, inverse = np.unique(p, return_inverse=True)
+    rings = shapely.buffer(all_points[used], ring_m, quad_segs=QUAD_SEGS)
+    areas = shapely.area(geoms)
+    splits = np.flatnonzero(np.diff(i)) + 1
+    for qi, group in zip(i[np.r_[0, splits]], np.split(inverse, splits), strict=True):
+        union = shapely.union_all(rings[group])
+        covered = shapely.area(shapely.intersection(geoms[qi], union))
+        share[qi] = covered / areas[qi] if areas[qi] > 0 else 0.0
+    return np.clip(share, 0.0, 1.0)
+
+
+def coverage_layer(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float
+                   ) -> gpd.GeoDataFrame:
+    """One row per Défi and one for all Défis: union of the rings, in EPSG:2154.
+
+    Rows with no located answer keep a null geometry (nothing covered), never dropped.
+    """
+    qpv_union = shapely.union_all(qpv.values) if len(qpv) else shapely.Polygon()
+    qpv_area = shapely.area(qpv_union)
+    rows = []
+    for defi, label in [(ALL, "Tous les Défis"), *DEFIS.items()]:
+        mask = answer_mask(places, None if defi == ALL else defi)
+        points = np.asarray(places.geometry.values)[mask]
+        geometry = None
+        if ring_m > 0 and len(points):
+            geometry = shapely.union_all(shapely.buffer(points, ring_m, quad_segs=QUAD_SEGS))
+            if isinstance(geometry, shapely.Polygon):
+                geometry = shapely.MultiPolygon([geometry])
+        covered = shapely.area(shapely.intersection(qpv_union, geometry)) if geometry else 0.0
+        rows.append({
+            "defi": defi,
+            "libelle": label,
+            "ring_m": float(ring_m),
+            "answers": int(len(points)),
+            "area_km2": round(shapely.area(geometry) / 1e6, 4) if geometry else 0.0,
+            "qpv_covered_share": round(covered / qpv_area, 4) if qpv_area > 0 else 0.0,
+            "geometry": geometry,
+        })
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=METRIC_CRS)

@@ -1,0 +1,104 @@
+"""One run of the analysis: inputs + parameters → one row per QPV with every field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import answer, coverage, need, score
+from .inputs import Inputs
+from .params import COMPONENTS, DEFIS, Parameters
+from .reasons import reasons
+
+METHOD = (
+    "Score de sous-desserte de 0 à 100 (100 = le plus mal servi) : moyenne pondérée de "
+    "composantes entre 0 et 1 — besoin social (INSEE 2015 reporté sur les QPV 2024 au "
+    "prorata des surfaces), faiblesse de la réponse ESS dans le QPV et son anneau, "
+    "éloignement des lieux totems, hébergements et accompagnements (échelle 5 km), "
+    "éloignement du métro ou du tram (échelle 1 km), besoins non couverts signalés. "
+    "Besoin inconnu (QPV sans périmètre 2015) : ni score ni rang, jamais « faible besoin ». "
+    "Distances et surfaces en Lambert-93 (EPSG:2154)."
+)
+PRECISE = ("adresse", "rue")
+
+
+@dataclass
+class Diagnostic:
+    """Result of :func:`diagnose`: ``frame`` in display order (rank), EPSG:2154."""
+
+    frame: gpd.GeoDataFrame
+    parameters: Parameters
+    available: dict[str, bool]
+    method: str = METHOD
+
+    @property
+    def weights_text(self) -> str:
+        return ",".join(f"{k}:{self.parameters.weights[k]:g}" for k in COMPONENTS)
+
+
+def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic:
+    """Diagnose every QPV 2024 of ``inputs``.
+
+    Examples
+    --------
+    >>> # diagnose(from_store(store), Parameters(defi="inclusion", ring_m=300))
+    """
+    params = parameters or Parameters()
+    qpv = inputs.qpv.geometry
+    defi, ring_m = params.defi, params.ring_m
+    table = need.carry_indicators(qpv, inputs.qpv_2015)
+
+    total, per_defi, members, pairs = answer.count_answers(qpv, inputs.places, ring_m, defi)
+    table["answers"] = total
+    for name in DEFIS:
+        table[f"answers_{name}"] = per_defi[name]
+    places = inputs.places
+    ids = places["id"].astype(str).to_numpy()
+    noms = places["nom"].astype(str).to_numpy()
+    precision = places["precision"].to_numpy()
+    table["answer_names"] = [[noms[p] for p in sorted(m, key=lambda p: ids[p])] for m in members]
+    table["approximate"] = [[noms[p] for p in sorted(m, key=lambda p: ids[p])
+                             if precision[p] not in PRECISE] for m in members]
+
+    nearest = answer.nearest_places(qpv, places, defi)
+    station = answer.nearest_station(qpv, inputs.stations)
+    for kind, found in [*nearest.items(), ("station", station)]:
+        table[f"dist_{kind}_m"] = found.distance_m
+        table[f"nearest_{kind}"] = found.name
+    available = {kind: found.available for kind, found in nearest.items()}
+    available["station"] = station.available
+
+    needs = answer.unmet_needs(inputs.qpv, inputs.besoins, ring_m, defi)
+    bids = inputs.besoins["id"].astype(str).to_numpy()
+    bnoms = inputs.besoins["nom"].astype(str).to_numpy()
+    table["unmet_needs"] = [len(m) for m in needs]
+    table["need_names"] = [[bnoms[p] for p in sorted(m, key=lambda p: bids[p])] for m in needs]
+    table["covered_share"] = coverage.covered_share(qpv, places, ring_m, defi, pairs)
+
+    parts = score.components(
+        table["need"].to_numpy(dtype=float), table["answers"].to_numpy(dtype=float),
+        {kind: table[f"dist_{kind}_m"].to_numpy() for kind in score.PLACE_KINDS},
+        table["dist_station_m"].to_numpy(), table["unmet_needs"].to_numpy(dtype=float))
+    for name in COMPONENTS:
+        table[f"comp_{name}"] = parts[name].to_numpy()
+    table["score"] = score.score(parts, params.weights)
+    codes = inputs.qpv["code_qp"].astype(str).tolist()
+    ranks, order = score.rank(table["score"].to_numpy(), codes)
+    table["rank"] = pd.array([None if np.isnan(r) else int(r) for r in ranks], dtype="Int64")
+
+    table.insert(0, "code_qp", codes)
+    table.insert(1, "lib_qp", inputs.qpv["lib_qp"].astype(str).to_numpy())
+    if "insee_com" in inputs.qpv.columns:
+        table.insert(2, "insee_com", inputs.qpv["insee_com"].to_numpy())
+    records = table.to_dict("records")
+    table["reasons"] = [reasons(row, defi, ring_m, available) for row in records]
+    table["defi"] = defi
+    table["ring_m"] = float(ring_m)
+    frame = gpd.GeoDataFrame(table, geometry=qpv.values, crs=inputs.qpv.crs)
+    frame = frame.iloc[order].reset_index(drop=True)
+    result = Diagnostic(frame, params, available)
+    frame["weights"] = result.weights_text
+    return result

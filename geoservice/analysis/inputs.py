@@ -1,0 +1,128 @@
+"""What the analysis reads, as plain GeoDataFrames in Lambert-93 (EPSG:2154).
+
+:func:`from_store` builds the inputs from the loaded store; tests and the benchmark build
+them directly from frames (:func:`make_inputs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+METRIC_CRS = "EPSG:2154"
+ANSWER_LAYERS: dict[str, str] = {
+    "lieux_totems": "lieu_totem",
+    "hebergement": "hebergement",
+    "accompagnement": "accompagnement",
+    "projets": "projet",
+}
+PLACE_KINDS = ("lieu_totem", "hebergement", "accompagnement")
+ANSWER_STATUSES = ("ouvert", "inconnu")
+STATION_TYPES = ("metro", "tram")
+PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision")
+NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
+STATION_COLUMNS = ("id", "nom", "type")
+
+
+@dataclass
+class Inputs:
+    """Frames of the analysis, all in EPSG:2154, positions 0..n-1.
+
+    ``qpv``: code_qp, lib_qp (QPV 2024). ``qpv_2015``: code_qp, nom_qp and INSEE indicators.
+    ``places``: ESS answers (kind, id, nom, defi list, statut, precision), geometry may be
+    missing. ``besoins``: needs spotted (id, nom, defi, statut, couvert, qpv, precision).
+    ``stations``: id, nom, type.
+    """
+
+    qpv: gpd.GeoDataFrame
+    qpv_2015: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    besoins: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+
+
+def metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Reprojected to EPSG:2154 (CRS required), index reset, polygons made valid."""
+    if frame.crs is None:
+        raise ValueError("a frame of the analysis has no CRS")
+    out = frame.to_crs(METRIC_CRS).reset_index(drop=True)
+    geoms = out.geometry.values
+    bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
+    if bad.any():  # reprojection can make a repaired polygon slightly invalid
+        fixed = np.asarray(geoms, dtype=object).copy()
+        fixed[bad] = shapely.make_valid(fixed[bad])
+        out = out.set_geometry(gpd.GeoSeries(fixed, crs=METRIC_CRS))
+    return out
+
+
+def _columns(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    for name in columns:
+        if name not in frame.columns:
+            frame[name] = None
+    if "defi" in columns:
+        frame["defi"] = [list(v) if isinstance(v, list | tuple | np.ndarray) else []
+                         for v in frame["defi"]]
+    return frame
+
+
+def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+                besoins: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> Inputs:
+    """Inputs from frames in any CRS (reprojected to EPSG:2154, missing columns added)."""
+    return Inputs(
+        qpv=metric(qpv),
+        qpv_2015=metric(qpv_2015),
+        places=metric(_columns(places, PLACE_COLUMNS)),
+        besoins=metric(_columns(besoins, NEED_COLUMNS)),
+        stations=metric(_columns(stations, STATION_COLUMNS)),
+    )
+
+
+def _metric_frame(store: Store, layer_id: str, columns: tuple[str, ...] | None = None
+                  ) -> gpd.GeoDataFrame:
+    collection = store.collection(layer_id)
+    frame = pd.DataFrame(collection.frame.drop(columns="geometry"))
+    if columns is not None:
+        frame = _columns(gpd.GeoDataFrame(frame), columns)[list(columns)]
+    return gpd.GeoDataFrame(frame, geometry=collection.metric.values, crs=METRIC_CRS)
+
+
+def from_store(store: Store) -> Inputs:
+    """The analysis inputs of a loaded store (uses the collections' EPSG:2154 geometries)."""
+    parts = []
+    for layer_id, kind in ANSWER_LAYERS.items():
+        if layer_id not in store.collections:
+            continue
+        part = _metric_frame(store, layer_id, PLACE_COLUMNS[1:])
+        part.insert(0, "kind", kind)
+        parts.append(part)
+    places = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                              crs=METRIC_CRS)
+    return make_inputs(
+        qpv=_metric_frame(store, "qpv"),
+        qpv_2015=_metric_frame(store, "qpv_2015"),
+        places=places,
+        besoins=_metric_frame(store, "besoins", NEED_COLUMNS),
+        stations=_metric_frame(store, "stations", STATION_COLUMNS),
+    )
+
+
+def located(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Boolean mask of the rows that have a non-empty geometry."""
+    geoms = np.asarray(frame.geometry.values)
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def has_defi(defis: pd.Series, defi: str | None, untagged: bool = False) -> np.ndarray:
+    """Rows tagged with ``defi`` (all rows when None; also untagged ones if ``untagged``)."""
+    if defi is None:
+        return np.ones(len(defis), dtype=bool)
+    return np.array([defi in v or (untagged and not v) for v in defis], dtype=bool)

@@ -1,0 +1,131 @@
+"""Parameters of the analysis: Défis, components, default weights, and their parsing.
+
+Every parser raises :class:`~geoservice.errors.InvalidParameter` with a French message, so
+the API answers 400 problem+json and the CLI prints one ``erreur : …`` line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..errors import InvalidParameter
+
+DEFIS: dict[str, str] = {
+    "inclusion": "Inclusion",
+    "economie_circulaire": "Économie circulaire",
+    "alimentation_durable": "Alimentation durable",
+}
+COMPONENTS: tuple[str, ...] = ("need", "answer", "distance", "access", "demand")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "need": 2.0, "answer": 1.0, "distance": 1.0, "access": 0.5, "demand": 1.0,
+}
+COMPONENT_LABELS: dict[str, str] = {
+    "need": "besoin social (INSEE)",
+    "answer": "faiblesse de la réponse ESS dans le quartier vécu",
+    "distance": "éloignement des lieux totems, hébergements et accompagnements",
+    "access": "éloignement du métro ou du tram",
+    "demand": "besoins non couverts signalés",
+}
+MAX_RING_M = 5000.0
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """One run of the analysis: the Défi (None = all), the ring in metres, the weights."""
+
+    defi: str | None = None
+    ring_m: float = 500.0
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    def __post_init__(self) -> None:
+        check_defi(self.defi)
+        check_ring(self.ring_m)
+        check_weights(self.weights)
+        # components not named weigh 0 (parse_weights starts from the defaults instead)
+        object.__setattr__(self, "weights",
+                           {name: float(self.weights.get(name, 0.0)) for name in COMPONENTS})
+
+
+def check_defi(defi: str | None) -> str | None:
+    if defi is not None and defi not in DEFIS:
+        raise InvalidParameter(
+            f"Défi inconnu : « {defi} ». Valeurs possibles : " + ", ".join(DEFIS))
+    return defi
+
+
+def check_ring(ring_m: float) -> float:
+    if not isinstance(ring_m, int | float) or not math.isfinite(ring_m) \
+            or not 0 <= ring_m <= MAX_RING_M:
+        raise InvalidParameter(
+            f"ring_m doit être un nombre de mètres entre 0 et {MAX_RING_M:.0f}, pas « {ring_m} »")
+    return float(ring_m)
+
+
+def check_weights(weights: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(weights) - set(COMPONENTS))
+    if unknown:
+        raise InvalidParameter(
+            f"Composante inconnue : « {unknown[0]} ». Composantes : " + ", ".join(COMPONENTS))
+    for name, value in weights.items():
+        if not math.isfinite(value) or value < 0:
+            raise InvalidParameter(f"Le poids de « {name} » doit être un nombre positif ou nul")
+    if not any(weights.get(name, 0) > 0 for name in COMPONENTS):
+        raise InvalidParameter("Au moins un poids doit être strictement positif")
+    return weights
+
+
+def parse_weights(text: str | None) -> dict[str, float]:
+    """Default weights overridden by ``"need:2,answer:1"`` (components not named keep theirs).
+
+    Examples
+    --------
+    >>> parse_weights("need:3,access:0")["need"], parse_weights("need:3,access:0")["access"]
+    (3.0, 0.0)
+    """
+    weights = dict(DEFAULT_WEIGHTS)
+    if text is None or not text.strip():
+        return weights
+    seen: set[str] = set()
+    for part in text.split(","):
+        name, sep, value = part.partition(":")
+        name = name.strip()
+        if not sep or not name:
+            raise InvalidParameter(
+                f"Poids mal écrits : « {part.strip()} » (attendu nom:valeur, "
+                "par exemple need:2,answer:1,distance:1)")
+        if name not in COMPONENTS:
+            raise InvalidParameter(
+                f"Composante inconnue : « {name} ». Composantes : " + ", ".join(COMPONENTS))
+        if name in seen:
+            raise InvalidParameter(f"Poids de « {name} » donné deux fois")
+        seen.add(name)
+        try:
+            number = float(value.strip())
+        except ValueError as exc:
+            raise InvalidParameter(
+                f"Le poids de « {name} » doit être un nombre, pas « {value.strip()} »") from exc
+        weights[name] = number
+    return check_weights(weights)
+
+
+def parse_ring(value: float | str | None, default: float = 500.0) -> float:
+    """Ring in metres from a number or text ("500", "1 500", "2,5"); default when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return check_ring(default)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(" ", "").replace(",", "."))
+        except ValueError as exc:
+            raise InvalidParameter(
+                f"ring_m doit être un nombre de mètres entre 0 et {MAX_RING_M:.0f}, "
+                f"pas « {value} »") from exc
+    return check_ring(value)
+
+
+def make_parameters(defi: str | None = None, ring_m: float | str | None = None,
+                    weights: str | None = None, default_ring_m: float = 500.0) -> Parameters:
+    """Parameters from user text (query string or CLI options)."""
+    defi = (defi or "").strip() or None
+    return Parameters(defi=check_defi(defi), ring_m=parse_ring(ring_m, default_ring_m),
+                      weights=parse_weights(weights))

@@ -1,0 +1,91 @@
+"""Plain-French reasons for one QPV, built from its measures (no scoring logic here)."""
+
+from __future__ import annotations
+
+import math
+
+from . import text
+from .params import DEFIS
+
+KIND_WORDS = {
+    "lieu_totem": ("lieu totem le plus proche", "aucun lieu totem localisé"),
+    "hebergement": ("hébergement ESS le plus proche", "aucun lieu d'hébergement ESS localisé"),
+    "accompagnement": ("structure d'accompagnement la plus proche",
+                       "aucune structure d'accompagnement localisée"),
+}
+
+
+def _known(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def need_reason(row: dict) -> str:
+    if not row["need_known"]:
+        if row["indicator_coverage"] <= 0:
+            return ("besoin social inconnu : aucun QPV 2015 ne recouvre ce quartier, "
+                    "pas d'indicateur INSEE (ni score ni rang)")
+        return "besoin social inconnu : indicateurs INSEE non publiés (secret statistique)"
+    parts = []
+    if _known(row["tp60"]):
+        parts.append(f"taux de pauvreté {text.percent(row['tp60'])}")
+    if _known(row["tx_tot_empl"]):
+        parts.append(f"taux d'emploi des 15-64 ans {text.percent(row['tx_tot_empl'])}")
+    if _known(row["jobseekers_per_100"]):
+        parts.append(f"{text.number(row['jobseekers_per_100'])} demandeurs d'emploi "
+                     "pour 100 habitants")
+    coverage = text.percent(100 * row["indicator_coverage"], 0)
+    return (f"besoin social (INSEE, périmètres 2015 couvrant {coverage} du quartier) : "
+            + ", ".join(parts))
+
+
+def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
+    where = text.within(ring_m)
+    label = f" {DEFIS[defi]}" if defi else ""
+    out = []
+    names = row["answer_names"]
+    if not names:
+        out.append(f"aucun projet ni lieu ESS{label} {where}")
+    else:
+        count = len(names)
+        noun = "projet ou lieu ESS" if count == 1 else "projets ou lieux ESS"
+        out.append(f"{count} {noun}{label} {where} : {text.names(names)}")
+        if defi is None:
+            for name, title in DEFIS.items():
+                if row[f"answers_{name}"] == 0:
+                    out.append(f"aucun projet ni lieu ESS {title} {where}")
+    if row["approximate"]:
+        out.append("position connue au quartier seulement pour : "
+                   + text.names(row["approximate"]))
+    return out
+
+
+def demand_reasons(row: dict) -> list[str]:
+    return [f"besoin non couvert signalé : {name}" for name in row["need_names"]]
+
+
+def distance_reasons(row: dict, available: dict[str, bool]) -> list[str]:
+    out = []
+    for kind, (nearest_words, none_words) in KIND_WORDS.items():
+        metres = row[f"dist_{kind}_m"]
+        if not available[kind] or not _known(metres):
+            out.append(none_words)
+        elif metres == 0:
+            out.append(f"{nearest_words} : dans le quartier ({row[f'nearest_{kind}']})")
+        else:
+            out.append(f"{nearest_words} à {text.distance(metres)} ({row[f'nearest_{kind}']})")
+    metres = row["dist_station_m"]
+    if not available["station"] or not _known(metres):
+        out.append("aucune station de métro ou de tram localisée")
+    elif metres == 0:
+        out.append(f"station de métro ou de tram dans le quartier ({row['nearest_station']})")
+    else:
+        out.append(f"station de métro ou de tram la plus proche à {text.distance(metres)} "
+                   f"({row['nearest_station']})")
+    return out
+
+
+def reasons(row: dict, defi: str | None, ring_m: float, available: dict[str, bool]
+            ) -> list[str]:
+    """All reasons, in a fixed order: need, ESS answer, needs spotted, distances."""
+    return [need_reason(row), *answer_reasons(row, defi, ring_m), *demand_reasons(row),
+            *distance_reasons(row, available)]

@@ -1,0 +1,137 @@
+"""Serialisations of a diagnostic: API items, flat layer rows, CSV (Excel-FR), GeoJSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+
+from .diagnostic import Diagnostic
+from .need import CARRIED, COUNT_INDICATORS
+from .params import COMPONENTS, DEFIS
+
+MEASURES = (
+    "pop_mun", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers",
+    *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
+    "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
+    "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
+)
+LAYER_COLUMNS = (
+    "code_qp", "lib_qp", "insee_com", "rank", "score", "need_known", "indicator_coverage",
+    *(f"comp_{c}" for c in COMPONENTS), "jobseekers_per_100", "answers",
+    *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
+    "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
+    "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
+    "reasons", "defi", "ring_m", "weights", *CARRIED,
+)
+DECIMALS = {"score": 2, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
+            "jobseekers_per_100": 2, **{f"comp_{c}": 4 for c in COMPONENTS},
+            **{f"dist_{k}_m": 0 for k in ("lieu_totem", "hebergement", "accompagnement",
+                                          "station")},
+            **{name: (1 if name in COUNT_INDICATORS else 2) for name in CARRIED}}
+
+
+def plain(name: str, value: Any) -> Any:
+    """JSON-ready value: NaN/NA → None, numpy → Python, numbers rounded per field."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return [plain(name, v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        decimals = DECIMALS.get(name)
+        return float(round(float(value), decimals)) if decimals is not None else float(value)
+    return value
+
+
+def items(result: Diagnostic) -> list[dict]:
+    """The ranking as the API returns it, in rank order (unranked QPV last)."""
+    out = []
+    for row in result.frame.to_dict("records"):
+        out.append({
+            "rank": plain("rank", row["rank"]),
+            "code_qp": row["code_qp"],
+            "lib_qp": row["lib_qp"],
+            "score": plain("score", row["score"]),
+            "need_known": bool(row["need_known"]),
+            "indicator_coverage": plain("indicator_coverage", row["indicator_coverage"]),
+            "components": {c: plain(f"comp_{c}", row[f"comp_{c}"]) for c in COMPONENTS},
+            "measures": {m: plain(m, row[m]) for m in MEASURES},
+            "reasons": list(row["reasons"]),
+        })
+    return out
+
+
+def layer_frame(result: Diagnostic) -> gpd.GeoDataFrame:
+    """Flat rows (the ``diagnostic_qpv`` layer), rounded, in EPSG:4326."""
+    frame = result.frame
+    data = {}
+    for name in LAYER_COLUMNS:
+        column = frame[name] if name in frame.columns else [None] * len(frame)
+        data[name] = pd.Series([plain(name, v) for v in column], dtype=object)
+    out = gpd.GeoDataFrame(data, geometry=frame.geometry.values, crs=frame.crs)
+    out = out.to_crs("EPSG:4326")
+    geoms = out.geometry.values
+    polygons = shapely.get_type_id(geoms) == 3
+    if polygons.any():
+        fixed = np.asarray(geoms, dtype=object).copy()
+        fixed[polygons] = [shapely.MultiPolygon([g]) for g in fixed[polygons]]
+        out = out.set_geometry(gpd.GeoSeries(fixed, crs="EPSG:4326"))
+    return out
+
+
+def _csv_cell(name: str, value: Any) -> str:
+    value = plain(name, value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return (f"{value:.{DECIMALS[name]}f}" if name in DECIMALS else repr(value)
+                ).replace(".", ",")
+    return str(value)
+
+
+def to_csv(result: Diagnostic) -> bytes:
+    """UTF-8 with BOM, ``;`` separator, decimal comma (Excel in French), WKT-free.
+
+    One row per QPV in rank order; ``reasons`` joined with `` | ``.
+    """
+    columns = [c for c in LAYER_COLUMNS if c != "insee_com" or c in result.frame.columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in result.frame.to_dict("records"):
+        writer.writerow([_csv_cell(c, row.get(c)) for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_geojson(result: Diagnostic) -> dict:
+    """RFC 7946 FeatureCollection (lon/lat, 7 decimals) of the diagnostic layer."""
+    frame = layer_frame(result)
+    geoms = shapely.set_precision(frame.geometry.values, 1e-7)
+    geoms = shapely.orient_polygons(geoms) if hasattr(shapely, "orient_polygons") else geoms
+    features = []
+    columns = [c for c in frame.columns if c != "geometry"]
+    for row, geom in zip(frame[columns].to_dict("records"), geoms, strict=True):
+        features.append({
+            "type": "Feature",
+            "id": row["code_qp"],
+            "properties": row,
+            "geometry": None if geom is None else shapely.geometry.mapping(geom),
+        })
+    return {"type": "FeatureCollection", "features": features}

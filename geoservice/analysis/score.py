@@ -1,0 +1,85 @@
+"""The underserved score: transparent components (each 0–1, 1 = underserved), weights,
+score 0–100, rank, and the plain-French reasons.
+
+- ``need``: mean of the published shares among poverty rate (``tp60``/100), share of the
+  15–64 without a job (1 − ``tx_tot_empl``/100) and jobseekers per inhabitant
+  (``abcde``/``pop_mun``); null when the need is unknown.
+- ``answer``: 1 / (1 + n), n = ESS answers (projects, lieux totems, hébergement,
+  accompagnement) of the Défi in the QPV or its ring.
+- ``distance``: mean over lieu totem, hébergement, accompagnement of min(d / 5 km, 1);
+  a kind with no located structure counts 1 (nothing reachable is known; same for every
+  QPV, so the ranking is unchanged) and its distance stays null.
+- ``access``: min(d / 1 km, 1) to the nearest metro or tram station; null (left out for
+  every QPV) when the territory has no station data.
+- ``demand``: m / (1 + m), m = unanswered needs spotted in the QPV or its ring.
+
+score = 100 · Σ w_k c_k / Σ w_k over the components with a weight > 0 and a value.
+When ``need`` has a weight > 0 and is unknown, the score and rank are null: such QPV are
+listed after the ranked ones, in a "besoin inconnu" group, never as low need.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .params import COMPONENTS
+
+DISTANCE_SCALE_M = 5000.0
+ACCESS_SCALE_M = 1000.0
+PLACE_KINDS = ("lieu_totem", "hebergement", "accompagnement")
+
+
+def distance_component(distances: dict[str, np.ndarray]) -> np.ndarray:
+    """Mean of min(d / 5 km, 1) over the place kinds; an unlocated kind (NaN) counts 1."""
+    terms = [np.where(np.isnan(d), 1.0, np.minimum(d / DISTANCE_SCALE_M, 1.0))
+             for d in distances.values()]
+    return np.mean(terms, axis=0)
+
+
+def access_component(distance_m: np.ndarray) -> np.ndarray:
+    return np.minimum(distance_m / ACCESS_SCALE_M, 1.0)  # NaN stays NaN
+
+
+def components(need: np.ndarray, answers: np.ndarray, distances: dict[str, np.ndarray],
+               station_m: np.ndarray, unmet: np.ndarray) -> pd.DataFrame:
+    """The five components, one row per QPV (NaN = not available)."""
+    return pd.DataFrame({
+        "need": need,
+        "answer": 1.0 / (1.0 + answers),
+        "distance": distance_component(distances),
+        "access": access_component(station_m),
+        "demand": unmet / (1.0 + unmet),
+    })
+
+
+def score(parts: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
+    """0–100 or NaN (need unknown while weighted, or no component available)."""
+    num = np.zeros(len(parts))
+    den = np.zeros(len(parts))
+    for name in COMPONENTS:
+        w = float(weights.get(name, 0.0))
+        if w <= 0:
+            continue
+        values = parts[name].to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        num += np.where(known, w * values, 0.0)
+        den += np.where(known, w, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = np.where(den > 0, 100.0 * num / den, np.nan)
+    if weights.get("need", 0) > 0:
+        result = np.where(np.isnan(parts["need"].to_numpy(dtype=float)), np.nan, result)
+    return result
+
+
+def rank(scores: np.ndarray, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Competition rank (1 = most underserved, ties share a rank) and display order.
+
+    Unscored QPV get no rank and come last, by code. Scores are compared rounded to 1e-9
+    so that the result does not depend on the order of the input features.
+    """
+    keyed = np.round(scores, 9)
+    frame = pd.DataFrame({"s": keyed, "code": codes})
+    ranks = frame["s"].rank(method="min", ascending=False).to_numpy()
+    order = np.lexsort((np.array(codes, dtype=str), np.nan_to_num(-keyed, nan=np.inf)))
+    return ranks, order

@@ -1,0 +1,121 @@
+"""OpenAPI (3.1, JSON Schema 2020-12) descriptions of the OGC API responses, so that the
+published document tells clients (and schemathesis) exactly what comes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+
+LINK = {
+    "type": "object", "required": ["href", "rel"],
+    "properties": {"href": {"type": "string"}, "rel": {"type": "string"},
+                   "type": {"type": "string"}, "title": {"type": "string"}},
+}
+LINKS = {"type": "array", "items": LINK}
+PROBLEM = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+GEOMETRY = {
+    "oneOf": [
+        {"type": "null"},
+        {"type": "object", "required": ["type", "coordinates"],
+         "properties": {"type": {"enum": ["Point", "MultiPoint", "LineString",
+                                          "MultiLineString", "Polygon", "MultiPolygon"]},
+                        "coordinates": {"type": "array"}}},
+    ],
+}
+FEATURE = {
+    "type": "object", "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"const": "Feature"},
+        "id": {"type": ["string", "integer"]},
+        "geometry": GEOMETRY,
+        "properties": {"type": ["object", "null"]},
+        "links": LINKS,
+    },
+}
+FEATURE_COLLECTION = {
+    "type": "object", "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": FEATURE},
+        "numberMatched": {"type": "integer", "minimum": 0},
+        "numberReturned": {"type": "integer", "minimum": 0},
+        "timeStamp": {"type": "string"},
+        "links": LINKS,
+        "metadata": {"type": "object"},
+    },
+}
+LANDING = {
+    "type": "object", "required": ["links"],
+    "properties": {"title": {"type": "string"}, "description": {"type": "string"},
+                   "links": LINKS},
+}
+CONFORMANCE = {
+    "type": "object", "required": ["conformsTo"],
+    "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+}
+COLLECTION = {
+    "type": "object", "required": ["id", "links"],
+    "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"},
+        "description": {"type": "string"}, "links": LINKS,
+        "extent": {"type": "object"}, "itemType": {"type": "string"},
+        "crs": {"type": "array", "items": {"type": "string"}},
+        "storageCrs": {"type": "string"},
+    },
+}
+COLLECTIONS = {
+    "type": "object", "required": ["links", "collections"],
+    "properties": {"links": LINKS, "collections": {"type": "array", "items": COLLECTION},
+                   "crs": {"type": "array", "items": {"type": "string"}}},
+}
+QUERYABLES = {
+    "type": "object", "required": ["type", "properties"],
+    "properties": {"$schema": {"type": "string"}, "$id": {"type": "string"},
+                   "type": {"const": "object"}, "title": {"type": "string"},
+                   "properties": {"type": "object"}},
+}
+CONTENT_CRS = {
+    "Content-Crs": {"description": "URI du système de coordonnées de la réponse, entre < >.",
+                    "schema": {"type": "string"}},
+}
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM}}}
+
+
+ERRORS = {
+    400: problem("Paramètre invalide (problem+json, détail en français)"),
+    404: problem("Collection ou objet introuvable"),
+}
+FORMATS_CONTENT = {
+    GEOJSON: {"schema": FEATURE_COLLECTION},
+    "text/csv": {"schema": {"type": "string"}},
+    "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}},
+}
+
+
+def json_ok(schema: dict, media_type: str = JSON, description: str = "Réponse") -> dict:
+    return {200: {"description": description, "content": {media_type: {"schema": schema}}}}
+
+
+ITEMS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Objets de la collection (GeoJSON, CSV ou GeoPackage)",
+          "headers": CONTENT_CRS, "content": FORMATS_CONTENT},
+    **ERRORS,
+    406: problem("Aucun format demandé par Accept n'est disponible"),
+}
+FEATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Un objet (GeoJSON, CSV ou GeoPackage)", "headers": CONTENT_CRS,
+          "content": {**FORMATS_CONTENT, GEOJSON: {"schema": FEATURE}}},
+    **ERRORS,
+    406: problem("Aucun format demandé par Accept n'est disponible"),
+}

@@ -1,0 +1,773 @@
+/* geoservice web map: residents' map and the staff "Diagnostic" tab.
+ *
+ * Reads only the public API. Data text is always written as DOM text (textContent,
+ * createTextNode) — never as HTML — so whatever a feature's name contains stays text.
+ */
+(function () {
+  "use strict";
+
+  var I18N = window.GS_I18N;
+  var state = {
+    lang: "fr", config: null, map: null, layers: {}, order: [], visible: {},
+    selected: null, tab: "map", defi: "", diag: null, diagLayer: null, pin: null,
+    ready: false,
+  };
+
+  // -- small helpers -------------------------------------------------------------------------
+
+  function t(key) { return (I18N[state.lang] && I18N[state.lang][key]) || I18N.fr[key] || key; }
+
+  /** Create an element; `text` is set as text, never parsed as HTML. */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (key) {
+      var value = props[key];
+      if (value === null || value === undefined) return;
+      if (key === "text") node.textContent = String(value);
+      else if (key === "className") node.className = value;
+      else if (key.indexOf("on") === 0) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function $(id) { return document.getElementById(id); }
+  function title(obj) { return obj ? (obj[state.lang] || obj.fr) : ""; }
+
+  function fold(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  }
+
+  function formatDistance(metres) {
+    if (metres === null || metres === undefined) return "";
+    var locale = state.lang === "en" ? "en-GB" : "fr-FR";
+    if (metres < 1000) return Math.round(metres) + " m";
+    return (metres / 1000).toLocaleString(locale, { maximumFractionDigits: 1 }) + " km";
+  }
+
+  /** Run `fn` once no zoom animation is running (Leaflet ignores a new view meanwhile). */
+  function whenIdle(fn) {
+    if (state.map._animatingZoom) state.map.once("zoomend", function () { whenIdle(fn); });
+    else fn();
+  }
+
+  function status(message) { $("status").textContent = message || ""; }
+
+  async function getJSON(url) {
+    var response = await fetch(url, { headers: { Accept: "application/json" } });
+    var body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (!response.ok) {
+      throw new Error((body && (body.detail || body.title)) || ("HTTP " + response.status));
+    }
+    return body;
+  }
+
+  // -- URL hash: view, layers, selected feature, tab, language ------------------------------
+
+  function readHash() {
+    var params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var out = {};
+    var view = (params.get("map") || "").split("/").map(Number);
+    if (view.length === 3 && view.every(isFinite)) out.view = view;
+    if (params.has("layers")) out.layers = params.get("layers").split(",").filter(Boolean);
+    if (params.get("sel")) out.sel = params.get("sel");
+    if (params.get("tab")) out.tab = params.get("tab");
+    if (params.get("lang")) out.lang = params.get("lang");
+    if (params.has("defi")) out.defi = params.get("defi");
+    return out;
+  }
+
+  function writeHash() {
+    if (!state.ready) return;
+    var c = state.map.getCenter();
+    var params = new URLSearchParams();
+    params.set("map", [state.map.getZoom(), c.lat.toFixed(5), c.lng.toFixed(5)].join("/"));
+    params.set("layers", state.order.filter(function (id) { return state.visible[id]; }).join(","));
+    if (state.selected) params.set("sel", state.selected.layer + ":" + state.selected.id);
+    if (state.tab !== "map") params.set("tab", state.tab);
+    if (state.defi) params.set("defi", state.defi);
+    if (state.lang !== "fr") params.set("lang", state.lang);
+    history.replaceState(null, "", "#" + params.toString().replace(/%2F/g, "/").replace(/%2C/g, ",")
+      .replace(/%3A/g, ":"));
+  }
+
+  // -- feature cards (popups, detail panel) -------------------------------------------------
+
+  var HIDDEN = { id: 1, nom: 1, lib_qp: 1, precision: 1, reference_position: 1, territoire: 1,
+    notes: 1, source: 1 };
+  var FOLDED = ["source", "notes"];  // long texts: behind a disclosure
+
+  function featureName(layer, props) {
+    return props.nom || props.lib_qp || props[layer.def.id_field] || "";
+  }
+
+  function valueText(name, value) {
+    if (Array.isArray(value)) {
+      return value.map(function (v) { return name === "defi" ? defiTitle(v) : String(v); })
+        .join(", ");
+    }
+    if (typeof value === "boolean") return value ? t("yes") : t("no");
+    return String(value);
+  }
+
+  function defiTitle(key) {
+    var defi = state.config.defis[key];
+    return defi ? title(defi) : String(key);
+  }
+
+  function precisionNode(props) {
+    if (!("precision" in props)) return null;
+    var node = el("p", { className: "precision" });
+    if (!props.precision) node.textContent = t("precision_none");
+    else if (props.precision === "adresse") node.textContent = t("precision_exact");
+    else node.textContent = t("precision_approx") + t("precision_" + props.precision);
+    if (props.reference_position) {
+      node.appendChild(el("br"));
+      node.appendChild(document.createTextNode(t("precision_ref") + props.reference_position));
+    }
+    return node;
+  }
+
+  function card(layer, props, heading) {
+    var dl = el("dl");
+    Object.keys(layer.def.labels).forEach(function (name) {
+      if (HIDDEN[name]) return;
+      var value = props[name];
+      if (value === null || value === undefined || value === "") return;
+      if (Array.isArray(value) && !value.length) return;
+      dl.appendChild(el("dt", { text: title(layer.def.labels[name]) }));
+      dl.appendChild(el("dd", { text: valueText(name, value) }));
+    });
+    var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name]; });
+    var more = folded.length ? el("details", {}, [el("summary", { text: folded.map(function (name) {
+      return title(layer.def.labels[name]);
+    }).join(" · ") })].concat(folded.map(function (name) {
+      return el("p", {}, [el("strong", { text: title(layer.def.labels[name]) + " : " }), props[name]]);
+    }))) : null;
+    var node = el("div", { className: "card" }, [
+      el(heading || "h2", { text: featureName(layer, props) }),
+      el("p", { className: "kind-line", text: title(layer.def.title) }),
+      precisionNode(props), dl, more,
+    ]);
+    if (layer.def.id === "qpv") {
+      node.appendChild(el("a", { href: "api/maps/qpv/" + encodeURIComponent(props.code_qp) + ".html",
+        target: "_blank", rel: "noopener", text: t("report_link") }));
+    }
+    return node;
+  }
+
+  // -- layers ------------------------------------------------------------------------------
+
+  function styleOf(def) {
+    var s = def.style;
+    var out = { color: s.color, weight: s.weight, fillColor: s.fill_color || s.color,
+      fillOpacity: s.fill_opacity };
+    if (s.dash_array) out.dashArray = s.dash_array;
+    return out;
+  }
+
+  function defiColor(props) {
+    var defis = props.defi || [];
+    var first = defis.length ? state.config.defis[defis[0]] : null;
+    return first ? first.color : state.config.no_defi.color;
+  }
+
+  function essIcon(def, props) {
+    var size = Math.max(22, Math.round(def.style.radius * 2.6));
+    var marker = el("span", { className: "ess-marker", "aria-hidden": "true", text: def.style.glyph });
+    marker.style.background = defiColor(props);
+    marker.style.borderColor = def.style.color;
+    return L.divIcon({ html: marker, className: "ess-icon", iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
+  }
+
+  async function fetchAll(id) {
+    var url = "api/collections/" + encodeURIComponent(id) + "/items?f=geojson&limit=" +
+      state.config.page_limit;
+    var features = [];
+    while (url) {
+      var page = await getJSON(url);
+      features = features.concat(page.features || []);
+      var next = (page.links || []).filter(function (l) { return l.rel === "next"; })[0];
+      url = next ? next.href : null;
+    }
+    return features;
+  }
+
+  function buildLayer(def, features) {
+    var layer = { def: def, features: [], byId: {}, group: null };
+    var group = def.kind === "ess"
+      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 })
+      : L.featureGroup();
+    features.forEach(function (feature) {
+      var props = feature.properties || {};
+      var id = String(feature.id !== undefined && feature.id !== null ? feature.id : props[def.id_field]);
+      var item = { id: id, props: props, layer: layer, leaflet: null, name: featureName(layer, props) };
+      if (feature.geometry) {
+        var leaflet;
+        if (def.kind === "ess") {
+          var c = feature.geometry.coordinates;
+          leaflet = L.marker([c[1], c[0]], { icon: essIcon(def, props), title: item.name,
+            alt: item.name, keyboard: true, riseOnHover: true });
+        } else if (def.kind === "point") {
+          var p = feature.geometry.coordinates;
+          leaflet = L.circleMarker([p[1], p[0]], Object.assign(styleOf(def), { radius: def.style.radius }));
+        } else {
+          leaflet = L.geoJSON(feature, { style: styleOf(def) });
+          if (def.id === "qpv") {
+            leaflet.bindTooltip(el("span", { text: item.name }),
+              { permanent: true, direction: "center", className: "qpv-label" });
+          }
+        }
+        leaflet.bindPopup(function () { return card(layer, props); }, { maxWidth: 320 });
+        leaflet.on("popupopen", function () { select(item, false); });
+        leaflet.on("popupclose", function () {
+          if (state.selected && state.selected.id === id) { state.selected = null; writeHash(); }
+        });
+        item.leaflet = leaflet;
+        group.addLayer(leaflet);
+      }
+      layer.features.push(item);
+      layer.byId[id] = item;
+    });
+    layer.group = group;
+    return layer;
+  }
+
+  function setVisible(id, on) {
+    var layer = state.layers[id];
+    state.visible[id] = on;
+    if (!layer) return;
+    if (on && state.tab === "map") layer.group.addTo(state.map);
+    else state.map.removeLayer(layer.group);
+    renderInView();
+    writeHash();
+  }
+
+  function renderLayerSwitcher() {
+    var list = clear($("layers"));
+    state.order.forEach(function (id) {
+      var def = state.layers[id].def;
+      var swatch = el("span", { className: "swatch" + (def.kind === "area" ? "" : " point"),
+        "aria-hidden": "true" });
+      swatch.style.borderColor = def.style.color;
+      swatch.style.background = def.style.fill_color || def.style.color;
+      var box = el("input", { type: "checkbox", id: "layer-" + id });
+      box.checked = !!state.visible[id];
+      box.addEventListener("change", function () { setVisible(id, box.checked); });
+      var count = el("span", { className: "count", text: "(" + def.count + ")" });
+      list.appendChild(el("li", {}, [el("label", { for: "layer-" + id }, [
+        box, swatch, title(def.title) + " ", count])]));
+    });
+    var legend = clear($("defi-legend"));
+    var defis = Object.keys(state.config.defis).map(function (k) { return state.config.defis[k]; });
+    defis.concat([state.config.no_defi]).forEach(function (defi) {
+      var dot = el("span", { className: "swatch point", "aria-hidden": "true" });
+      dot.style.background = defi.color;
+      legend.appendChild(el("li", {}, [dot, title(defi)]));
+    });
+  }
+
+  // -- selection, list view ----------------------------------------------------------------
+
+  function select(item, move) {
+    state.selected = { layer: item.layer.def.id, id: item.id };
+    writeHash();
+    if (!move) return;
+    if (!item.leaflet) { showDetail(item); return; }
+    if (!state.visible[item.layer.def.id]) {
+      $("layer-" + item.layer.def.id).checked = true;
+      setVisible(item.layer.def.id, true);
+    }
+    whenIdle(function () {
+      if (item.layer.def.kind === "ess") {
+        item.layer.group.zoomToShowLayer(item.leaflet, function () { item.leaflet.openPopup(); });
+      } else if (item.leaflet.getBounds) {
+        state.map.fitBounds(item.leaflet.getBounds(), { maxZoom: 15 });
+        item.leaflet.openPopup();
+      } else {
+        state.map.setView(item.leaflet.getLatLng(), Math.max(state.map.getZoom(), 15));
+        item.leaflet.openPopup();
+      }
+    });
+  }
+
+  function showDetail(item) {
+    var box = $("detail");
+    clear(box);
+    var close = el("button", { type: "button", className: "close", text: t("detail_close"),
+      onclick: function () { box.hidden = true; state.selected = null; writeHash(); } });
+    box.appendChild(card(item.layer, item.props, "h2"));
+    box.appendChild(close);
+    box.hidden = false;
+    box.focus();
+  }
+
+  function itemButton(item) {
+    return el("li", {}, [el("button", { type: "button", "data-key": item.layer.def.id + ":" + item.id,
+      onclick: function () { select(item, true); } },
+      [item.name, el("span", { className: "kind", text: title(item.layer.def.title) })])]);
+  }
+
+  var LIST_MAX = 150;
+
+  function renderInView() {
+    if (!state.ready) return;
+    var bounds = state.map.getBounds();
+    var active = document.activeElement;
+    var focusedKey = active && active.closest && active.closest("#in-view")
+      ? active.getAttribute("data-key") : null;
+    var list = clear($("in-view"));
+    var shown = 0, total = 0;
+    state.order.forEach(function (id) {
+      if (!state.visible[id]) return;
+      state.layers[id].features.forEach(function (item) {
+        if (!item.leaflet) return;
+        var inside = item.leaflet.getBounds ? bounds.intersects(item.leaflet.getBounds())
+          : bounds.contains(item.leaflet.getLatLng());
+        if (!inside) return;
+        total += 1;
+        if (shown < LIST_MAX) { list.appendChild(itemButton(item)); shown += 1; }
+      });
+    });
+    if (!total) list.appendChild(el("li", { className: "help", text: t("list_empty") }));
+    if (total > shown) list.appendChild(el("li", { className: "help", text: t("list_more") }));
+    $("list-count").textContent = "(" + total + ")";
+    if (focusedKey) {  // keep the keyboard user's place when the list is rebuilt
+      var again = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
+        return b.getAttribute("data-key") === focusedKey;
+      })[0];
+      (again || $("list-title")).focus();
+    }
+  }
+
+  function renderUnlocated() {
+    var list = clear($("unlocated"));
+    var count = 0;
+    state.order.forEach(function (id) {
+      state.layers[id].features.forEach(function (item) {
+        if (item.leaflet) return;
+        list.appendChild(itemButton(item));
+        count += 1;
+      });
+    });
+    $("unlocated-count").textContent = "(" + count + ")";
+  }
+
+  // -- search -------------------------------------------------------------------------------
+
+  function localMatches(query) {
+    var q = fold(query);
+    if (!q) return [];
+    var hits = [];
+    state.order.forEach(function (id) {
+      var def = state.layers[id].def;
+      if (def.id === "qpv_2015") return;
+      state.layers[id].features.forEach(function (item) {
+        var name = fold(item.name);
+        var pos = name.indexOf(q);
+        if (pos >= 0) hits.push({ item: item, score: (pos === 0 ? 0 : 1) + (name === q ? -1 : 0) });
+      });
+    });
+    hits.sort(function (a, b) { return a.score - b.score || a.item.name.localeCompare(b.item.name); });
+    return hits.slice(0, 8).map(function (h) { return h.item; });
+  }
+
+  function placePin(lat, lon, label) {
+    if (state.pin) state.map.removeLayer(state.pin);
+    var icon = L.divIcon({ html: el("span"), className: "pin", iconSize: [18, 18], iconAnchor: [9, 18] });
+    // under the places, not clickable: the searched point must not hide a place at the same spot
+    state.pin = L.marker([lat, lon], { icon: icon, title: label, alt: label, keyboard: false,
+      interactive: false, zIndexOffset: -1000 }).addTo(state.map);
+  }
+
+  async function onSearch(event) {
+    event.preventDefault();
+    var query = $("search").value.trim();
+    var results = clear($("search-results"));
+    if (!query) return;
+    localMatches(query).forEach(function (item) { results.appendChild(itemButton(item)); });
+    try {
+      var answer = await getJSON("api/geocode/search?limit=5&q=" + encodeURIComponent(query));
+      (answer.features || []).forEach(function (f) {
+        var label = f.properties.label, c = f.geometry.coordinates;
+        results.appendChild(el("li", {}, [el("button", { type: "button", onclick: function () {
+          whenIdle(function () { state.map.setView([c[1], c[0]], 16); });
+          placePin(c[1], c[0], label);
+        } }, [label, el("span", { className: "kind", text: t("search_address") })])]));
+      });
+    } catch (err) {
+      results.appendChild(el("li", { className: "help", text: t("search_failed") + err.message }));
+    }
+    if (!results.firstChild) results.appendChild(el("li", { className: "help", text: t("search_none") }));
+  }
+
+  // -- "Suis-je dans un QPV ?" --------------------------------------------------------------
+
+  async function check(lon, lat, label) {
+    var out = clear($("check-result"));
+    out.appendChild(el("p", { text: t("check_working") }));
+    try {
+      var r = await getJSON("api/lookup?lon=" + lon + "&lat=" + lat);
+      clear(out);
+      if (label) out.appendChild(el("p", { text: label }));
+      var answer;
+      if (r.qpv) answer = t("check_yes") + r.qpv.lib_qp + " (" + r.qpv.code_qp + ").";
+      else if (r.in_territory === false) answer = t("check_out");
+      else answer = t("check_no");
+      out.appendChild(el("p", { className: "answer", text: answer }));
+      if (r.commune) out.appendChild(el("p", { text: t("check_commune") + r.commune.nom }));
+      if (!r.qpv && r.nearest_qpv) {
+        out.appendChild(el("p", { text: t("check_nearest_qpv") + r.nearest_qpv.lib_qp + " — " +
+          formatDistance(r.nearest_qpv.distance_m) }));
+      }
+      if (r.note) out.appendChild(el("p", { className: "help", text: r.note }));
+      var near = [];
+      Object.keys(r.nearest || {}).forEach(function (id) {
+        (r.nearest[id] || []).forEach(function (p) { near.push({ layer: id, place: p }); });
+      });
+      near.sort(function (a, b) { return a.place.distance_m - b.place.distance_m; });
+      out.appendChild(el("h3", { text: t("check_nearest") }));
+      if (!near.length) out.appendChild(el("p", { className: "help", text: t("check_none_near") }));
+      var ul = el("ul");
+      near.slice(0, 5).forEach(function (n) {
+        var layer = state.layers[n.layer];
+        var item = layer && layer.byId[String(n.place.id)];
+        var text = n.place.nom + " — " + formatDistance(n.place.distance_m);
+        var approx = n.place.precision && n.place.precision !== "adresse"
+          ? " (" + t("precision_approx").replace(/[ :]+$/, "").toLowerCase() + ")" : "";
+        ul.appendChild(el("li", {}, [item
+          ? el("button", { type: "button", className: "linklike", onclick: function () { select(item, true); },
+            text: text + approx })
+          : text + approx]));
+      });
+      out.appendChild(ul);
+      placePin(lat, lon, label || t("check_mypos"));
+      whenIdle(function () { state.map.setView([lat, lon], Math.max(state.map.getZoom(), 14)); });
+    } catch (err) {
+      clear(out).appendChild(el("p", { text: t("loading_failed") + err.message }));
+    }
+  }
+
+  async function onCheckAddress(event) {
+    event.preventDefault();
+    var query = $("check-address").value.trim();
+    if (!query) return;
+    var out = clear($("check-result"));
+    out.appendChild(el("p", { text: t("check_working") }));
+    try {
+      var answer = await getJSON("api/geocode/search?limit=1&q=" + encodeURIComponent(query));
+      var f = (answer.features || [])[0];
+      if (!f) { clear(out).appendChild(el("p", { text: t("check_notfound") })); return; }
+      var c = f.geometry.coordinates;
+      await check(c[0], c[1], t("check_found") + f.properties.label);
+    } catch (err) {
+      clear(out).appendChild(el("p", { text: t("search_failed") + err.message }));
+    }
+  }
+
+  function onLocate() {
+    var out = clear($("check-result"));
+    if (!navigator.geolocation) { out.appendChild(el("p", { text: t("check_nogeo") })); return; }
+    out.appendChild(el("p", { text: t("check_working") }));
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      check(pos.coords.longitude.toFixed(6), pos.coords.latitude.toFixed(6), t("check_mypos"));
+    }, function () { clear(out).appendChild(el("p", { text: t("check_denied") })); },
+    { enableHighAccuracy: true, timeout: 15000 });
+  }
+
+  // -- Diagnostic tab -----------------------------------------------------------------------
+
+  function diagQuery() { return state.defi ? "defi=" + encodeURIComponent(state.defi) : ""; }
+
+  function setDownloads() {
+    var q = diagQuery();
+    var amp = q ? "&" + q : "";
+    $("dl-geojson").href = "api/map/diagnostic-export?f=geojson" + amp;
+    $("dl-csv").href = "api/analysis/underserved?f=csv" + amp;
+    $("dl-gpkg").href = "api/map/diagnostic-export?f=gpkg" + amp;
+  }
+
+  function classColor(code) {
+    var classes = state.diag.classes;
+    var index = classes.qpv[code];
+    if (index === null || index === undefined) return classes.unknown.color;
+    return classes.classes[index].color;
+  }
+
+  function renderDiagLegend() {
+    var legend = clear($("diag-legend"));
+    if (!state.diag) return;
+    var locale = state.lang === "en" ? "en-GB" : "fr-FR";
+    function fmt(v) { return Number(v).toLocaleString(locale, { maximumFractionDigits: 1 }); }
+    state.diag.classes.classes.forEach(function (c) {
+      var chip = el("span", { className: "swatch", "aria-hidden": "true" });
+      chip.style.background = c.color;
+      var range = c.lower === c.upper ? fmt(c.upper) : fmt(c.lower) + " – " + fmt(c.upper);
+      legend.appendChild(el("li", {}, [chip, range]));
+    });
+    var unknown = el("span", { className: "swatch", "aria-hidden": "true" });
+    unknown.style.background = state.diag.classes.unknown.color;
+    legend.appendChild(el("li", {}, [unknown, t("diag_unknown") + " (" +
+      state.diag.classes.unknown.count + ")"]));
+  }
+
+  function showReasons(entry) {
+    var box = clear($("diag-reasons"));
+    box.appendChild(el("h2", { text: entry.lib_qp + " (" + entry.code_qp + ")" }));
+    box.appendChild(el("p", { text: t("diag_score") + " : " +
+      (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score) + "/100") }));
+    if (entry.indicator_coverage !== undefined && entry.indicator_coverage !== null) {
+      box.appendChild(el("p", { className: "help", text: t("diag_coverage") +
+        Math.round(entry.indicator_coverage * 100) + " %" }));
+    }
+    box.appendChild(el("h3", { text: t("diag_reasons") }));
+    var ul = el("ul", { className: "reasons" });
+    (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
+    box.appendChild(ul);
+    box.appendChild(el("a", { href: "api/maps/qpv/" + encodeURIComponent(entry.code_qp) + ".html",
+      target: "_blank", rel: "noopener", text: t("report_link") }));
+    box.hidden = false;
+  }
+
+  function selectDiag(entry, move) {
+    var rows = $("diag-table").querySelectorAll("tr[data-code]");
+    rows.forEach(function (row) { row.classList.toggle("selected", row.dataset.code === entry.code_qp); });
+    showReasons(entry);
+    state.selected = { layer: "qpv", id: entry.code_qp };
+    writeHash();
+    var shape = state.diag.shapes[entry.code_qp];
+    if (shape && move) {
+      whenIdle(function () {
+        state.map.fitBounds(shape.getBounds(), { maxZoom: 15 });
+        shape.openPopup();
+      });
+    }
+  }
+
+  function diagPopup(entry) {
+    var node = el("div", { className: "card" }, [el("h2", { text: entry.lib_qp })]);
+    var rank = entry.rank === null || entry.rank === undefined ? "—" : entry.rank;
+    node.appendChild(el("p", { text: t("diag_rank") + " " + rank + " — " + t("diag_score") + " : " +
+      (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score)) }));
+    var ul = el("ul", { className: "reasons" });
+    (entry.reasons || []).slice(0, 4).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
+    node.appendChild(ul);
+    return node;
+  }
+
+  function renderDiag() {
+    var body = clear($("diag-table").tBodies[0]);
+    if (state.diagLayer) state.map.removeLayer(state.diagLayer);
+    if (!state.diag) return;
+    var qpv = state.layers.qpv;
+    var group = L.featureGroup();
+    state.diag.shapes = {};
+    state.diag.items.forEach(function (entry) {
+      var item = qpv && qpv.byId[entry.code_qp];
+      if (item && item.leaflet) {
+        var shape = L.geoJSON(item.leaflet.toGeoJSON(), { style: { color: "#333", weight: 1.5,
+          fillColor: classColor(entry.code_qp), fillOpacity: 0.85 } });
+        shape.bindPopup(function () { return diagPopup(entry); });
+        shape.bindTooltip(el("span", { text: entry.lib_qp }), { permanent: true, direction: "center",
+          className: "qpv-label" });
+        shape.on("click", function () { selectDiag(entry, false); });
+        group.addLayer(shape);
+        state.diag.shapes[entry.code_qp] = shape;
+      }
+      var chip = el("span", { className: "chip", "aria-hidden": "true" });
+      chip.style.background = classColor(entry.code_qp);
+      var score = entry.score === null || entry.score === undefined ? t("diag_unknown")
+        : String(Math.round(entry.score));
+      body.appendChild(el("tr", { "data-code": entry.code_qp }, [
+        el("td", { className: "num", text: entry.rank === null || entry.rank === undefined ? "—"
+          : String(entry.rank) }),
+        el("td", {}, [el("button", { type: "button", onclick: function () { selectDiag(entry, true); } },
+          [entry.lib_qp])]),
+        el("td", { className: "num" }, [chip, score]),
+      ]));
+    });
+    state.diagLayer = group;
+    if (state.tab === "diagnostic") group.addTo(state.map);
+    if (state.diagFit && group.getLayers().length) {
+      state.map.fitBounds(group.getBounds(), { padding: [10, 10], animate: false });
+      state.diagFit = false;
+    }
+    renderDiagLegend();
+  }
+
+  async function loadDiag() {
+    setDownloads();
+    status("");
+    try {
+      var q = diagQuery();
+      var results = await Promise.all([
+        getJSON("api/analysis/underserved" + (q ? "?" + q : "")),
+        getJSON("api/map/diagnostic-classes" + (q ? "?" + q : "")),
+      ]);
+      state.diag = { items: results[0].items || [], classes: results[1] };
+      renderDiag();
+      if (state.selected && state.selected.layer === "qpv") {
+        var entry = state.diag.items.filter(function (e) { return e.code_qp === state.selected.id; })[0];
+        if (entry) selectDiag(entry, false);
+      }
+    } catch (err) {
+      state.diag = null;
+      renderDiag();
+      status(t("diag_unavailable") + err.message);
+    }
+  }
+
+  function setTab(tab) {
+    state.tab = tab === "diagnostic" ? "diagnostic" : "map";
+    var diag = state.tab === "diagnostic";
+    $("tab-map").setAttribute("aria-selected", String(!diag));
+    $("tab-diag").setAttribute("aria-selected", String(diag));
+    $("tab-map").tabIndex = diag ? -1 : 0;
+    $("tab-diag").tabIndex = diag ? 0 : -1;
+    $("panel-residents").hidden = diag;
+    $("panel-diag").hidden = !diag;
+    state.map.closePopup();
+    state.order.forEach(function (id) {
+      var keep = id === "communes" && state.visible[id];
+      if ((diag && !keep) || !state.visible[id]) state.map.removeLayer(state.layers[id].group);
+      else state.layers[id].group.addTo(state.map);
+    });
+    if (diag) { if (state.diagLayer) state.diagLayer.addTo(state.map); loadDiag(); }
+    else if (state.diagLayer) state.map.removeLayer(state.diagLayer);
+    writeHash();
+  }
+
+  function onTabKey(event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    var next = state.tab === "map" ? "diagnostic" : "map";
+    setTab(next);
+    $(next === "map" ? "tab-map" : "tab-diag").focus();
+  }
+
+  // -- language -----------------------------------------------------------------------------
+
+  function applyLanguage() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll("[data-i18n]").forEach(function (node) {
+      node.textContent = t(node.getAttribute("data-i18n"));
+    });
+    $("lang").setAttribute("lang", state.lang === "fr" ? "en" : "fr");
+    $("map").setAttribute("aria-label", t("map_label"));
+    var select = $("diag-defi");
+    Array.prototype.slice.call(select.options, 1).forEach(function (option) {
+      option.textContent = defiTitle(option.value);
+    });
+    if (!state.ready) return;
+    renderLayerSwitcher();
+    renderInView();
+    renderUnlocated();
+    if (state.diag) renderDiag();
+    writeHash();
+  }
+
+  // -- start --------------------------------------------------------------------------------
+
+  async function start() {
+    var hash = readHash();
+    if (hash.lang === "en") state.lang = "en";
+    try {
+      state.config = await getJSON("api/map/config");
+    } catch (err) {
+      status(t("loading_failed") + err.message);
+      return;
+    }
+    var config = state.config;
+    $("territory").textContent = config.territory.nom;
+    Object.keys(config.defis).forEach(function (key) {
+      $("diag-defi").appendChild(el("option", { value: key, text: title(config.defis[key]) }));
+    });
+    applyLanguage();
+
+    var map = L.map("map", { zoomControl: true, keyboard: true, maxZoom: 19, minZoom: 4 });
+    state.map = map;
+    if (config.tiles) {
+      L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
+    }
+    var bbox = config.territory.bbox;
+    if (hash.view) map.setView([hash.view[1], hash.view[2]], hash.view[0]);
+    else if (bbox) map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
+    else map.setView([46.6, 2.4], 6);
+    map.on("zoomend", function () {
+      map.getContainer().classList.toggle("labels-hidden", map.getZoom() < 12);
+    });
+    map.getContainer().classList.toggle("labels-hidden", map.getZoom() < 12);
+
+    var defs = config.layers;
+    var loaded = await Promise.all(defs.map(function (def) {
+      return fetchAll(def.id).then(function (features) { return buildLayer(def, features); },
+        function (err) { status(t("loading_failed") + def.id + " — " + err.message); return buildLayer(def, []); });
+    }));
+    loaded.forEach(function (layer) {
+      var id = layer.def.id;
+      state.layers[id] = layer;
+      state.order.push(id);
+      state.visible[id] = hash.layers ? hash.layers.indexOf(id) >= 0 : !!layer.def.style.visible;
+    });
+    // draw areas below points: add in reverse display order
+    state.order.slice().reverse().forEach(function (id) {
+      if (state.visible[id]) state.layers[id].group.addTo(map);
+    });
+    state.layers.qpv && state.visible.qpv && state.layers.qpv.group.bringToFront();
+    state.ready = true;
+    renderLayerSwitcher();
+    renderUnlocated();
+    renderInView();
+    map.on("moveend", function () { renderInView(); writeHash(); });
+
+    if (hash.defi && config.defis[hash.defi]) { state.defi = hash.defi; $("diag-defi").value = hash.defi; }
+    if (hash.tab === "diagnostic") setTab("diagnostic");
+    if (hash.sel && state.tab === "map") {
+      var cut = hash.sel.indexOf(":");
+      var layer = state.layers[hash.sel.slice(0, cut)];
+      var item = layer && layer.byId[hash.sel.slice(cut + 1)];
+      if (item) {
+        if (item.leaflet && hash.view) {
+          if (item.layer.def.kind === "ess") {
+            item.layer.group.zoomToShowLayer(item.leaflet, function () { item.leaflet.openPopup(); });
+          } else item.leaflet.openPopup();
+        } else select(item, true);
+      }
+    } else if (hash.sel) {
+      state.selected = { layer: hash.sel.split(":")[0], id: hash.sel.slice(hash.sel.indexOf(":") + 1) };
+    }
+    writeHash();
+    document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
+    document.body.setAttribute("data-ready", "true");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("search-form").addEventListener("submit", onSearch);
+    $("check-form").addEventListener("submit", onCheckAddress);
+    $("check-locate").addEventListener("click", onLocate);
+    $("lang").addEventListener("click", function () {
+      state.lang = state.lang === "fr" ? "en" : "fr";
+      applyLanguage();
+    });
+    $("tab-map").addEventListener("click", function () { setTab("map"); });
+    $("tab-diag").addEventListener("click", function () {
+      if (state.tab !== "diagnostic") state.diagFit = !state.selected;
+      setTab("diagnostic");
+    });
+    $("tab-map").addEventListener("keydown", onTabKey);
+    $("tab-diag").addEventListener("keydown", onTabKey);
+    $("diag-defi").addEventListener("change", function () {
+      state.defi = $("diag-defi").value;
+      loadDiag();
+      writeHash();
+    });
+    start();
+  });
+})();

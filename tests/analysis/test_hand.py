@@ -1,0 +1,153 @@
+"""Every component of the hand-computed toy territory (see fixture.py), and the rank."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geoservice.analysis import Parameters, diagnose
+from geoservice.analysis.report import items
+
+from . import fixture
+
+APPROX = {"rel": 1e-9, "abs": 1e-9}
+
+
+def rows(params: Parameters | None = None) -> dict[str, dict]:
+    result = diagnose(fixture.inputs(), params)
+    return {r["code_qp"]: r for r in result.frame.to_dict("records")}
+
+
+def test_need_is_carried_by_area():
+    got = rows()
+    a, b, c = got["QN_A"], got["QN_B"], got["QN_C"]
+    assert a["indicator_coverage"] == pytest.approx(1.0)
+    assert a["pop_mun"] == pytest.approx(2000)  # half of P1's 4000
+    assert a["abcde"] == pytest.approx(200)
+    assert a["tp60"] == pytest.approx(40) and a["tx_tot_empl"] == pytest.approx(50)
+    assert a["jobseekers_per_100"] == pytest.approx(10)
+    assert a["comp_need"] == pytest.approx((0.40 + 0.50 + 0.10) / 3, **APPROX)
+    assert b["indicator_coverage"] == pytest.approx(0.75)
+    assert b["pop_mun"] == pytest.approx(1000 + 2000 / 2)
+    assert b["abcde"] == pytest.approx(100 + 300 / 2)
+    # rates: overlap-area-weighted means (250 000 m² of P2, 500 000 m² of P3)
+    assert b["tp60"] == pytest.approx((30 * 2.5 + 48 * 5) / 7.5)  # 42
+    assert b["tx_tot_empl"] == pytest.approx((60 * 2.5 + 45 * 5) / 7.5)  # 50
+    assert b["comp_need"] == pytest.approx((0.42 + 0.50 + 0.125) / 3, **APPROX)
+    assert c["indicator_coverage"] == 0.0 and not c["need_known"]
+    assert math.isnan(c["comp_need"]) and math.isnan(c["tp60"]) and math.isnan(c["pop_mun"])
+
+
+def test_answers_distances_demand():
+    got = rows()
+    a, b, c = got["QN_A"], got["QN_B"], got["QN_C"]
+    assert (a["answers"], b["answers"], c["answers"]) == (2, 1, 1)  # closed P ignored
+    assert a["answers_alimentation_durable"] == 1 and a["answers_inclusion"] == 1
+    assert [a["comp_answer"], b["comp_answer"], c["comp_answer"]] == [1 / 3, 1 / 2, 1 / 2]
+    assert (a["dist_lieu_totem_m"], b["dist_lieu_totem_m"], c["dist_lieu_totem_m"]) == (
+        0, 2500, 5500)
+    assert (a["dist_hebergement_m"], b["dist_hebergement_m"], c["dist_hebergement_m"]) == (
+        2500, 0, 2500)
+    assert all(math.isnan(r["dist_accompagnement_m"]) for r in (a, b, c))
+    assert a["comp_distance"] == pytest.approx((0 + 0.5 + 1) / 3, **APPROX)
+    assert b["comp_distance"] == pytest.approx((0.5 + 0 + 1) / 3, **APPROX)
+    assert c["comp_distance"] == pytest.approx((1 + 0.5 + 1) / 3, **APPROX)
+    assert (a["dist_station_m"], b["dist_station_m"], c["dist_station_m"]) == (500, 1500, 4500)
+    assert (a["comp_access"], b["comp_access"], c["comp_access"]) == (0.5, 1.0, 1.0)
+    assert (a["unmet_needs"], b["unmet_needs"], c["unmet_needs"]) == (0, 1, 1)
+    assert (a["comp_demand"], b["comp_demand"], c["comp_demand"]) == (0.0, 0.5, 0.5)
+
+
+def test_scores_and_rank():
+    got = rows()
+    # weights need 2, answer 1, distance 1, access 0.5, demand 1 (sum 5.5)
+    score_a = 100 * (2 / 3 + 1 / 3 + 0.5 + 0.25 + 0) / 5.5
+    score_b = 100 * (2 * 1.045 / 3 + 0.5 + 0.5 + 0.5 + 0.5) / 5.5
+    assert got["QN_A"]["score"] == pytest.approx(score_a, **APPROX)  # 31.82
+    assert got["QN_B"]["score"] == pytest.approx(score_b, **APPROX)  # 49.03
+    assert math.isnan(got["QN_C"]["score"])
+    result = diagnose(fixture.inputs())
+    assert list(result.frame["code_qp"]) == ["QN_B", "QN_A", "QN_C"]
+    assert [r["rank"] for r in items(result)] == [1, 2, None]
+    assert items(result)[0]["score"] == 49.03
+
+
+def test_need_weight_zero_ranks_unknown_need():
+    params = Parameters(weights={"need": 0, "answer": 1, "distance": 1, "access": 0.5,
+                                 "demand": 1})
+    got = rows(params)
+    assert got["QN_C"]["score"] == pytest.approx(100 * (0.5 + 2.5 / 3 + 0.5 + 0.5) / 3.5)
+    assert got["QN_A"]["score"] == pytest.approx(100 * (1 / 3 + 0.5 + 0.25) / 3.5)
+    assert got["QN_B"]["score"] == pytest.approx(100 * 2 / 3.5)
+    result = diagnose(fixture.inputs(), params)
+    assert list(result.frame["code_qp"]) == ["QN_C", "QN_B", "QN_A"]
+
+
+def test_defi_filter():
+    got = rows(Parameters(defi="alimentation_durable"))
+    assert [got[q]["answers"] for q in ("QN_A", "QN_B", "QN_C")] == [1, 0, 0]
+    # no lieu totem tagged alimentation durable or généraliste: null distance, term 1
+    assert all(math.isnan(got[q]["dist_lieu_totem_m"]) for q in got)
+    assert got["QN_A"]["dist_hebergement_m"] == 2500  # H1 has no Défi: généraliste
+    assert [got[q]["unmet_needs"] for q in ("QN_A", "QN_B", "QN_C")] == [0, 1, 0]
+    assert "aucun projet ni lieu ESS Alimentation durable à moins de 500 m" in \
+        got["QN_B"]["reasons"]
+    assert "aucun lieu totem localisé" in got["QN_B"]["reasons"]
+
+
+def test_ring_zero_counts_inside_only():
+    got = rows(Parameters(ring_m=0))
+    assert [got[q]["answers"] for q in ("QN_A", "QN_B", "QN_C")] == [1, 1, 1]
+    assert got["QN_B"]["unmet_needs"] == 0 and got["QN_C"]["unmet_needs"] == 1
+    assert all(got[q]["covered_share"] == 0 for q in got)
+    assert "1 projet ou lieu ESS dans le quartier : H1" in got["QN_B"]["reasons"]
+
+
+def test_covered_share():
+    got = rows()
+    assert got["QN_C"]["covered_share"] == pytest.approx(1.0)  # 200 m square, 500 m ring
+    # a 32-sided ring inscribed in the 500 m circle centred in the 1 km square B
+    assert got["QN_B"]["covered_share"] == pytest.approx(16 * 500**2 * math.sin(math.pi / 16)
+                                                         * 2 / 1e6 / 2, rel=1e-6)
+    assert math.pi * 0.25 < got["QN_A"]["covered_share"] < math.pi * 0.25 + 0.112
+
+
+def test_reasons_in_plain_french():
+    got = rows()
+    assert got["QN_A"]["reasons"] == [
+        "besoin social (INSEE, périmètres 2015 couvrant 100 % du quartier) : taux de "
+        "pauvreté 40,0 %, taux d'emploi des 15-64 ans 50,0 %, 10,0 demandeurs d'emploi "
+        "pour 100 habitants",
+        "2 projets ou lieux ESS à moins de 500 m : P-alim, T1",
+        "aucun projet ni lieu ESS Économie circulaire à moins de 500 m",
+        "position connue au quartier seulement pour : T1",
+        "lieu totem le plus proche : dans le quartier (T1)",
+        "hébergement ESS le plus proche à 2,5 km (H1)",
+        "aucune structure d'accompagnement localisée",
+        "station de métro ou de tram la plus proche à 500 m (Metro Un)",
+    ]
+    assert "besoin non couvert signalé : Épicerie solidaire" in got["QN_B"]["reasons"]
+    assert "besoin non couvert signalé : Garde d'enfants" in got["QN_C"]["reasons"]
+    assert got["QN_C"]["reasons"][0].startswith("besoin social inconnu")
+    assert "lieu totem le plus proche à 5,5 km (T1)" in got["QN_C"]["reasons"]
+
+
+def test_coverage_layer_and_shortcut():
+    import numpy as np
+
+    from geoservice.analysis.coverage import QUAD_SEGS, covered_share, coverage_layer
+
+    data = fixture.inputs()
+    layer = coverage_layer(data.qpv.geometry, data.places, 500).set_index("defi")
+    # located open answers: T1 (inclusion), H1 (none), P-alim, P-inc; P-closed is ignored
+    assert layer.loc["toutes", "answers"] == 4 and layer.loc["inclusion", "answers"] == 2
+    assert layer.loc["economie_circulaire", "geometry"] is None
+    ring_area = 2 * QUAD_SEGS * 500**2 * math.sin(math.pi / (2 * QUAD_SEGS))
+    assert layer.loc["inclusion", "area_km2"] == pytest.approx(2 * ring_area / 1e6, abs=1e-4)
+    # C lies inside one ring: the shortcut and the union give the same share
+    shares = covered_share(data.qpv.geometry, data.places, 500, None)
+    assert shares[2] == 1.0
+    tiny = covered_share(data.qpv.geometry, data.places, 130, None)  # 200 m square, no fit
+    assert 0.9 < tiny[2] < 1.0
+    assert np.all((shares >= 0) & (shares <= 1))
