@@ -32,13 +32,20 @@ def _encode(frame: gpd.GeoDataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
     return out[[*layer.properties, "geometry"]]
 
 
-def _decode(frame: pd.DataFrame, layer: LayerDef) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
+    """Columns of ``layer`` typed as the store serves them (nullable pandas dtypes, lists).
+
+    Used for layers read from the GeoPackage (lists arrive as JSON text) and for layers
+    computed in memory (lists arrive as lists).
+    """
+    frame = frame.copy()
     for name, spec in layer.properties.items():
         if name not in frame.columns:
             frame[name] = None
         column = frame[name]
         if spec.type == "array":
-            frame[name] = [json.loads(v) if isinstance(v, str) else [] for v in column]
+            frame[name] = [json.loads(v) if isinstance(v, str)
+                           else list(v) if isinstance(v, list | tuple) else [] for v in column]
         elif spec.type == "integer":
             frame[name] = pd.to_numeric(column, errors="coerce").astype("Int64")
         elif spec.type == "number":
@@ -47,7 +54,8 @@ def _decode(frame: pd.DataFrame, layer: LayerDef) -> pd.DataFrame:
             frame[name] = column.astype("boolean")
         else:
             frame[name] = column.astype(object).where(column.notna(), None)
-    return frame
+    return gpd.GeoDataFrame(frame[[*layer.properties, "geometry"]], geometry="geometry",
+                            crs="EPSG:4326")
 
 
 def write_store(
@@ -87,9 +95,7 @@ def read_layer(path: Path, layer: LayerDef) -> gpd.GeoDataFrame:
     frame = pyogrio.read_dataframe(path, layer=layer.id, fid_as_index=False)
     if frame.crs is None:
         frame = frame.set_crs("EPSG:4326")
-    frame = _decode(frame, layer)
-    return gpd.GeoDataFrame(frame[[*layer.properties, "geometry"]], geometry="geometry",
-                            crs="EPSG:4326")
+    return typed_frame(frame, layer)
 
 
 def _empty_message(path: Path) -> str:

@@ -201,15 +201,13 @@ def underserved_items(store: Store, defi: str | None = None,
 def diagnostic_collection(store: Store, defi: str | None = None,
                           ring_m: float | None = None) -> Collection:
     """The ``diagnostic_qpv`` layer computed for one Défi and ring (for exports)."""
-    from .analysis import derived
     from .analysis.report import layer_frame
+    from .gpkg import typed_frame
 
     layer = store.collection("diagnostic_qpv").layer
     result, params = _diagnosis(store, defi, ring_m)
     frame = layer_frame(result)
-    typed = getattr(derived, "_typed", None)
-    if typed is not None:
-        frame = typed(frame, layer)
+    frame = typed_frame(frame, layer)
     provenance = {"parameters": {"defi": params.defi, "ring_m": params.ring_m,
                                  "weights": dict(params.weights)}}
     return Collection(layer, frame, provenance)

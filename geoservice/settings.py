@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     max_limit: int = Field(10_000, ge=1)
     lookup_max_rows: int = Field(100_000, ge=1)
     lookup_nearest: int = Field(3, ge=1, le=50)
-    ring_m: float = Field(500.0, ge=0, le=10_000)
+    ring_m: float = Field(500.0, ge=0, le=5_000)
     max_repair_area_change: float = Field(
         0.01, gt=0, description="Largest share of area a geometry repair may change."
     )

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import unicodedata
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+
+from .stub_server import StubServer
 
 # label, lon, lat, citycode, city, type
 ENTRIES = [
@@ -57,45 +56,23 @@ def reverse(lon: float, lat: float) -> dict:
             "licence": "ETALAB-2.0", "limit": 1, "features": [_feature(best, 0.99)]}
 
 
-class BanStandIn:
+JSON = "application/json; charset=utf-8"
+
+
+class BanStandIn(StubServer):
     """Context manager: ``with BanStandIn() as ban: ban.url``. ``fail=True`` answers 503."""
 
     def __init__(self, fail: bool = False) -> None:
+        super().__init__(self._answer)
         self.fail = fail
-        self.queries: list[str] = []
 
-    def __enter__(self) -> BanStandIn:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                outer.queries.append(self.path)
-                if outer.fail:
-                    return self._send(503, {"error": "unavailable"})
-                if url.path == "/search/" and query.get("q"):
-                    return self._send(200, search(query["q"], int(query.get("limit", 5))))
-                if url.path == "/reverse/" and "lon" in query and "lat" in query:
-                    return self._send(200, reverse(float(query["lon"]), float(query["lat"])))
-                return self._send(400, {"code": 400, "message": "paramètres invalides"})
-
-            def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, str]:
+        if self.fail:
+            return 503, json.dumps({"error": "unavailable"}).encode(), JSON
+        if path == "/search/" and query.get("q"):
+            body = search(query["q"], int(query.get("limit", 5)))
+        elif path == "/reverse/" and "lon" in query and "lat" in query:
+            body = reverse(float(query["lon"]), float(query["lat"]))
+        else:
+            return 400, json.dumps({"code": 400, "message": "paramètres invalides"}).encode(), JSON
+        return 200, json.dumps(body).encode(), JSON

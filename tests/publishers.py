@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import geopandas as gpd
 
 from geoservice.territory import get_territory, territory_ids
+
+from .stub_server import StubServer
 
 
 def _qpv_zip(mirror: Path) -> bytes:
@@ -38,10 +37,11 @@ def _epci_communes(mirror: Path) -> dict[str, bytes]:
     return out
 
 
-class Publishers:
+class Publishers(StubServer):
     """Context manager running the stand-in server; ``requests`` records the paths asked."""
 
     def __init__(self, mirror: Path, broken: set[str] | None = None) -> None:
+        super().__init__(self._answer)
         self.mirror = mirror
         self.broken = broken or set()
         self.requests: list[str] = []
@@ -56,50 +56,28 @@ class Publishers:
         }
         self.epcis = _epci_communes(mirror)
 
-    def __enter__(self) -> Publishers:
-        outer = self
+    def _answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, str]:
+        self.requests.append(path)
+        if path in self.broken:
+            return 500, b"boom", "text/plain"
+        if path.startswith("/api/1/datasets/"):
+            body = {"id": "qpv", "resources": [
+                {"title": "qpv-2024-lambert93.zip", "url": f"{self.base}/files/x.zip"},
+                {"title": "qpv-2024-geojson.zip",
+                 "url": f"{self.base}/files/qpv-2024-geojson.zip"}]}
+            return 200, json.dumps(body).encode(), "application/json"
+        if path.startswith("/epcis/"):
+            epci = path.split("/")[2]
+            if epci not in self.epcis or query.get("format") != "geojson":
+                return 404, b"{}", "application/json"
+            return 200, self.epcis[epci], "application/geo+json"
+        if path in self.files:
+            return 200, self.files[path], "application/octet-stream"
+        return 404, b"not found", "text/plain"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                url = urlparse(self.path)
-                outer.requests.append(url.path)
-                if url.path in outer.broken:
-                    return self._send(500, b"boom", "text/plain")
-                if url.path.startswith("/api/1/datasets/"):
-                    body = {"id": "qpv", "resources": [
-                        {"title": "qpv-2024-lambert93.zip", "url": f"{outer.base}/files/x.zip"},
-                        {"title": "qpv-2024-geojson.zip",
-                         "url": f"{outer.base}/files/qpv-2024-geojson.zip"}]}
-                    return self._send(200, json.dumps(body).encode(), "application/json")
-                if url.path.startswith("/epcis/"):
-                    epci = url.path.split("/")[2]
-                    query = parse_qs(url.query)
-                    if epci not in outer.epcis or query.get("format") != ["geojson"]:
-                        return self._send(404, b"{}", "application/json")
-                    return self._send(200, outer.epcis[epci], "application/geo+json")
-                if url.path in outer.files:
-                    return self._send(200, outer.files[url.path], "application/octet-stream")
-                return self._send(404, b"not found", "text/plain")
-
-            def _send(self, status: int, body: bytes, media_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", media_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def base(self) -> str:
+        return self.url
 
     def settings_overrides(self) -> dict:
         return {

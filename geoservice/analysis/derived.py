@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
+from ..gpkg import typed_frame
 from .coverage import coverage_layer
 from .diagnostic import METHOD, diagnose
 from .inputs import from_store
@@ -37,22 +37,6 @@ def _provenance(layer_id: str, params: Parameters, count: int) -> dict:
     }
 
 
-def _typed(frame: gpd.GeoDataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
-    """Columns typed like the layers read from the GeoPackage (nullable pandas dtypes)."""
-    frame = frame.copy()
-    for name, spec in layer.properties.items():
-        if name not in frame.columns:
-            frame[name] = None
-        if spec.type == "integer":
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("Int64")
-        elif spec.type == "number":
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("Float64")
-        elif spec.type == "boolean":
-            frame[name] = frame[name].astype("boolean")
-    return gpd.GeoDataFrame(frame[[*layer.properties, "geometry"]], geometry="geometry",
-                            crs="EPSG:4326")
-
-
 def attach_derived(store: Store, layers: list[LayerDef]) -> None:
     """Compute the derived layers with the default parameters and add them to ``store``."""
     from ..store import Collection
@@ -63,12 +47,12 @@ def attach_derived(store: Store, layers: list[LayerDef]) -> None:
     params = Parameters(ring_m=store.settings.ring_m)
     inputs = from_store(store)
     if DIAGNOSTIC in wanted:
-        frame = _typed(layer_frame(diagnose(inputs, params)), wanted[DIAGNOSTIC])
+        frame = typed_frame(layer_frame(diagnose(inputs, params)), wanted[DIAGNOSTIC])
         store.add(Collection(wanted[DIAGNOSTIC], frame,
                              _provenance(DIAGNOSTIC, params, len(frame))))
     if COVERAGE in wanted:
         cover = coverage_layer(inputs.qpv.geometry, inputs.places, params.ring_m)
         frame = gpd.GeoDataFrame(cover.drop(columns="geometry"),
                                  geometry=cover.geometry.to_crs("EPSG:4326"), crs="EPSG:4326")
-        frame = _typed(frame, wanted[COVERAGE])
+        frame = typed_frame(frame, wanted[COVERAGE])
         store.add(Collection(wanted[COVERAGE], frame, _provenance(COVERAGE, params, len(frame))))

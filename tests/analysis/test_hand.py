@@ -136,7 +136,7 @@ def test_reasons_in_plain_french():
 def test_coverage_layer_and_shortcut():
     import numpy as np
 
-    from geoservice.analysis.coverage import QUAD_SEGS, covered_share, coverage_layer
+    from geoservice.analysis.coverage import QUAD_SEGS, coverage_layer, covered_share
 
     data = fixture.inputs()
     layer = coverage_layer(data.qpv.geometry, data.places, 500).set_index("defi")
