@@ -117,6 +117,8 @@ def _yaml_files(layers_dir: Path) -> list[Path]:
 def load_layer(path: Path) -> LayerDef:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name} : pas du texte UTF-8") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name} : YAML illisible ({exc.__class__.__name__})") from exc
     try:
@@ -222,6 +224,8 @@ def read_authored(layers_dir: Path, layer: LayerDef) -> dict:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path.name} : fichier introuvable") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name} : pas du texte UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path.name} : GeoJSON illisible (ligne {exc.lineno})") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":

@@ -112,7 +112,7 @@ def validate(
 @one_line_errors
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
     territoire: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Lance le service (carte à /, API à /api) sur le magasin embarqué."""

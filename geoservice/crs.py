@@ -18,6 +18,9 @@ from .errors import InvalidParameter
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/"
 
+# Projected coordinates beyond this (metres) are outside any CRS the service offers.
+PROJECTED_LIMIT = 1e8
+
 
 @dataclass(frozen=True)
 class OutputCrs:
@@ -139,6 +142,8 @@ def bbox_to_lonlat(bbox: tuple[float, float, float, float], crs: OutputCrs
         if not np.all(np.isfinite(xy)):
             raise InvalidParameter(f"bbox hors du domaine de {crs.code}")
         return (*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist())
+    if max(abs(a), abs(b), abs(c), abs(d)) > PROJECTED_LIMIT:
+        raise InvalidParameter(f"bbox hors du domaine de {crs.code}")
     box = shapely.box(a, b, c, d)
     step = max(c - a, d - b) / 32 or 1.0
     polygon = to_lonlat(np.array([shapely.segmentize(box, step)]), crs)[0]

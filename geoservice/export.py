@@ -139,7 +139,11 @@ def _flat(value: Any) -> Any:
 
 
 def _coordinate_columns(crs: OutputCrs) -> tuple[str, str]:
-    return ("lon", "lat") if crs.geographic else ("x", "y")
+    """Names of the two coordinate columns, in the order the CRS writes them (EPSG:4326
+    is latitude first)."""
+    if not crs.geographic:
+        return ("x", "y")
+    return ("lat", "lon") if crs.lat_first else ("lon", "lat")
 
 
 def to_csv(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
@@ -213,12 +217,15 @@ def write_gpkg(collection: Collection, positions: Iterable[int], path: Path,
                    f"millésime {layer.vintage} — QPV {meta['qpv_generation']}")
     layer_metadata = {k: (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
                       for k, v in meta.items() if v is not None}
-    pyogrio.write_dataframe(
-        frame, path, layer=layer.id, driver="GPKG", geometry_type=layer.geometry_type,
-        layer_options={"DESCRIPTION": description, "IDENTIFIER": layer.title.fr},
-        dataset_options={"VERSION": "1.2"},  # readable by older GDAL/QGIS without warning
-        layer_metadata=layer_metadata,
-    )
+    try:
+        pyogrio.write_dataframe(
+            frame, path, layer=layer.id, driver="GPKG", geometry_type=layer.geometry_type,
+            layer_options={"DESCRIPTION": description, "IDENTIFIER": layer.title.fr},
+            dataset_options={"VERSION": "1.2"},  # readable by older GDAL/QGIS without warning
+            layer_metadata=layer_metadata,
+        )
+    except pyogrio.errors.DataSourceError as exc:
+        raise InvalidParameter(f"écriture impossible : {path}") from exc
 
 
 def to_gpkg(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT) -> bytes:

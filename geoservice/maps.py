@@ -8,6 +8,7 @@ functions that need it.
 from __future__ import annotations
 
 import base64
+import html
 import math
 import re
 import warnings
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .analysis.params import MAX_RING_M
 from .errors import InvalidParameter, NotFound
 from .settings import Settings
 from .store import METRIC_CRS, Collection, Store
@@ -300,8 +302,8 @@ def report_map(store: Store, settings: Settings, code_qp: str | None = None,
     import folium
 
     ring_m = settings.ring_m if ring_m is None else float(ring_m)
-    if not 0 <= ring_m <= 10_000:
-        raise InvalidParameter("ring_m doit être compris entre 0 et 10 000 mètres")
+    if not 0 <= ring_m <= MAX_RING_M:
+        raise InvalidParameter(f"ring_m doit être compris entre 0 et {MAX_RING_M:.0f} mètres")
     qpv = store.collection("qpv")
     fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
     fmap.default_js, fmap.default_css = [], []
@@ -348,7 +350,7 @@ def report_map(store: Store, settings: Settings, code_qp: str | None = None,
                         padding_bottom_right=(10, 10))
     fmap.get_root().add_child(_Panel(title, reasons, _legend(store)))
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().title = title
+    fmap.get_root().title = html.escape(title)  # branca does not escape <title>
     return fmap.get_root().render()
 
 

@@ -93,7 +93,7 @@ class LiveServer:
                                 log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         import threading
         import time
 

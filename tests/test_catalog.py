@@ -97,3 +97,11 @@ def test_authored_facts_from_the_documents():
     assert passerelle["dispositif"] == ["premiere_brique_ou_aap_prix"]
     assert "et/ou" in passerelle["notes"]
     assert all(p["adresse"] is None for p in projets.values())  # no address in the sources
+
+
+def test_non_utf8_files_are_one_clear_line(layers_copy: Path):
+    (layers_copy / "projets.geojson").write_bytes("{\"nom\": \"caf\xe9\"}".encode("latin-1"))
+    (layers_copy / "qpv.yaml").write_bytes("id: qpv\ntitle: caf\xe9\n".encode("latin-1"))
+    problems = validate_repo(layers_copy)
+    assert "qpv.yaml : pas du texte UTF-8" in problems
+    assert "projets.geojson : pas du texte UTF-8" in problems

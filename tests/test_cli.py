@@ -62,7 +62,7 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
 
 
 def test_serve_on_empty_store_says_which_command_fills_it(tmp_path):
-    result = run("serve", "--port", "0", env={"GEOSERVICE_DATA_DIR": str(tmp_path)})
+    result = run("serve", "--port", "8799", env={"GEOSERVICE_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
     assert "geoservice data pull" in result.stderr
 

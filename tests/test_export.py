@@ -103,6 +103,9 @@ def test_csv_excel_fr_form(toulouse_settings, tmp_path):
     (["qpv", "--crs", "EPSG:9999", "-o", "x.geojson"], "non pris en charge"),
     (["qpv", "--bbox", "1,2,3", "-o", "x.geojson"], "bbox"),
     (["qpv", "-f", "gpkg", "--excel", "-o", "x.gpkg"], "--excel"),
+    (["qpv", "-f", "gpkg", "-o", "/proc/x.gpkg"], "écriture impossible"),
+    (["qpv", "--bbox=-1e300,-1e300,1e300,1e300", "--bbox-crs", "EPSG:2154", "-o", "x.geojson"],
+     "bbox hors du domaine"),
 ])
 def test_export_errors_are_one_line(toulouse_settings, tmp_path, args, words):
     env = _env(toulouse_settings)
@@ -128,3 +131,13 @@ def test_geojson_document_in_lambert_names_its_crs(toulouse_store):
     body = json.loads(export.geojson_document(qpv, range(3), parse_crs("EPSG:2154")))
     assert body["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::2154"
     assert body["metadata"]["crs"].endswith("/2154")
+
+
+def test_csv_in_epsg4326_names_columns_in_axis_order(toulouse_store):
+    collection = toulouse_store.collection("lieux_totems")
+    text = export.to_csv(collection, collection.located, parse_crs("EPSG:4326"))
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+    fil = rows["lt-le-fil"]
+    assert float(fil["lat"]) == pytest.approx(43.5666473)
+    assert float(fil["lon"]) == pytest.approx(1.3996743)
+    assert list(rows["lt-le-fil"])[-2:] == ["lat", "lon"]

@@ -28,6 +28,7 @@ COMPONENT_LABELS: dict[str, str] = {
     "demand": "besoins non couverts signalés",
 }
 MAX_RING_M = 5000.0
+MAX_WEIGHT = 1000.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ def check_weights(weights: dict[str, float]) -> dict[str, float]:
         raise InvalidParameter(
             f"Composante inconnue : « {unknown[0]} ». Composantes : " + ", ".join(COMPONENTS))
     for name, value in weights.items():
-        if not math.isfinite(value) or value < 0:
-            raise InvalidParameter(f"Le poids de « {name} » doit être un nombre positif ou nul")
+        if not math.isfinite(value) or not 0 <= value <= MAX_WEIGHT:
+            raise InvalidParameter(
+                f"Le poids de « {name} » doit être un nombre entre 0 et {MAX_WEIGHT:.0f}")
     if not any(weights.get(name, 0) > 0 for name in COMPONENTS):
         raise InvalidParameter("Au moins un poids doit être strictement positif")
     return weights

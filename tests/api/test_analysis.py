@@ -50,7 +50,8 @@ def test_parameters_are_applied(client):
     ({"ring_m": "loin"}, "ring_m"),
     ({"weights": "need=2"}, "nom:valeur"),
     ({"weights": "beauty:1"}, "Composante inconnue"),
-    ({"weights": "need:-1"}, "positif"),
+    ({"weights": "need:-1"}, "entre 0 et 1000"),
+    ({"weights": "need:1e308,answer:1e308"}, "entre 0 et 1000"),
     ({"weights": "need:0,answer:0,distance:0,access:0,demand:0"}, "strictement positif"),
     ({"f": "xml"}, "Format inconnu"),
 ])

@@ -122,3 +122,11 @@ def test_degenerate_bbox_is_a_point_or_segment(client, toulouse_store, bbox_crs)
         "bbox": f"{x},{y},{x},{y + 1}" if bbox_crs != "EPSG:4326" else f"{x},{y},{x + 1},{y}",
         "bbox-crs": bbox_crs})
     assert line.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1e200", "1e300", "1e307"])
+def test_huge_projected_bbox_is_a_400(client, value):
+    response = client.get("/api/collections/qpv/items", params={
+        "bbox": f"-{value},-{value},{value},{value}", "bbox-crs": "EPSG:2154"})
+    assert response.status_code == 400
+    assert "bbox hors du domaine" in response.json()["detail"]

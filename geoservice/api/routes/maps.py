@@ -20,7 +20,7 @@ _PROBLEM = {"content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 BAD = {400: {"description": "Paramètre invalide", **_PROBLEM}}
 BAD_OR_UNKNOWN = {**BAD, 404: {"description": "QPV inconnu", **_PROBLEM}}
 
-RingQuery = Annotated[float | None, Query(ge=0, le=10_000,
+RingQuery = Annotated[float | None, Query(ge=0, le=5_000,
                                           description="Largeur de l'anneau (m)")]
 
 
