@@ -13,18 +13,23 @@ from .. import __version__
 from ..settings import Settings
 from ..store import Store
 from .problems import add_exception_handlers
-from .routes import analysis, geocode, lookup, maps, ogc
+from .routes import analysis, docs, geocode, lookup, maps, ogc
 from .security import add_security_headers
 
 
 def _mount_vendor(app: FastAPI) -> None:
-    """Leaflet and Leaflet.markercluster from their installed xstatic packages (no CDN)."""
+    """Leaflet, Leaflet.markercluster and Swagger UI from installed packages (no CDN)."""
+    from importlib.resources import files
+
     import xstatic.pkg.leaflet as leaflet
     import xstatic.pkg.leaflet_markercluster as markercluster
 
     app.mount("/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     app.mount("/vendor/markercluster", StaticFiles(directory=markercluster.BASE_DIR),
               name="markercluster")
+    # Swagger UI 5 (OpenAPI 3.1) as shipped in the fastapi-offline package's static folder
+    swagger = files("fastapi_offline") / "static"
+    app.mount("/vendor/swagger", StaticFiles(directory=str(swagger)), name="swagger")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -42,11 +47,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Géo-service ouvert de l'économie sociale et solidaire (OGC API – Features).",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py from the installed Swagger UI
+        redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     add_security_headers(app)
     add_exception_handlers(app)
-    for module in (ogc, lookup, geocode, analysis, maps):
+    for module in (ogc, lookup, geocode, analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     if settings.static_dir.is_dir():

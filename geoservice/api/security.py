@@ -1,12 +1,10 @@
 """Security headers on every response, and the Content-Security-Policy of each kind of page.
 
 The web map (``/``) runs only the service's own scripts (``script-src 'self'``, no inline
-script); images may also come from the tile host set in ``GEOSERVICE_TILES_URL``. Two kinds
-of page get a different policy, on purpose:
+script); images may also come from the tile host set in ``GEOSERVICE_TILES_URL``. The API
+documentation (``/docs``, Swagger UI from the installed package) runs under the same policy.
+One kind of page gets a different policy, on purpose:
 
-* ``/docs`` and ``/redoc`` (FastAPI's Swagger UI / ReDoc pages load their assets from
-  cdn.jsdelivr.net and start with an inline script): the CDN and inline script are allowed
-  *on these pages only*.
 * folium report maps (``/api/maps/…html``) are standalone files with everything inline:
   they are served in a ``sandbox`` (a unique origin, no access to the service's cookies or
   storage), with inline script allowed and nothing loaded from elsewhere except tiles.
@@ -26,8 +24,6 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
 }
-DOCS_PATHS = ("/docs", "/redoc")
-CDN = "https://cdn.jsdelivr.net"
 
 
 def _img_src(settings: Settings | None) -> str:
@@ -41,18 +37,6 @@ def map_csp(settings: Settings | None) -> str:
         "default-src 'self'", "script-src 'self'", "style-src 'self'",
         f"img-src {_img_src(settings)}", "connect-src 'self'", "font-src 'self'",
         "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-        "frame-ancestors 'self'",
-    ])
-
-
-def docs_csp() -> str:
-    """Relaxed policy of the Swagger UI and ReDoc pages only (CDN assets, inline start-up)."""
-    return "; ".join([
-        "default-src 'self'", f"script-src 'self' 'unsafe-inline' {CDN}",
-        f"style-src 'self' 'unsafe-inline' {CDN} https://fonts.googleapis.com",
-        f"img-src 'self' data: {CDN} https://fastapi.tiangolo.com",
-        "font-src 'self' https://fonts.gstatic.com", f"connect-src 'self' {CDN}",
-        "worker-src 'self' blob:", "object-src 'none'", "base-uri 'none'",
         "frame-ancestors 'self'",
     ])
 
@@ -73,8 +57,7 @@ def add_security_headers(app: FastAPI) -> None:
     async def _headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
         response = await call_next(request)
         settings = getattr(request.app.state, "settings", None)
-        path = request.url.path
-        policy = docs_csp() if path.startswith(DOCS_PATHS) else map_csp(settings)
+        policy = map_csp(settings)
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
