@@ -17,7 +17,7 @@ if [ "$want_test" = 1 ]; then
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     echo "setup: installation des paquets Debian : ${missing[*]}" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
       "${missing[@]}" fonts-dejavu-core >/dev/null
   fi
 fi
