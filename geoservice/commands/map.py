@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Écrit une carte HTML autonome (fonctionne hors ligne) d'un QPV, de son anneau,
         de l'ESS autour et des raisons de son score — ou de tout le territoire."""
-        from ..maps import report_map
+        from ..report_map import report_map
         from ..store import Store
 
         settings = make_settings(territoire=territoire)

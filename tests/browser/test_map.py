@@ -222,7 +222,7 @@ def test_xss_payload_stays_text_in_report_map(xss_server, open_page):
 
 def test_report_map_works_offline_from_a_file(toulouse_settings, toulouse_store, tmp_path,
                                               open_page):
-    from geoservice.maps import report_map
+    from geoservice.report_map import report_map
 
     settings = toulouse_settings.model_copy(update={"tiles_url": None})
     path = tmp_path / "carte.html"

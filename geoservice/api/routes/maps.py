@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from ...errors import InvalidParameter
-from ...maps import DEFIS, diagnostic_classes, diagnostic_collection, map_config, report_map
+from ...maps import DEFIS, diagnostic_classes, diagnostic_collection, map_config
+from ...report_map import report_map
 from ...settings import Settings
 from ..deps import SettingsDep, StoreDep
 from ..problems import PROBLEM_JSON, PROBLEM_SCHEMA
