@@ -5,6 +5,7 @@ Routes, analysis, exports and the CLI all query through :class:`Collection`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,31 @@ METRIC_CRS = "EPSG:2154"
 Interval = tuple[date | None, date | None]
 
 
+class Memo:
+    """Values computed once and kept (indexes, serialised features…), thread-safe."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            with self._lock:
+                if key not in self._values:
+                    self._values[key] = build()
+                return self._values[key]
+
+    def peek(self, key: Any) -> Any:
+        """The value if already built, else None (never builds)."""
+        return self._values.get(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
 @dataclass
 class Collection:
     """One layer's features (EPSG:4326) and what it knows about them."""
@@ -38,7 +64,7 @@ class Collection:
         self.frame = self.frame.reset_index(drop=True)
         ids = self.frame[self.layer.id_field].astype(str)
         self._positions = pd.Series(np.arange(len(ids)), index=ids.values)
-        self._memo: dict[Any, Any] = {}
+        self._memo = Memo()
 
     @property
     def id(self) -> str:
@@ -126,11 +152,7 @@ class Collection:
 
     def memo(self, key: Any, build: Callable[[], Any]) -> Any:
         """A value computed once per collection (e.g. serialised features for one CRS)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            value = self._memo[key] = build()
-            return value
+        return self._memo.get(key, build)
 
     @cached_property
     def records(self) -> list[dict[str, Any]]:
@@ -224,6 +246,9 @@ class Store:
     settings: Settings
     territory: Territory
     collections: dict[str, Collection]
+    derived: Memo = field(default_factory=Memo, repr=False, compare=False)
+    """Values derived from the collections (point locator, analysis inputs), built on first
+    use and forgotten when a collection is replaced."""
 
     @classmethod
     def load(cls, settings: Settings) -> Store:
@@ -249,4 +274,7 @@ class Store:
 
     def add(self, collection: Collection) -> None:
         """Register a derived collection (e.g. analysis results)."""
+        replaced = collection.id in self.collections
         self.collections[collection.id] = collection
+        if replaced:
+            self.derived.clear()

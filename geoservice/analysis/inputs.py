@@ -96,7 +96,12 @@ def _metric_frame(store: Store, layer_id: str, columns: tuple[str, ...] | None =
 
 
 def from_store(store: Store) -> Inputs:
-    """The analysis inputs of a loaded store (uses the collections' EPSG:2154 geometries)."""
+    """The analysis inputs of a loaded store (uses the collections' EPSG:2154 geometries),
+    built once per store and shared by start-up, the API and the maps (read-only)."""
+    return store.derived.get("analysis-inputs", lambda: _build_from_store(store))
+
+
+def _build_from_store(store: Store) -> Inputs:
     parts = []
     for layer_id, kind in ANSWER_LAYERS.items():
         if layer_id not in store.collections:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PROBLEM_JSON = "application/problem+json"
+from .problems import problem_response as problem
+
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 
@@ -15,12 +16,6 @@ LINK = {
                    "type": {"type": "string"}, "title": {"type": "string"}},
 }
 LINKS = {"type": "array", "items": LINK}
-PROBLEM = {
-    "type": "object", "required": ["type", "title", "status", "detail"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                   "instance": {"type": "string"}},
-}
 GEOMETRY = {
     "oneOf": [
         {"type": "null"},
@@ -86,10 +81,6 @@ CONTENT_CRS = {
     "Content-Crs": {"description": "URI du système de coordonnées de la réponse, entre < >.",
                     "schema": {"type": "string"}},
 }
-
-
-def problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM}}}
 
 
 ERRORS = {

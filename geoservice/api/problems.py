@@ -70,6 +70,11 @@ PROBLEM_SCHEMA = {
 }
 
 
+def problem_response(description: str) -> dict:
+    """An OpenAPI response object for a problem+json error (for ``responses=``)."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
 def _document_problems(app: FastAPI) -> None:
     """Make the OpenAPI document say what the handlers below do: a request that fails
     validation gets 400 problem+json (FastAPI would document 422 application/json)."""
@@ -83,10 +88,7 @@ def _document_problems(app: FastAPI) -> None:
             for operation in path.values():
                 responses = operation.get("responses", {})
                 if responses.pop("422", None) is not None and "400" not in responses:
-                    responses["400"] = {
-                        "description": "Paramètre invalide",
-                        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
-                    }
+                    responses["400"] = problem_response("Paramètre invalide")
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +48,6 @@ class PointLocator:
     """Everything a point lookup needs, built once per store (see :func:`locator_for`)."""
 
     def __init__(self, store: Store, cell: float = DEFAULT_CELL) -> None:
-        self.frames = _frames(store)  # the frames it was built from, kept to compare
         self.territory_name = store.territory.nom
         self.qpv = store.collections["qpv"]
         self.communes = store.collections["communes"]
@@ -67,10 +64,6 @@ class PointLocator:
         """Points where a Lambert-93 distance is meaningful (within its area of use)."""
         west, south, east, north = self.metric_area
         return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-
-    def is_current(self, store: Store) -> bool:
-        """True while the store still holds the very frames this locator was built from."""
-        return all(a is b for a, b in zip(self.frames, _frames(store), strict=True))
 
     def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat (EPSG:4326) → x/y in Lambert-93 (EPSG:2154), metres."""
@@ -217,41 +210,15 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _frames(store: Store) -> tuple[Any, ...]:
-    names = ("qpv", "communes", *ESS_LAYERS)
-    return tuple(store.collections[n].frame if n in store.collections else None for n in names)
-
-
-_CACHE_LOCK = threading.Lock()
-_CACHE: dict[int, tuple[weakref.ref, PointLocator]] = {}
-
-
-def _forget(key: int) -> Callable[[weakref.ref], None]:
-    def forget(dead: weakref.ref) -> None:
-        if _CACHE.get(key, (None,))[0] is dead:
-            del _CACHE[key]
-    return forget
+_KEY = "point-locator"
 
 
 def cached_locator(store: Store) -> PointLocator | None:
-    """The store's :class:`PointLocator` if it is built and current, else None (cheap)."""
-    entry = _CACHE.get(id(store))
-    if entry is not None and entry[0]() is store and entry[1].is_current(store):
-        return entry[1]
-    return None
+    """The store's :class:`PointLocator` if it is already built, else None (cheap)."""
+    return store.derived.peek(_KEY)
 
 
 def locator_for(store: Store) -> PointLocator:
-    """The store's :class:`PointLocator`, built on first use and rebuilt only when one of
-    the layers it reads has been replaced. The cache holds the store weakly (its entry goes
-    with the store) and adds nothing to the store object itself."""
-    locator = cached_locator(store)
-    if locator is not None:
-        return locator
-    with _CACHE_LOCK:
-        locator = cached_locator(store)
-        if locator is None:
-            locator = PointLocator(store)
-            key = id(store)
-            _CACHE[key] = (weakref.ref(store, _forget(key)), locator)
-    return locator
+    """The store's :class:`PointLocator`, built on first use (kept in ``store.derived``,
+    which forgets it when a collection is replaced)."""
+    return store.derived.get(_KEY, lambda: PointLocator(store))

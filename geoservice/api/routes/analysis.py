@@ -13,15 +13,10 @@ from ...analysis.report import items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
 from ..deps import SettingsDep, StoreDep
-from ..problems import PROBLEM_JSON
+from ..problems import problem_response
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
 
-PROBLEM = {"content": {PROBLEM_JSON: {"schema": {
-    "type": "object", "required": ["type", "title", "status", "detail"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                   "instance": {"type": "string"}}}}}}
 
 
 class Components(BaseModel):
@@ -132,7 +127,7 @@ CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
 
 @router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
             summary="Classement des QPV sous-desservis par l'ESS",
-            responses={200: CSV_RESPONSE, 400: {"description": "Paramètre invalide", **PROBLEM}})
+            responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
     store: StoreDep,
     settings: SettingsDep,

@@ -13,7 +13,7 @@ from ...errors import PayloadTooLarge, UnsupportedMediaType
 from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
 from ...spatial import cached_locator, locator_for
 from ..deps import SettingsDep, StoreDep
-from ..problems import PROBLEM_JSON
+from ..problems import problem_response
 
 router = APIRouter(prefix="/api", tags=["lookup"])
 
@@ -66,13 +66,6 @@ class LookupResponse(BaseModel):
     note: str | None = Field(description="Remarque en français (hors territoire, limite…)")
 
 
-_PROBLEM_SCHEMA = {
-    "type": "object", "required": ["type", "title", "status", "detail"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                   "instance": {"type": "string"}},
-}
-PROBLEM = {"content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
 _ROW = {"type": "object", "additionalProperties": True,
         "properties": {"lon": {"type": ["number", "string", "null"]},
                        "lat": {"type": ["number", "string", "null"]}}}
@@ -104,15 +97,15 @@ BATCH_RESPONSES = {
                           {"type": "array", "items": _RESULT_ROW},
                           {"type": "object", "properties": {
                               "points": {"type": "array", "items": _RESULT_ROW}}}]}}}},
-    400: {"description": "Fichier illisible, colonnes lon/lat absentes", **PROBLEM},
-    413: {"description": "Trop de lignes ou corps trop volumineux", **PROBLEM},
-    415: {"description": "Type de contenu non pris en charge", **PROBLEM},
+    400: problem_response("Fichier illisible, colonnes lon/lat absentes"),
+    413: problem_response("Trop de lignes ou corps trop volumineux"),
+    415: problem_response("Type de contenu non pris en charge"),
 }
 
 
 @router.get("/lookup", operation_id="lookupPoint", response_model=LookupResponse,
             summary="Suis-je dans un QPV ? QPV, commune, QPV et lieux ESS les plus proches",
-            responses={400: {"description": "lon/lat absents ou invalides", **PROBLEM}})
+            responses={400: problem_response("lon/lat absents ou invalides")})
 async def lookup_point(
     store: StoreDep,
     settings: SettingsDep,

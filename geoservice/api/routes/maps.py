@@ -12,14 +12,13 @@ from ...maps import DEFIS, diagnostic_classes, diagnostic_collection, map_config
 from ...report_map import report_map
 from ...settings import Settings
 from ..deps import SettingsDep, StoreDep
-from ..problems import PROBLEM_JSON, PROBLEM_SCHEMA
+from ..problems import problem_response
 from ..security import report_csp
 
 router = APIRouter(prefix="/api", tags=["maps"])
 
-_PROBLEM = {"content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
-BAD = {400: {"description": "Paramètre invalide", **_PROBLEM}}
-BAD_OR_UNKNOWN = {**BAD, 404: {"description": "QPV inconnu", **_PROBLEM}}
+BAD = {400: problem_response("Paramètre invalide")}
+BAD_OR_UNKNOWN = {**BAD, 404: problem_response("QPV inconnu")}
 
 RingQuery = Annotated[float | None, Query(ge=0, le=5_000,
                                           description="Largeur de l'anneau (m)")]
