@@ -26,6 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+from geoservice.readmodel import load_store
 from geoservice.sources import read_qpv_2024
 from geoservice.spatial import PolygonIndex
 
@@ -122,7 +123,7 @@ def bench_full_batch(mirror: Path, n: int, rng: np.random.Generator, repeat: int
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), sources=str(mirror))
         pull(settings)
-        store = Store.load(settings)
+        store = load_store(settings)
     lon = rng.uniform(1.20, 1.60, n)
     lat = rng.uniform(43.50, 43.75, n)
     qpv = store.collections["qpv"].frame

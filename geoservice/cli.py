@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from .errors import GeoserviceError
-from .settings import Settings
+from .commands.common import fail, make_settings, one_line_errors
 
 app = typer.Typer(help="geoservice : ESS et QPV d'un Territoire French Impact.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Données : remplir le magasin embarqué.", no_args_is_help=True)
+data_app = typer.Typer(help="Données : remplir le magasin, revenir à l'import précédent.",
+                       no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"erreur : {message}", err=True)
-    raise typer.Exit(code)
-
-
-def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Domain errors become one line on stderr and exit status 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GeoserviceError as exc:
-            fail(exc.detail)
-        except OSError as exc:
-            fail(f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
-
-    return wrapper
-
-
-def make_settings(**overrides: Any) -> Settings:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**clean)
-    except ValueError as exc:
-        fail(f"configuration invalide : {str(exc).splitlines()[0]}")
-        raise  # unreachable
+db_app = typer.Typer(help="Base de données : schéma et migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 
 @data_app.command("pull")
@@ -55,8 +26,11 @@ def data_pull(
         Path | None, typer.Option("--from", help="Dossier miroir des données")
     ] = None,
     territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
+    allow_shrink: Annotated[bool, typer.Option(
+        "--allow-shrink", help="Accepter qu'une couche de référence perde des objets")] = False,
 ) -> None:
-    """Remplit le magasin depuis le miroir (--from DIR) ou les producteurs (internet)."""
+    """Remplace les couches de référence depuis le miroir (--from DIR) ou les producteurs
+    (internet), en une transaction ; les couches modifiables ne sont semées qu'une fois."""
     from rich.console import Console
 
     from .pull import pull
@@ -64,22 +38,50 @@ def data_pull(
     settings = make_settings(sources=str(source) if source else None, territoire=territoire)
     console = Console(stderr=True)
     with console.status("Import des données…") as status:
-        provenance = pull(settings, progress=lambda msg: status.update(f"Import : {msg}"))
+        provenance = pull(settings, progress=lambda msg: status.update(f"Import : {msg}"),
+                          allow_shrink=allow_shrink)
     for layer_id, record in provenance.items():
         extra = ""
         if "repaired" in record:
             extra = f", {record['repaired']} géométrie(s) réparée(s)"
         console.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
-    console.print(f"Magasin écrit : {settings.store_path}")
+    console.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
+
+
+@data_app.command("rollback")
+@one_line_errors
+def data_rollback(territoire: Annotated[str | None, typer.Option()] = None) -> None:
+    """Remet les couches de référence de l'import précédent (les couches modifiables ne
+    bougent pas) ; relancé, revient à l'import le plus récent."""
+    from .pull import rollback
+
+    revisions = rollback(make_settings(territoire=territoire))
+    typer.echo("Couches restaurées : " + ", ".join(sorted(revisions)), err=True)
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(territoire: Annotated[str | None, typer.Option()] = None) -> None:
+    """Crée ou met à jour le schéma du magasin (SQLite embarqué ou PostGIS)."""
+    from .storage import open_store
+
+    storage = open_store(make_settings(territoire=territoire), create=True)
+    try:
+        applied = storage.upgrade()
+        typer.echo(f"{storage.description} : " + (
+            f"migration(s) appliquée(s) : {', '.join(map(str, applied))}" if applied
+            else "schéma à jour"), err=True)
+    finally:
+        storage.close()
 
 
 @app.command("layers")
 @one_line_errors
 def layers(territoire: Annotated[str | None, typer.Option()] = None) -> None:
     """Liste les couches : nombre d'objets, millésime, source et licence."""
-    from .store import Store
+    from .readmodel import load_store
 
-    store = Store.load(make_settings(territoire=territoire))
+    store = load_store(make_settings(territoire=territoire))
     typer.echo(f"Territoire : {store.territory.nom} (EPCI {store.territory.epci})")
     for collection in store.collections.values():
         layer = collection.layer
@@ -119,12 +121,14 @@ def serve(
     import uvicorn
 
     from .api.app import create_app
-    from .store import Store
+    from .readmodel import ReadModel
 
     settings = make_settings(territoire=territoire)
-    store = Store.load(settings)  # fails early, with the command that fills an empty store
-    typer.echo(f"geoservice : {store.territory.nom} sur http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
+    model = ReadModel(settings)  # fails early, with the command that fills an empty store
+    typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",
+               err=True)
+    uvicorn.run(create_app(settings, readmodel=model), host=host, port=port,
+                log_level="info")
 
 
 def _register_commands() -> None:

@@ -1,8 +1,9 @@
-"""`geoservice data pull`: build every layer from its source into a new store, atomically."""
+"""`geoservice data pull`: replace the reference layers from their sources in one
+transaction (refusing lossy inputs), seed editable layers once; `data rollback`."""
 
 from __future__ import annotations
 
-import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,8 +14,9 @@ import shapely
 
 from .catalog import LayerDef, load_catalog, read_authored, validate_feature
 from .errors import SourceDataError
-from .gpkg import write_store
+from .frames import frame_rows
 from .settings import Settings
+from .storage import ReferenceLoad, open_store
 from .sources import read_communes, read_qpv_2015, read_qpv_2024, read_stations
 from .sources.communes import territory_outline
 from .sources.fetch import Fetcher, Obtained
@@ -89,38 +91,107 @@ def _build_order(layers: dict[str, LayerDef]) -> list[LayerDef]:
     return sorted(layers.values(), key=lambda lay: lay.source.format != "communes")
 
 
-def pull(settings: Settings, progress: Progress | None = None) -> dict[str, dict]:
-    """Fill the store from the configured sources. On any error the previous store stays.
+GEOMETRY_REQUIRED = ("qpv_2024", "qpv_2015", "communes", "stations")
 
-    Returns the provenance record of each layer.
+
+def check_not_lossy(layer: LayerDef, frame: gpd.GeoDataFrame, facts: dict,
+                    before: dict | None, max_drop: float) -> None:
+    """Refuse a reference layer that would lose data: geometries missing or invalid, a layer
+    emptied or shrunk by more than ``max_drop``, indicators lost (a cut file)."""
+    geoms = frame.geometry.values
+    if layer.source.format in GEOMETRY_REQUIRED and len(frame):
+        missing = int((shapely.is_missing(geoms) | shapely.is_empty(geoms)).sum())
+        if missing:
+            raise SourceDataError(f"{layer.id} : {missing} objet(s) sur {len(frame)} sans "
+                                  "géométrie dans la source : import refusé")
+        invalid = int((~shapely.is_valid(geoms)).sum())
+        if invalid:
+            raise SourceDataError(f"{layer.id} : {invalid} géométrie(s) invalide(s) après "
+                                  "réparation : import refusé")
+    if not before:
+        return
+    previous = int(before.get("feature_count") or 0)
+    if previous and not len(frame) and not facts.get("note"):
+        raise SourceDataError(f"{layer.id} : la source ne donne plus aucun objet (il y en "
+                              f"avait {previous}) : import refusé, le magasin est inchangé")
+    if previous and len(frame) < previous * (1 - max_drop):
+        raise SourceDataError(
+            f"{layer.id} : {len(frame)} objet(s) au lieu de {previous} (baisse de plus de "
+            f"{max_drop:.0%}) : import refusé ; relancez avec --allow-shrink si c'est voulu")
+    lost = facts.get("without_indicators")
+    if lost is not None and before.get("without_indicators") is not None \
+            and lost > int(before["without_indicators"]):
+        raise SourceDataError(
+            f"{layer.id} : {lost} QPV sans indicateurs INSEE au lieu de "
+            f"{before['without_indicators']} (fichier d'indicateurs tronqué ?) : import "
+            "refusé ; relancez avec --allow-shrink si c'est voulu")
+
+
+def clean_leftovers(store_dir: Path) -> int:
+    """Remove ``.pull-*`` work folders left by a pull that was killed; return how many."""
+    removed = 0
+    for leftover in store_dir.glob(".pull-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def pull(settings: Settings, progress: Progress | None = None,
+         allow_shrink: bool = False) -> dict[str, dict]:
+    """Replace the reference layers from the configured sources in one transaction, and
+    seed the editable layers that were never seeded. On any error, or if the new data would
+    lose data (see :func:`check_not_lossy`), the store stays exactly as it was.
+
+    Returns the provenance record of each layer written.
     """
     say = progress or (lambda _msg: None)
     territory = get_territory(settings.territoire)
     layers = {k: v for k, v in load_catalog(settings.layers_dir).items() if not v.derived}
     settings.store_dir.mkdir(parents=True, exist_ok=True)
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    provenance: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(dir=settings.store_dir, prefix=".pull-") as tmp:
-        workdir = Path(tmp)
-        builder = _Builder(settings, territory, Fetcher(settings, territory, workdir))
-        for layer in _build_order(layers):
-            say(f"{layer.id} : lecture")
-            frame, obtained, facts = builder.build(layer)
-            frames[layer.id] = frame
-            provenance[layer.id] = {
-                "layer": layer.id,
-                "territoire": territory.id,
-                "sources": [o.record() for o in obtained],
-                "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "feature_count": int(len(frame)),
-                "publisher": layer.publisher,
-                "licence": layer.licence,
-                "vintage": layer.vintage,
-                **facts,
-            }
-            say(f"{layer.id} : {len(frame)} objet(s)")
+    clean_leftovers(settings.store_dir)
+    storage = open_store(settings, create=True)
+    try:
+        storage.upgrade()
+        before = storage.provenance()
+        load = ReferenceLoad()
+        with tempfile.TemporaryDirectory(dir=settings.store_dir, prefix=".pull-") as tmp:
+            builder = _Builder(settings, territory, Fetcher(settings, territory, Path(tmp)))
+            for layer in _build_order(layers):
+                say(f"{layer.id} : lecture")
+                if layer.authored and before.get(layer.id, {}).get("seeded_at"):
+                    continue  # editable and already seeded: a pull never touches it
+                frame, obtained, facts = builder.build(layer)
+                record = {
+                    "layer": layer.id,
+                    "territoire": territory.id,
+                    "sources": [o.record() for o in obtained],
+                    "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "feature_count": int(len(frame)),
+                    "publisher": layer.publisher,
+                    "licence": layer.licence,
+                    "vintage": layer.vintage,
+                    **facts,
+                }
+                if layer.authored:
+                    record["seeded_at"] = record["pulled_at"]
+                    load.editable[layer.id] = frame_rows(frame, layer)
+                else:
+                    check_not_lossy(layer, frame, facts, before.get(layer.id),
+                                    1.0 if allow_shrink else settings.max_count_drop)
+                    load.reference[layer.id] = frame_rows(frame, layer)
+                load.provenance[layer.id] = record
+                say(f"{layer.id} : {len(frame)} objet(s)")
         say("écriture du magasin")
-        staged = workdir / "store.gpkg"
-        write_store(staged, layers, frames, provenance)
-        os.replace(staged, settings.store_path)
-    return provenance
+        storage.load(load)
+    finally:
+        storage.close()
+    return load.provenance
+
+
+def rollback(settings: Settings) -> dict[str, int]:
+    """Put back the reference layers of the previous pull (editable layers untouched)."""
+    storage = open_store(settings)
+    try:
+        return storage.rollback()
+    finally:
+        storage.close()

@@ -20,7 +20,8 @@ from .analysis.params import MAX_RING_M
 from .errors import InvalidParameter, NotFound
 from .maps import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind, underserved_items
 from .settings import Settings
-from .store import METRIC_CRS, Store
+from .store import Store
+from .vocab import METRIC_CRS
 
 
 @cache

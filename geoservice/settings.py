@@ -17,12 +17,20 @@ class Settings(BaseSettings):
     Examples
     --------
     >>> Settings(territoire="montpellier-mediterranee-metropole").store_path.name
-    'store.gpkg'
+    'store.sqlite'
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOSERVICE_", extra="ignore")
 
-    data_dir: Path = Field(Path("var"), description="Embedded store folder (writable).")
+    data_dir: Path = Field(REPO_ROOT / "var",
+                           description="Embedded store folder (writable); the checkout's "
+                           "var/ by default, whatever the current directory.")
+    database_url: str | None = Field(
+        None, description="postgresql://… to use PostGIS (several replicas) instead of the "
+        "embedded SQLite store.")
+    refresh_interval: float = Field(
+        0.5, ge=0, le=60, description="Seconds between two revision checks of a replica "
+        "(0: never; the snapshot is then only refreshed by this process's own writes).")
     sources: str = Field(
         PUBLISHERS,
         description="Where `data pull` reads: a mirror directory, or 'publishers' to download.",
@@ -36,6 +44,9 @@ class Settings(BaseSettings):
     lookup_max_rows: int = Field(100_000, ge=1)
     lookup_nearest: int = Field(3, ge=1, le=50)
     ring_m: float = Field(500.0, ge=0, le=5_000)
+    max_count_drop: float = Field(
+        0.5, ge=0, le=1, description="Largest share of a reference layer's features a pull "
+        "may drop before it is refused (data loss guard; --allow-shrink lifts it).")
     max_repair_area_change: float = Field(
         0.01, gt=0, description="Largest share of area a geometry repair may change."
     )
@@ -67,7 +78,7 @@ class Settings(BaseSettings):
 
     @property
     def store_path(self) -> Path:
-        return self.store_dir / "store.gpkg"
+        return self.store_dir / "store.sqlite"
 
     @property
     def mirror(self) -> Path | None:

@@ -1,6 +1,9 @@
-"""The in-memory store: every layer loaded once from the GeoPackage, with spatial indexes.
+"""The read side: a frozen in-memory snapshot of every layer at one set of revisions, with
+spatial indexes and memo caches that live (and die) with it.
 
-Routes, analysis, exports and the CLI all query through :class:`Collection`.
+Routes, analysis, exports and the CLI all query through :class:`Collection`. Snapshots are
+built by :mod:`geoservice.readmodel` from the storage (:mod:`geoservice.storage`); derived
+layers (the analysis views) are computed lazily, once per snapshot.
 """
 
 from __future__ import annotations
@@ -10,20 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .catalog import LayerDef, load_catalog
+from .catalog import LayerDef
 from .errors import InvalidParameter, NotFound
-from .gpkg import read_layer, read_provenance
+from .frames import plain as _plain
 from .settings import Settings
-from .territory import Territory, get_territory
+from .territory import Territory
+from .vocab import METRIC_CRS
 
-METRIC_CRS = "EPSG:2154"
+if TYPE_CHECKING:
+    from .cql2 import Filter
 Interval = tuple[date | None, date | None]
 
 
@@ -32,7 +37,7 @@ class Memo:
 
     def __init__(self) -> None:
         self._values: dict[Any, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a value may be built from other memo values
 
     def get(self, key: Any, build: Callable[[], Any]) -> Any:
         try:
@@ -42,6 +47,10 @@ class Memo:
                 if key not in self._values:
                     self._values[key] = build()
                 return self._values[key]
+
+    def count(self, kind: Any) -> int:
+        """How many keys are tuples starting with ``kind``."""
+        return sum(1 for k in list(self._values) if isinstance(k, tuple) and k[:1] == (kind,))
 
     def peek(self, key: Any) -> Any:
         """The value if already built, else None (never builds)."""
@@ -59,6 +68,9 @@ class Collection:
     layer: LayerDef
     frame: gpd.GeoDataFrame
     provenance: dict = field(default_factory=dict)
+    revision: int = 0
+    versions: np.ndarray | None = None
+    """Version of each feature (storage), aligned with the frame's rows; None for views."""
 
     def __post_init__(self) -> None:
         self.frame = self.frame.reset_index(drop=True)
@@ -190,6 +202,13 @@ class Collection:
     def properties(self, position: int) -> dict[str, Any]:
         return dict(self.records[position])
 
+    def column(self, name: str) -> list[Any]:
+        """One property's JSON-ready values, in storage order."""
+        return self.memo(("column", name), lambda: [r[name] for r in self.records])
+
+    def version(self, position: int) -> int | None:
+        return None if self.versions is None else int(self.versions[position])
+
 
 def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
     """The bbox as a polygon, or as a point or segment when it has no width or height."""
@@ -224,57 +243,60 @@ def date_span(value: Any) -> tuple[date, date] | None:
         return None
 
 
-def _plain(value: Any) -> Any:
-    """pandas/numpy scalars → JSON-ready Python values (NA → None)."""
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(v) for v in value]
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
+ViewBuilder = Callable[["Store", LayerDef], Collection]
+Pushdown = Callable[[str, "Filter"], "set[str] | None"]
 
 
 @dataclass
 class Store:
-    """All collections of one territory, loaded once."""
+    """One territory's collections at one set of revisions (a snapshot: never mutated).
+
+    ``base`` holds the stored layers; ``views`` builds derived layers (the analysis) on
+    first use, kept in ``derived`` with the locator and other memo values.
+    """
 
     settings: Settings
     territory: Territory
-    collections: dict[str, Collection]
-    derived: Memo = field(default_factory=Memo, repr=False, compare=False)
-    """Values derived from the collections (point locator, analysis inputs), built on first
-    use and forgotten when a collection is replaced."""
+    base: dict[str, Collection]
+    layers: dict[str, LayerDef] = field(default_factory=dict)
+    views: dict[str, ViewBuilder] = field(default_factory=dict, repr=False)
+    revisions: dict[str, int] = field(default_factory=dict)
+    pushdown: Pushdown | None = field(default=None, repr=False, compare=False)
+    """Evaluates a CQL2 filter in the database (PostGIS); None: evaluated here."""
+    derived: Memo = field(default_factory=Memo, init=False, repr=False, compare=False)
+    """Values derived from this snapshot (views, point locator, analysis inputs)."""
 
-    @classmethod
-    def load(cls, settings: Settings) -> Store:
-        territory = get_territory(settings.territoire)
-        layers = load_catalog(settings.layers_dir)
-        provenance = read_provenance(settings.store_path)
-        collections = {
-            layer_id: Collection(layer, read_layer(settings.store_path, layer),
-                                 provenance.get(layer_id, {}))
-            for layer_id, layer in layers.items() if not layer.derived
-        }
-        store = cls(settings, territory, collections)
-        from .analysis import attach_derived  # analysis results become collections
+    def with_collection(self, collection: Collection) -> Store:
+        """A new snapshot with one stored collection replaced (its derived values anew)."""
+        from dataclasses import replace
 
-        attach_derived(store, [layer for layer in layers.values() if layer.derived])
-        return store
+        return replace(self, base={**self.base, collection.id: collection})
+
+    @property
+    def collections(self) -> dict[str, Collection]:
+        """Every collection, stored and derived, in catalogue order."""
+        order = list(self.layers) or list(self.base)
+        return {layer_id: self.collection(layer_id) for layer_id in order
+                if layer_id in self.base or layer_id in self.views}
 
     def collection(self, collection_id: str) -> Collection:
-        try:
-            return self.collections[collection_id]
-        except KeyError as exc:
-            raise NotFound(f"Collection inconnue : « {collection_id} »") from exc
+        found = self.base.get(collection_id)
+        if found is not None:
+            return found
+        build = self.views.get(collection_id)
+        if build is None:
+            raise NotFound(f"Collection inconnue : « {collection_id} »")
+        layer = self.layers[collection_id]
+        return self.derived.get(("view", collection_id), lambda: build(self, layer))
 
-    def add(self, collection: Collection) -> None:
-        """Register a derived collection (e.g. analysis results)."""
-        replaced = collection.id in self.collections
-        self.collections[collection.id] = collection
-        if replaced:
-            self.derived.clear()
+    def filter_positions(self, collection: Collection, flt: Filter) -> np.ndarray:
+        """Positions of the features for which the CQL2 filter is true, in storage order."""
+        from .cql2 import evaluate
+
+        if self.pushdown is not None and collection.id in self.base:
+            matched = self.pushdown(collection.id, flt)
+            if matched is not None:
+                return np.sort(np.array([collection._positions[i] for i in matched
+                                         if i in collection._positions.index], dtype=int))
+        mask = evaluate(flt, collection.column, collection.frame.geometry.values)
+        return np.flatnonzero(mask)

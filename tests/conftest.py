@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from geoservice.api.app import create_app
 from geoservice.pull import pull
 from geoservice.settings import REPO_ROOT, Settings
+from geoservice.readmodel import load_store
 from geoservice.store import Store
 
 TOULOUSE = "toulouse-metropole"
@@ -59,7 +60,7 @@ def montpellier_settings(tmp_path_factory: pytest.TempPathFactory, mirror: Path)
 
 @pytest.fixture(scope="session")
 def toulouse_store(toulouse_settings: Settings) -> Store:
-    return Store.load(toulouse_settings)
+    return load_store(toulouse_settings)
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +118,21 @@ def live_server(toulouse_settings: Settings, ban) -> LiveServer:
     settings = toulouse_settings.model_copy(update={"ban_url": ban.url, "tiles_url": None})
     with LiveServer(settings) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL + PostGIS server for the whole session (see tests/postgres.py)."""
+    from .postgres import Postgres
+
+    with Postgres() as server:
+        yield server
+
+
+_databases = iter(range(1, 10_000))
+
+
+@pytest.fixture()
+def postgis_url(postgres) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres.create_database(f"geoservice_{next(_databases)}")

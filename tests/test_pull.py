@@ -5,24 +5,23 @@ from pathlib import Path
 import pytest
 
 from geoservice.errors import ConfigError, SourceDataError
-from geoservice.gpkg import read_provenance
 from geoservice.pull import pull
 from geoservice.settings import REPO_ROOT, Settings
-from geoservice.store import Store
+from geoservice.readmodel import load_store
 
 from .conftest import MONTPELLIER, TOULOUSE
 from .publishers import Publishers
 
 
 def counts(settings: Settings) -> dict[str, int]:
-    return {k: len(c) for k, c in Store.load(settings).collections.items()}
+    return {k: len(c) for k, c in load_store(settings).collections.items()}
 
 
 def test_toulouse_from_mirror(toulouse_settings):
     got = counts(toulouse_settings)
     assert got["qpv"] == 16 and got["communes"] == 37 and got["qpv_2015"] == 16
     assert got["stations"] > 100 and got["lieux_totems"] == 4
-    provenance = read_provenance(toulouse_settings.store_path)
+    provenance = {k: c.provenance for k, c in load_store(toulouse_settings).base.items()}
     assert provenance["qpv"]["invalid_in_source"] == 586
     assert provenance["qpv"]["repaired"] == 4
     assert provenance["qpv_2015"]["repaired"] == 1
@@ -35,7 +34,7 @@ def test_montpellier_by_configuration_alone(montpellier_settings):
     assert got["qpv"] == 10 and got["communes"] == 31
     assert got["lieux_totems"] == 0  # Toulouse's authored features stay in Toulouse
     assert got["projets"] == 3 and got["hebergement"] == 1 and got["accompagnement"] == 1
-    store = Store.load(montpellier_settings)
+    store = load_store(montpellier_settings)
     assert "Mosson" in set(store.collection("qpv").frame["lib_qp"])
 
 
@@ -54,15 +53,28 @@ def test_pull_is_idempotent(tmp_path, mirror):
     assert not list(settings.store_dir.glob(".pull-*"))  # no leftovers
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(settings: Settings) -> str:
+    """Everything the store holds (revisions, provenance, every row), as one hash."""
+    from geoservice.storage import open_store
+
+    storage = open_store(settings)
+    try:
+        revisions = storage.revisions()
+        parts = [repr(sorted(revisions.items())), repr(sorted(storage.provenance().items()))]
+        for collection in sorted(revisions):
+            data = storage.read(collection)
+            parts += [repr((r.fid, r.version, sorted(r.properties.items()), r.geometry))
+                      for r in data.rows]
+    finally:
+        storage.close()
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 @pytest.mark.parametrize("breakage", ["truncated", "missing_code_qp", "wrong_crs"])
 def test_bad_input_keeps_previous_store(tmp_path, mirror, breakage):
     settings = Settings(data_dir=tmp_path / "var", sources=str(mirror))
     pull(settings)
-    before = _digest(settings.store_path)
+    before = _digest(settings)
     broken = tmp_path / "broken"
     shutil.copytree(mirror, broken)
     if breakage == "truncated":
@@ -83,7 +95,7 @@ def test_bad_input_keeps_previous_store(tmp_path, mirror, breakage):
         expected = "autre système de coordonnées"
     with pytest.raises(SourceDataError, match=expected):
         pull(Settings(data_dir=tmp_path / "var", sources=str(broken)))
-    assert _digest(settings.store_path) == before
+    assert _digest(settings) == before
 
 
 def test_unknown_territory(tmp_path, mirror):
@@ -94,14 +106,14 @@ def test_unknown_territory(tmp_path, mirror):
 def test_broken_layer_yaml_keeps_previous_store(tmp_path, mirror):
     settings = Settings(data_dir=tmp_path / "var", sources=str(mirror))
     pull(settings)
-    before = _digest(settings.store_path)
+    before = _digest(settings)
     layers = tmp_path / "layers"
     shutil.copytree(REPO_ROOT / "layers", layers)
     (layers / "qpv.yaml").write_text((layers / "qpv.yaml").read_text()
                                      .replace("geometry_type: MultiPolygon", "geometry_type: 3"))
     with pytest.raises(ConfigError, match="qpv.yaml : geometry_type"):
         pull(Settings(data_dir=tmp_path / "var", sources=str(mirror), layers_dir=layers))
-    assert _digest(settings.store_path) == before
+    assert _digest(settings) == before
 
 
 def test_missing_mirror_directory(tmp_path):
@@ -134,8 +146,8 @@ def test_publishers_for_montpellier(tmp_path, mirror):
 def test_publisher_failure_keeps_previous_store(tmp_path, mirror):
     settings = Settings(data_dir=tmp_path, sources=str(mirror), territoire=TOULOUSE)
     pull(settings)
-    before = _digest(settings.store_path)
+    before = _digest(settings)
     with Publishers(mirror, broken={"/files/qpv-2024-geojson.zip"}) as publishers:
         with pytest.raises(SourceDataError, match="téléchargement impossible"):
             pull(Settings(data_dir=tmp_path, **publishers.settings_overrides()))
-    assert _digest(settings.store_path) == before
+    assert _digest(settings) == before

@@ -10,6 +10,7 @@ import shapely
 
 from geoservice.sources import read_qpv_2024
 from geoservice.spatial import ESS_LAYERS, PolygonIndex, locator_for
+from geoservice.readmodel import load_store
 from geoservice.store import Collection, Store
 
 BELLEFONTAINE = (1.3996743, 43.5666473)  # metro station, in Grand Mirail; Le FIL is placed here
@@ -74,7 +75,7 @@ def test_no_distance_outside_the_lambert93_area(locator):
 
 
 def test_montpellier_by_configuration(montpellier_settings):
-    store = Store.load(montpellier_settings)
+    store = load_store(montpellier_settings)
     qpv = store.collections["qpv"].frame
     inside = qpv.geometry.iloc[0].representative_point()
     answer = locator_for(store).lookup(inside.x, inside.y, k=3)
@@ -211,7 +212,8 @@ def test_locator_is_cached_per_store_and_rebuilt_when_a_layer_changes(toulouse_s
     assert locator_for(other) is not first and locator_for(other) is locator_for(other)
     assert "_point_locator" not in vars(toulouse_store)  # nothing added to the store
     before = locator_for(other)
-    other.add(Collection(other.collections["qpv"].layer, toulouse_store.collections["qpv"].frame))
-    after = locator_for(other)  # the qpv layer was replaced in the same store
+    other = other.with_collection(Collection(other.collections["qpv"].layer,
+                                             toulouse_store.collections["qpv"].frame))
+    after = locator_for(other)  # a snapshot with the qpv layer replaced
     assert after is not before
     assert [q["code_qp"] for q in after.lookup(*BELLEFONTAINE, k=1)["qpvs"]] == ["QN03107M"]

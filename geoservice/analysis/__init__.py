@@ -6,7 +6,6 @@ The CLI, the API and the tests call the same functions::
     result = diagnose(inputs, make_parameters(defi="inclusion", ring_m=500))
 """
 
-from .derived import attach_derived
 from .diagnostic import METHOD, Diagnostic, diagnose
 from .inputs import Inputs, from_store, make_inputs
 from .params import COMPONENTS, DEFAULT_WEIGHTS, DEFIS, Parameters, make_parameters, parse_weights
@@ -19,7 +18,6 @@ __all__ = [
     "Diagnostic",
     "Inputs",
     "Parameters",
-    "attach_derived",
     "diagnose",
     "from_store",
     "make_inputs",

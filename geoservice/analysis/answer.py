@@ -13,7 +13,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .inputs import ANSWER_STATUSES, STATION_TYPES, has_defi, located
+from ..vocab import STATION_TYPES
+from .inputs import ANSWER_STATUSES, has_defi, located
 from .params import DEFIS
 
 

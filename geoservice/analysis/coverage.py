@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from .answer import answer_mask, pairs_within
-from .inputs import METRIC_CRS
+from ..vocab import METRIC_CRS
 from .params import DEFIS
 
 QUAD_SEGS = 8

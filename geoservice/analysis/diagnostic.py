@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..vocab import PLACE_KINDS
 from . import answer, coverage, need, score
 from .inputs import Inputs
 from .params import COMPONENTS, DEFIS, Parameters
@@ -80,7 +81,7 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
 
     parts = score.components(
         table["need"].to_numpy(dtype=float), table["answers"].to_numpy(dtype=float),
-        {kind: table[f"dist_{kind}_m"].to_numpy() for kind in score.PLACE_KINDS},
+        {kind: table[f"dist_{kind}_m"].to_numpy() for kind in PLACE_KINDS},
         table["dist_station_m"].to_numpy(), table["unmet_needs"].to_numpy(dtype=float))
     for name in COMPONENTS:
         table[f"comp_{name}"] = parts[name].to_numpy()

@@ -14,19 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..vocab import ANSWER_LAYERS, METRIC_CRS
+
 if TYPE_CHECKING:
     from ..store import Store
 
-METRIC_CRS = "EPSG:2154"
-ANSWER_LAYERS: dict[str, str] = {
-    "lieux_totems": "lieu_totem",
-    "hebergement": "hebergement",
-    "accompagnement": "accompagnement",
-    "projets": "projet",
-}
-PLACE_KINDS = ("lieu_totem", "hebergement", "accompagnement")
 ANSWER_STATUSES = ("ouvert", "inconnu")
-STATION_TYPES = ("metro", "tram")
 PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision")
 NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
 STATION_COLUMNS = ("id", "nom", "type")
@@ -104,7 +97,7 @@ def from_store(store: Store) -> Inputs:
 def _build_from_store(store: Store) -> Inputs:
     parts = []
     for layer_id, kind in ANSWER_LAYERS.items():
-        if layer_id not in store.collections:
+        if layer_id not in store.base:
             continue
         part = _metric_frame(store, layer_id, PLACE_COLUMNS[1:])
         part.insert(0, "kind", kind)

@@ -10,12 +10,10 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import InvalidParameter
+from ..vocab import DEFI_LABELS
 
-DEFIS: dict[str, str] = {
-    "inclusion": "Inclusion",
-    "economie_circulaire": "Économie circulaire",
-    "alimentation_durable": "Alimentation durable",
-}
+DEFIS: dict[str, str] = {defi: label.removesuffix(" économique et sociale")
+                         for defi, label in DEFI_LABELS.items()}
 COMPONENTS: tuple[str, ...] = ("need", "answer", "distance", "access", "demand")
 DEFAULT_WEIGHTS: dict[str, float] = {
     "need": 2.0, "answer": 1.0, "distance": 1.0, "access": 0.5, "demand": 1.0,

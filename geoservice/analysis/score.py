@@ -27,7 +27,6 @@ from .params import COMPONENTS
 
 DISTANCE_SCALE_M = 5000.0
 ACCESS_SCALE_M = 1000.0
-PLACE_KINDS = ("lieu_totem", "hebergement", "accompagnement")
 
 
 def distance_component(distances: dict[str, np.ndarray]) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from .inputs import ANSWER_LAYERS
+from ..vocab import ANSWER_LAYERS
 from .params import DEFIS
 
 if TYPE_CHECKING:

@@ -10,8 +10,10 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..settings import Settings
+from ..readmodel import FixedReadModel, ReadModel
 from ..store import Store
+from ..settings import Settings
+from .logs import add_request_ids, configure_logging
 from .problems import add_exception_handlers
 from .routes import analysis, docs, geocode, lookup, maps, ogc
 from .security import add_security_headers
@@ -32,15 +34,24 @@ def _mount_vendor(app: FastAPI) -> None:
     app.mount("/vendor/swagger", StaticFiles(directory=str(swagger)), name="swagger")
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """Build the app. The store is loaded once, at start-up (lifespan), unless given."""
+def create_app(settings: Settings | None = None, readmodel: ReadModel | None = None,
+               store: Store | None = None) -> FastAPI:
+    """Build the app. Its read model (snapshots of the storage, refreshed in the background
+    when a revision moves) opens at start-up (lifespan), unless given."""
     settings = settings or Settings()
+    configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = readmodel or (FixedReadModel(store) if store is not None
+                              else ReadModel(settings))
         app.state.settings = settings
-        app.state.store = store or Store.load(settings)
-        yield
+        app.state.readmodel = model
+        model.start()
+        try:
+            yield
+        finally:
+            model.close()
 
     app = FastAPI(
         title="geoservice — ESS et QPV",
@@ -53,6 +64,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     add_security_headers(app)
     add_exception_handlers(app)
+    add_request_ids(app)
     for module in (ogc, lookup, geocode, analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)

@@ -12,7 +12,8 @@ from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
 
 
 async def get_store(request: Request) -> Store:
-    return request.app.state.store
+    """The replica's current snapshot (one whole snapshot per request)."""
+    return request.app.state.readmodel.current
 
 
 async def get_settings(request: Request) -> Settings:

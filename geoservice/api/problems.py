@@ -118,6 +118,9 @@ def add_exception_handlers(app: FastAPI) -> None:
                        str(request.url.path))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
-        return problem(500, "Erreur interne", "Erreur interne du service.", "internal",
-                       str(request.url.path))
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from .logs import log_unexpected, request_id
+
+        log_unexpected(request, exc)
+        return problem(500, "Erreur interne", "Erreur interne du service (référence de la "
+                       f"requête : {request_id.get()}).", "internal", str(request.url.path))

@@ -12,7 +12,7 @@ FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
 
 def register(app: typer.Typer) -> None:
     """Add the `analyse` command to the CLI."""
-    from ..cli import make_settings, one_line_errors
+    from .common import make_settings, one_line_errors
 
     @app.command("analyse")
     @one_line_errors
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         from ..analysis import diagnose, from_store, make_parameters
         from ..analysis.report import to_csv, to_geojson
         from ..errors import InvalidParameter
-        from ..store import Store
+        from ..readmodel import load_store
 
         fmt = None
         if output is not None:
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
                     f"extension inconnue pour {output.name} : .csv ou .geojson attendu")
         settings = make_settings(territoire=territoire)
         params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m)
-        result = diagnose(from_store(Store.load(settings)), params)
+        result = diagnose(from_store(load_store(settings)), params)
         if output is None:
             _print_table(result)
             return

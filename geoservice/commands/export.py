@@ -10,7 +10,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the `export` command to the CLI."""
-    from ..cli import make_settings, one_line_errors
+    from .common import make_settings, one_line_errors
 
     @app.command("export")
     @one_line_errors
@@ -32,14 +32,14 @@ def register(app: typer.Typer) -> None:
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
         """Exporte une couche en GeoJSON, GeoPackage ou CSV, avec ses métadonnées."""
-        from ..api.params import parse_bbox
+        from ..parsing import parse_bbox
         from ..crs import parse_crs
         from ..export import export_file
-        from ..store import Store
+        from ..readmodel import load_store
 
         output_crs = parse_crs(crs, "--crs")
         box = parse_bbox(bbox, parse_crs(bbox_crs, "--bbox-crs"))
-        store = Store.load(make_settings(territoire=territoire))
+        store = load_store(make_settings(territoire=territoire))
         collection = store.collection(layer)
         count = export_file(collection, fmt.lower(), output, output_crs, box, excel=excel)
         sidecar = " (+ métadonnées dans .metadata.json)" if fmt.lower() == "csv" else ""

@@ -12,7 +12,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the `lookup` command to the CLI."""
-    from ..cli import fail, make_settings, one_line_errors
+    from .common import fail, make_settings, one_line_errors
 
     @app.command("lookup")
     @one_line_errors
@@ -30,13 +30,13 @@ def register(app: typer.Typer) -> None:
 
         from ..lookup import lookup_csv, lookup_json
         from ..spatial import locator_for
-        from ..store import Store
+        from ..readmodel import load_store
 
         if not source.is_file():
             fail(f"fichier introuvable : {source}")
         data = source.read_bytes()
         settings = make_settings(territoire=territoire)
-        locator = locator_for(Store.load(settings))
+        locator = locator_for(load_store(settings))
         console = Console(stderr=True)
         progress = Progress(TextColumn("Recherche des QPV"), BarColumn(), MofNCompleteColumn(),
                             console=console, transient=True)

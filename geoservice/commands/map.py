@@ -10,7 +10,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the `map` command to the CLI."""
-    from ..cli import make_settings, one_line_errors
+    from .common import make_settings, one_line_errors
 
     @app.command("map")
     @one_line_errors
@@ -26,12 +26,12 @@ def register(app: typer.Typer) -> None:
         """Écrit une carte HTML autonome (fonctionne hors ligne) d'un QPV, de son anneau,
         de l'ESS autour et des raisons de son score — ou de tout le territoire."""
         from ..report_map import report_map
-        from ..store import Store
+        from ..readmodel import load_store
 
         settings = make_settings(territoire=territoire)
         if not tiles:
             settings = settings.model_copy(update={"tiles_url": None})
-        store = Store.load(settings)
+        store = load_store(settings)
         html = report_map(store, settings, code_qp=qpv, ring_m=ring_m)
         output.write_text(html, encoding="utf-8")
         typer.echo(f"Carte écrite : {output} ({len(html.encode()) // 1024} Ko)", err=True)

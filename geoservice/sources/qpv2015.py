@@ -35,6 +35,7 @@ def read_indicators(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise SourceDataError(f"{Path(path).name} : CSV illisible ({exc})") from exc
+    _check_complete(raw, sep, Path(path).name)
     if "code_qp" not in frame.columns:
         raise SourceDataError(f"{Path(path).name} : colonne « code_qp » absente")
     if frame["code_qp"].duplicated().any():
@@ -54,6 +55,21 @@ def read_indicators(path: Path) -> pd.DataFrame:
             )
         out[column] = values.astype("Float64")
     return out
+
+
+def _check_complete(raw: str, sep: str, name: str) -> None:
+    """Every row has as many fields as the header: a file cut mid-line is refused."""
+    rows = csv.reader(io.StringIO(raw), delimiter=sep)
+    header = next(rows, None)
+    if not header:
+        raise SourceDataError(f"{name} : fichier vide")
+    for number, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            raise SourceDataError(
+                f"{name} : ligne {number} incomplète ({len(row)} champs au lieu de "
+                f"{len(header)}) : fichier tronqué ?")
+    if raw and not raw.endswith(("\n", "\r")):
+        raise SourceDataError(f"{name} : la dernière ligne ne se termine pas : fichier tronqué ?")
 
 
 def read_qpv_2015(

@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from ..store import METRIC_CRS
+from ..vocab import ESS_LAYERS, METRIC_CRS
 from .grid import DEFAULT_CELL, PolygonIndex
 from .nearest import BoundarySegments
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from ..store import Collection, Store
 
 WGS84 = "EPSG:4326"
-ESS_LAYERS = ("lieux_totems", "hebergement", "accompagnement", "projets", "besoins")
 
 
 @dataclass
@@ -49,13 +48,13 @@ class PointLocator:
 
     def __init__(self, store: Store, cell: float = DEFAULT_CELL) -> None:
         self.territory_name = store.territory.nom
-        self.qpv = store.collections["qpv"]
-        self.communes = store.collections["communes"]
+        self.qpv = store.collection("qpv")
+        self.communes = store.collection("communes")
         self.qpv_index = PolygonIndex(self.qpv.frame.geometry.values, cell)
         self.commune_index = PolygonIndex(self.communes.frame.geometry.values, cell)
         self.qpv_edges = BoundarySegments(np.asarray(self.qpv.metric.values, dtype=object))
-        self.places = {name: _Places(store.collections[name])
-                       for name in ESS_LAYERS if name in store.collections}
+        self.places = {name: _Places(store.collection(name))
+                       for name in ESS_LAYERS if name in store.base}
         self._local = threading.local()
         # Lambert-93 distances mean something only over its area of use (France métropolitaine)
         self.metric_area = CRS(METRIC_CRS).area_of_use.bounds

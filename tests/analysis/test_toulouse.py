@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from geoservice.readmodel import load_store
 from geoservice.analysis import Parameters, diagnose, from_store
 from geoservice.analysis.report import items
 from geoservice.analysis.summary import summary
@@ -98,7 +99,7 @@ def test_summary_figures(toulouse_store):
 def test_montpellier_by_configuration(montpellier_settings):
     from geoservice.store import Store
 
-    store = Store.load(montpellier_settings)
+    store = load_store(montpellier_settings)
     got = items(diagnose(from_store(store)))
     assert len(got) == 10
     assert all("aucune station de métro ou de tram localisée" in i["reasons"] for i in got

@@ -1,0 +1,41 @@
+"""What every CLI command shares: settings from options, one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import typer
+
+from ..errors import GeoserviceError
+from ..settings import Settings
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"erreur : {message}", err=True)
+    raise typer.Exit(code)
+
+
+def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become one line on stderr and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GeoserviceError as exc:
+            fail(exc.detail)
+        except OSError as exc:
+            fail(f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
+
+    return wrapper
+
+
+def make_settings(**overrides: Any) -> Settings:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValueError as exc:
+        fail(f"configuration invalide : {str(exc).splitlines()[0]}")
+        raise  # unreachable

@@ -1,0 +1,143 @@
+"""The read model: frozen snapshots of the storage, rebuilt when a revision moves.
+
+A replica keeps one current :class:`~geoservice.store.Store` (a snapshot). A background
+thread compares the storage's revisions every ``settings.refresh_interval`` seconds (one
+indexed query), and when one moved, builds the next snapshot *off the event loop* — reusing
+the collections that did not change, with their indexes and serialised fragments — warms
+it (views, locator), then swaps it in with one assignment. Requests always read one whole
+snapshot, never a half-built one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .catalog import LayerDef, load_catalog
+from .frames import rows_frame
+from .settings import Settings
+from .storage import CollectionData, FeatureStore, open_store
+from .store import Collection, Store
+from .territory import get_territory
+from .views import VIEWS, warm
+
+log = logging.getLogger("geoservice.readmodel")
+
+
+def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
+    frame = rows_frame(data.rows, layer)
+    versions = np.array([r.version for r in data.rows], dtype=np.int64)
+    return Collection(layer, frame, data.provenance, data.revision, versions)
+
+
+def build_snapshot(settings: Settings, storage: FeatureStore,
+                   previous: Store | None = None,
+                   revisions: dict[str, int] | None = None) -> Store:
+    """A snapshot of every stored layer; collections whose revision did not move since
+    ``previous`` are reused as they are."""
+    layers = load_catalog(settings.layers_dir) if previous is None else previous.layers
+    revisions = storage.revisions() if revisions is None else revisions
+    base: dict[str, Collection] = {}
+    for layer_id, layer in layers.items():
+        if layer.derived or layer_id not in revisions:
+            continue
+        old = previous.base.get(layer_id) if previous is not None else None
+        if old is not None and old.revision == revisions[layer_id]:
+            base[layer_id] = old
+        else:
+            base[layer_id] = collection_from(layer, storage.read(layer_id))
+    territory = get_territory(settings.territoire)
+    views = {k: v for k, v in VIEWS.items() if k in layers}
+    pushdown = None
+    if _pushes_down(storage):
+        from .cql2 import to_sql
+
+        pushdown = lambda cid, flt: storage.match(cid, to_sql(flt))  # noqa: E731
+    return Store(settings, territory, base, layers, views,
+                 {k: c.revision for k, c in base.items()}, pushdown=pushdown)
+
+
+def _pushes_down(storage: FeatureStore) -> bool:
+    from .storage.postgis import PostgisStore
+
+    return isinstance(storage, PostgisStore)
+
+
+def load_store(settings: Settings) -> Store:
+    """Open the configured storage and take one snapshot (CLI commands, tests)."""
+    storage = open_store(settings)
+    try:
+        return build_snapshot(settings, storage)
+    finally:
+        storage.close()
+
+
+class FixedReadModel:
+    """A read model that serves one given snapshot (tests, benchmarks on made-up data)."""
+
+    def __init__(self, store: Store) -> None:
+        self.current = store
+        self.settings = store.settings
+
+    def refresh(self) -> bool:
+        return False
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ReadModel:
+    """The current snapshot of one replica, kept up to date from the storage."""
+
+    def __init__(self, settings: Settings, storage: FeatureStore | None = None,
+                 on_swap: Callable[[Store], None] | None = None) -> None:
+        self.settings = settings
+        self.storage = storage or open_store(settings)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._on_swap = on_swap
+        self.current: Store = warm(build_snapshot(settings, self.storage))
+
+    def refresh(self) -> bool:
+        """Rebuild and swap the snapshot if a revision moved; True when it did."""
+        with self._lock:
+            revisions = self.storage.revisions()
+            current = self.current
+            stored = {k: v for k, v in revisions.items() if k in current.layers}
+            if stored == current.revisions:
+                return False
+            started = time.perf_counter()
+            fresh = warm(build_snapshot(self.settings, self.storage, current, stored))
+            self.current = fresh
+            log.info("snapshot rebuilt in %.0f ms (revisions %s)",
+                     (time.perf_counter() - started) * 1000, stored)
+            if self._on_swap is not None:
+                self._on_swap(fresh)
+            return True
+
+    def start(self) -> None:
+        if self._thread is not None or self.settings.refresh_interval <= 0:
+            return
+        self._thread = threading.Thread(target=self._watch, name="geoservice-readmodel",
+                                        daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.refresh_interval):
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 — keep serving the last good snapshot
+                log.exception("snapshot refresh failed; serving the previous snapshot")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.storage.close()

@@ -1,0 +1,134 @@
+"""PostGIS: for several stateless API replicas on one database
+(``GEOSERVICE_DATABASE_URL=postgresql://…``).
+
+Same schema and algorithms as the embedded store (:mod:`.sql`); geometries are PostGIS
+``geometry(Geometry, 4326)`` with a GiST index, properties ``jsonb``. Each committed change
+sends ``NOTIFY geoservice`` with the new revisions; replicas also compare revisions, which
+costs one indexed query. CQL2 filters are evaluated by the database (:mod:`.cql2sql`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .base import StorageError
+from .sql import Cursor, SqlStore
+
+CHANNEL = "geoservice"
+
+_SCHEMA = [
+    "CREATE EXTENSION IF NOT EXISTS postgis",
+    "CREATE TABLE collections (id TEXT PRIMARY KEY, kind TEXT NOT NULL "
+    "CHECK (kind IN ('reference', 'editable')), revision BIGINT NOT NULL DEFAULT 0, "
+    "provenance JSONB, seeded INTEGER NOT NULL DEFAULT 0, updated_at TEXT)",
+    "CREATE TABLE features (collection TEXT NOT NULL REFERENCES collections(id), "
+    "fid TEXT NOT NULL, seq BIGINT NOT NULL, version BIGINT NOT NULL, "
+    "properties JSONB NOT NULL, geometry geometry(Geometry, 4326), "
+    "deleted BOOLEAN NOT NULL DEFAULT FALSE, updated_at TEXT NOT NULL, "
+    "PRIMARY KEY (collection, fid))",
+    "CREATE INDEX features_order ON features (collection, seq)",
+    "CREATE INDEX features_geometry ON features USING gist (geometry)",
+    "CREATE TABLE reference_previous (collection TEXT NOT NULL, fid TEXT NOT NULL, "
+    "seq BIGINT NOT NULL, version BIGINT NOT NULL, properties JSONB NOT NULL, "
+    "geometry geometry(Geometry, 4326), PRIMARY KEY (collection, fid))",
+    "CREATE TABLE collections_previous (id TEXT PRIMARY KEY, provenance JSONB)",
+]
+
+
+class PostgisStore(SqlStore):
+    P = "%s"
+    MIGRATIONS = {1: _SCHEMA}
+    _true, _false = "TRUE", "FALSE"
+    _lock_row = " FOR UPDATE"
+
+    def __init__(self, url: str, pool_size: int = 8) -> None:
+        try:
+            import psycopg  # noqa: F401
+            from psycopg_pool import ConnectionPool
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise StorageError("psycopg n'est pas installé (pip install 'psycopg[binary]')"
+                               ) from exc
+        self.url = url
+        self.description = _redacted(url)
+        try:
+            self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
+                                       timeout=15, kwargs={"autocommit": False})
+            self.pool.wait(timeout=15)
+        except Exception as exc:  # noqa: BLE001 — PoolTimeout, OperationalError…
+            raise StorageError(f"Base PostGIS injoignable ({self.description}) : "
+                               f"{str(exc).splitlines()[0] if str(exc) else exc}") from exc
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Cursor]:
+        import psycopg
+
+        try:
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except psycopg.errors.SerializationFailure as exc:  # pragma: no cover
+            raise StorageError("Conflit d'écriture concurrente : réessayez") from exc
+        except psycopg.OperationalError as exc:
+            raise StorageError(f"Base PostGIS : {str(exc).splitlines()[0]}") from exc
+
+    def _geom_in(self) -> str:
+        return "ST_GeomFromWKB(%s, 4326)"
+
+    def _geom_out(self, column: str = "geometry") -> str:
+        return f"ST_AsBinary({column})"
+
+    def _json_in(self, value: dict) -> Any:
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+
+    def _applied(self, cur: Cursor) -> set[int]:
+        cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return set()
+        cur.execute("SELECT version FROM schema_migrations")
+        return {int(r[0]) for r in cur.fetchall()}
+
+    def _after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
+        import json
+
+        cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(revisions)))
+
+    def upgrade(self) -> list[int]:
+        with self._tx(write=True) as cur:  # one migrator at a time across replicas
+            cur.execute("SELECT pg_advisory_xact_lock(7243100518)")
+        return super().upgrade()
+
+    def load(self, load):  # type: ignore[no-untyped-def]
+        return super().load(load)
+
+    def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
+        cur.executemany(sql, values)
+
+    # -- CQL2 pushed down ----------------------------------------------------------------
+
+    def match(self, collection: str, where: Any) -> set[str] | None:
+        """Ids of the live features of ``collection`` for which the compiled CQL2
+        ``where`` (SQL text, parameters) holds, evaluated by PostgreSQL."""
+        sql, params = where
+        with self._tx() as cur:
+            cur.execute(f"SELECT fid FROM features WHERE collection = %s AND NOT deleted "
+                        f"AND ({sql})", (collection, *params))
+            return {r[0] for r in cur.fetchall()}
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

@@ -1,0 +1,366 @@
+"""What the SQLite and PostGIS adapters share: the schema's shape and every algorithm
+(read, versioned writes, reference replacement with rollback, seeding). Each adapter says
+only how to connect, its placeholders, and how geometries and JSON cross the driver."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from .base import (
+    Applied,
+    Change,
+    CollectionData,
+    FeatureExists,
+    FeatureMissing,
+    Kind,
+    ReferenceLoad,
+    Row,
+    StorageError,
+    VersionConflict,
+    check_changes,
+)
+
+Cursor = Any
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class SqlStore:
+    """Shared algorithms; subclasses give ``_tx``, ``P``, ``_geom_in``, ``_geom_out``,
+    ``_json_in``, ``_json_out`` and ``MIGRATIONS``."""
+
+    P = "?"
+    MIGRATIONS: dict[int, list[str]] = {}
+    description = "sql"
+
+    # -- hooks --------------------------------------------------------------------------
+
+    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def _geom_in(self) -> str:
+        return self.P
+
+    def _geom_out(self, column: str = "geometry") -> str:
+        return column
+
+    def _json_in(self, value: dict) -> Any:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def _json_out(self, value: Any) -> dict:
+        return json.loads(value) if isinstance(value, str | bytes) else dict(value or {})
+
+    def _bytes(self, value: Any) -> bytes | None:
+        return None if value is None else bytes(value)
+
+    def _after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
+        """Called inside the writing transaction, just before commit (PostGIS notifies)."""
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _applied(self, cur: Cursor) -> set[int]:
+        try:
+            cur.execute("SELECT version FROM schema_migrations")
+        except Exception:  # noqa: BLE001 — no table yet: nothing applied
+            return set()
+        return {int(r[0]) for r in cur.fetchall()}
+
+    def upgrade(self) -> list[int]:
+        done: list[int] = []
+        with self._tx(write=True) as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                        "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            applied = self._applied(cur)
+            for number in sorted(self.MIGRATIONS):
+                if number in applied:
+                    continue
+                for statement in self.MIGRATIONS[number]:
+                    cur.execute(statement)
+                cur.execute(f"INSERT INTO schema_migrations VALUES ({self.P}, {self.P})",
+                            (number, now()))
+                done.append(number)
+        return done
+
+    def _require_schema(self, cur: Cursor) -> None:
+        if not self._applied(cur):
+            raise StorageError(
+                f"Magasin vide ou non initialisé ({self.description}). Remplissez-le avec : "
+                "geoservice data pull --from ../shared/data (ou sans --from avec internet)")
+
+    # -- reads --------------------------------------------------------------------------
+
+    def revisions(self) -> dict[str, int]:
+        with self._tx() as cur:
+            self._require_schema(cur)
+            cur.execute("SELECT id, revision FROM collections")
+            return {str(i): int(r) for i, r in cur.fetchall()}
+
+    def kinds(self) -> dict[str, Kind]:
+        with self._tx() as cur:
+            cur.execute("SELECT id, kind FROM collections")
+            return {str(i): k for i, k in cur.fetchall()}
+
+    def read(self, collection: str) -> CollectionData:
+        p = self.P
+        with self._tx() as cur:
+            self._require_schema(cur)
+            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
+                        (collection,))
+            head = cur.fetchone()
+            if head is None:
+                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            cur.execute(
+                f"SELECT fid, version, properties, {self._geom_out()} FROM features "
+                f"WHERE collection = {p} AND NOT deleted ORDER BY seq", (collection,))
+            rows = [Row(fid, self._json_out(props), self._bytes(geom), int(version))
+                    for fid, version, props, geom in cur.fetchall()]
+        provenance = self._json_out(head[2]) if head[2] is not None else {}
+        return CollectionData(collection, head[0], int(head[1]), provenance, rows)
+
+    def get(self, collection: str, fid: str) -> Row | None:
+        with self._tx() as cur:
+            return self._get(cur, collection, fid)
+
+    def _get(self, cur: Cursor, collection: str, fid: str, lock: str = "") -> Row | None:
+        p = self.P
+        cur.execute(f"SELECT fid, version, properties, {self._geom_out()}, deleted "
+                    f"FROM features WHERE collection = {p} AND fid = {p}{lock}",
+                    (collection, fid))
+        found = cur.fetchone()
+        if found is None:
+            return None
+        return Row(found[0], self._json_out(found[2]), self._bytes(found[3]), int(found[1]),
+                   bool(found[4]))
+
+    def match(self, collection: str, where: Any) -> set[str] | None:
+        return None
+
+    # -- writes -------------------------------------------------------------------------
+
+    _lock_row = ""
+
+    def apply(self, changes: Iterable[Change]) -> list[Applied]:
+        p = self.P
+        changes = list(changes)
+        if not changes:
+            return []
+        with self._tx(write=True) as cur:
+            self._require_schema(cur)
+            kinds = self._kinds(cur)
+            check_changes(changes, kinds)
+            out: list[tuple[str, str, int]] = []
+            stamp = now()
+            for change in changes:
+                current = self._get(cur, change.collection, change.fid, self._lock_row)
+                out.append((change.collection, change.fid,
+                            self._apply_one(cur, change, current, stamp)))
+            revisions = self._bump(cur, {c.collection for c in changes}, stamp)
+            self._after_commit(cur, revisions)
+        return [Applied(c, f, v, revisions[c]) for c, f, v in out]
+
+    def _kinds(self, cur: Cursor) -> dict[str, Kind]:
+        cur.execute("SELECT id, kind FROM collections")
+        return {str(i): k for i, k in cur.fetchall()}
+
+    def _apply_one(self, cur: Cursor, change: Change, current: Row | None, stamp: str) -> int:
+        p = self.P
+        where = f"WHERE collection = {p} AND fid = {p}"
+        key = (change.collection, change.fid)
+        label = f"{change.collection}/{change.fid}"
+        if change.op == "insert":
+            if current is not None:
+                raise FeatureExists(f"L'objet {label} existe déjà")
+            cur.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM features WHERE collection = {p}",
+                        (change.collection,))
+            seq = int(cur.fetchone()[0])
+            cur.execute(
+                "INSERT INTO features (collection, fid, seq, version, properties, geometry, "
+                f"deleted, updated_at) VALUES ({p}, {p}, {p}, 1, {p}, {self._geom_in()}, "
+                f"{self._false}, {p})",
+                (*key, seq, self._json_in(change.properties or {}), change.geometry, stamp))
+            return 1
+        if current is None:
+            raise FeatureMissing(f"Aucun objet {label}")
+        if change.expected_version != current.version:
+            raise VersionConflict(
+                f"{label} a changé : version {current.version}, pas "
+                f"{change.expected_version}", current)
+        if change.op == "update" and current.deleted:
+            raise FeatureMissing(f"L'objet {label} est supprimé")
+        version = current.version + 1
+        if change.op == "update":
+            cur.execute(f"UPDATE features SET version = {p}, properties = {p}, "
+                        f"geometry = {self._geom_in()}, updated_at = {p} {where}",
+                        (version, self._json_in(change.properties or {}), change.geometry,
+                         stamp, *key))
+        else:  # delete (soft) or restore
+            deleted = self._true if change.op == "delete" else self._false
+            cur.execute(f"UPDATE features SET version = {p}, deleted = {deleted}, "
+                        f"updated_at = {p} {where}", (version, stamp, *key))
+        return version
+
+    _true, _false = "1", "0"
+
+    def _bump(self, cur: Cursor, collections: Iterable[str], stamp: str) -> dict[str, int]:
+        p = self.P
+        out = {}
+        for collection in sorted(collections):
+            cur.execute(f"UPDATE collections SET revision = revision + 1, updated_at = {p} "
+                        f"WHERE id = {p}", (stamp, collection))
+            cur.execute(f"SELECT revision FROM collections WHERE id = {p}", (collection,))
+            out[collection] = int(cur.fetchone()[0])
+        return out
+
+    # -- pull ---------------------------------------------------------------------------
+
+    def load(self, load: ReferenceLoad) -> dict[str, int]:
+        p = self.P
+        stamp = now()
+        with self._tx(write=True) as cur:
+            kinds = self._kinds(cur)
+            changed: set[str] = set()
+            for collection, rows in load.reference.items():
+                if kinds.get(collection, "reference") != "reference":
+                    raise StorageError(f"{collection} n'est pas une couche de référence")
+                self._ensure(cur, collection, "reference", kinds)
+                # keep the previous content for `data rollback`
+                cur.execute(f"DELETE FROM reference_previous WHERE collection = {p}",
+                            (collection,))
+                cur.execute("INSERT INTO reference_previous (collection, fid, seq, version, "
+                            "properties, geometry) SELECT collection, fid, seq, version, "
+                            f"properties, geometry FROM features WHERE collection = {p}",
+                            (collection,))
+                cur.execute(f"DELETE FROM collections_previous WHERE id = {p}", (collection,))
+                cur.execute("INSERT INTO collections_previous (id, provenance) "
+                            f"SELECT id, provenance FROM collections WHERE id = {p}",
+                            (collection,))
+                versions = self._versions(cur, collection)
+                cur.execute(f"DELETE FROM features WHERE collection = {p}", (collection,))
+                self._insert_rows(cur, collection, rows, versions, stamp)
+                self._set_provenance(cur, collection, load.provenance.get(collection))
+                changed.add(collection)
+            for collection, rows in load.editable.items():
+                if kinds.get(collection, "editable") != "editable":
+                    raise StorageError(f"{collection} n'est pas une couche modifiable")
+                self._ensure(cur, collection, "editable", kinds)
+                cur.execute(f"SELECT seeded FROM collections WHERE id = {p}", (collection,))
+                if int(cur.fetchone()[0]):
+                    continue  # editable layers are seeded once, then only edited
+                cur.execute(f"SELECT COUNT(*) FROM features WHERE collection = {p}",
+                            (collection,))
+                if int(cur.fetchone()[0]) == 0:
+                    self._insert_rows(cur, collection, rows, {}, stamp)
+                cur.execute(f"UPDATE collections SET seeded = 1 WHERE id = {p}", (collection,))
+                self._set_provenance(cur, collection, load.provenance.get(collection))
+                changed.add(collection)
+            revisions = self._bump(cur, changed, stamp)
+            self._after_commit(cur, revisions)
+        return revisions
+
+    def rollback(self) -> dict[str, int]:
+        p = self.P
+        stamp = now()
+        with self._tx(write=True) as cur:
+            self._require_schema(cur)
+            cur.execute("SELECT DISTINCT id FROM collections_previous")
+            collections = [r[0] for r in cur.fetchall()]
+            if not collections:
+                raise StorageError("Aucun import précédent à restaurer")
+            for collection in collections:
+                self._swap_previous(cur, collection, stamp)
+            revisions = self._bump(cur, collections, stamp)
+            self._after_commit(cur, revisions)
+        return revisions
+
+    def _swap_previous(self, cur: Cursor, collection: str, stamp: str) -> None:
+        """Exchange a reference collection's content and provenance with the previous ones
+        (in memory: reference layers hold a few thousand features at most)."""
+        p = self.P
+        select = f"SELECT fid, seq, version, properties, {self._geom_out()} FROM "
+        cur.execute(select + f"features WHERE collection = {p} ORDER BY seq", (collection,))
+        current = cur.fetchall()
+        cur.execute(select + f"reference_previous WHERE collection = {p} ORDER BY seq",
+                    (collection,))
+        previous = cur.fetchall()
+        for table in ("features", "reference_previous"):
+            cur.execute(f"DELETE FROM {table} WHERE collection = {p}", (collection,))
+        if previous:
+            self._executemany(
+                cur, "INSERT INTO features (collection, fid, seq, version, properties, "
+                f"geometry, deleted, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
+                f"{self._geom_in()}, {self._false}, {p})",
+                [(collection, fid, seq, version, self._json_in(self._json_out(props)),
+                  self._bytes(geom), stamp) for fid, seq, version, props, geom in previous])
+        if current:
+            self._executemany(
+                cur, "INSERT INTO reference_previous (collection, fid, seq, version, "
+                f"properties, geometry) VALUES ({p}, {p}, {p}, {p}, {p}, {self._geom_in()})",
+                [(collection, fid, seq, version, self._json_in(self._json_out(props)),
+                  self._bytes(geom)) for fid, seq, version, props, geom in current])
+        cur.execute(f"SELECT provenance FROM collections_previous WHERE id = {p}", (collection,))
+        before = cur.fetchone()[0]
+        cur.execute(f"SELECT provenance FROM collections WHERE id = {p}", (collection,))
+        now_record = cur.fetchone()[0]
+        cur.execute(f"UPDATE collections SET provenance = {p} WHERE id = {p}",
+                    (self._json_copy(before), collection))
+        cur.execute(f"UPDATE collections_previous SET provenance = {p} WHERE id = {p}",
+                    (self._json_copy(now_record), collection))
+
+    def _json_copy(self, value: Any) -> Any:
+        return None if value is None else self._json_in(self._json_out(value))
+
+    def provenance(self) -> dict[str, dict]:
+        with self._tx() as cur:
+            self._require_schema(cur)
+            cur.execute("SELECT id, provenance FROM collections")
+            return {i: self._json_out(v) if v is not None else {} for i, v in cur.fetchall()}
+
+    def _ensure(self, cur: Cursor, collection: str, kind: Kind, kinds: dict[str, Kind]) -> None:
+        if collection not in kinds:
+            p = self.P
+            cur.execute(f"INSERT INTO collections (id, kind, revision, seeded, updated_at) "
+                        f"VALUES ({p}, {p}, 0, 0, {p})", (collection, kind, now()))
+            kinds[collection] = kind
+
+    def _set_provenance(self, cur: Cursor, collection: str, record: dict | None) -> None:
+        if record is not None:
+            cur.execute(f"UPDATE collections SET provenance = {self.P} WHERE id = {self.P}",
+                        (self._json_in(record), collection))
+
+    def _versions(self, cur: Cursor, collection: str) -> dict[str, tuple[int, Any, Any]]:
+        cur.execute(f"SELECT fid, version, properties, {self._geom_out()} FROM features "
+                    f"WHERE collection = {self.P}", (collection,))
+        return {fid: (int(v), self._json_out(props), self._bytes(g))
+                for fid, v, props, g in cur.fetchall()}
+
+    def _insert_rows(self, cur: Cursor, collection: str, rows: list[Row],
+                     previous: dict[str, tuple[int, Any, Any]], stamp: str) -> None:
+        p = self.P
+        values = []
+        for seq, row in enumerate(rows, start=1):
+            version = 1
+            if row.fid in previous:  # unchanged features keep their version
+                old_version, old_props, old_geom = previous[row.fid]
+                same = old_props == row.properties and old_geom == row.geometry
+                version = old_version if same else old_version + 1
+            values.append((collection, row.fid, seq, version, self._json_in(row.properties),
+                           row.geometry, stamp))
+        if values:
+            self._executemany(
+                cur, "INSERT INTO features (collection, fid, seq, version, properties, "
+                f"geometry, deleted, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
+                f"{self._geom_in()}, {self._false}, {p})", values)
+
+    def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
+        cur.executemany(sql, values)
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

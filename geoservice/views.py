@@ -1,0 +1,86 @@
+"""Analysis results as layers (views): ``diagnostic_qpv`` and ``couverture`` are computed
+from a snapshot, with the default parameters, on first use, and kept on that snapshot: an
+edit makes a new snapshot, hence a new view. The OGC API, the exports and QGIS read them
+like any other collection. The store knows nothing of the analysis; this module joins them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+
+from .analysis import METHOD, Diagnostic, Parameters, diagnose, from_store
+from .analysis.coverage import coverage_layer
+from .analysis.report import layer_frame
+from .catalog import LayerDef
+from .frames import typed_frame
+from .store import Collection, Store, ViewBuilder
+
+DIAGNOSTIC = "diagnostic_qpv"
+COVERAGE = "couverture"
+SOURCES = ["qpv", "qpv_2015", "lieux_totems", "hebergement", "accompagnement", "projets",
+           "besoins", "stations"]
+MAX_CACHED_ANALYSES = 32
+
+
+def _provenance(store: Store, layer_id: str, params: Parameters, count: int) -> dict:
+    return {
+        "layer": layer_id,
+        "derived_from": SOURCES,
+        "input_revisions": {k: v for k, v in store.revisions.items() if k in SOURCES},
+        "parameters": {"defi": params.defi, "ring_m": params.ring_m,
+                       "weights": dict(params.weights)},
+        "method": METHOD,
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "feature_count": count,
+    }
+
+
+def analysis(store: Store, params: Parameters) -> Diagnostic:
+    """The diagnosis of a snapshot for ``params``, computed once per (snapshot, parameters):
+    the ranking, the map classes and the layer of one request share it. At most
+    :data:`MAX_CACHED_ANALYSES` parameter sets are kept per snapshot."""
+    key = ("analysis", params.defi, params.ring_m, tuple(sorted(params.weights.items())))
+    cached = store.derived.peek(key)
+    if cached is not None:
+        return cached
+    if store.derived.count("analysis") >= MAX_CACHED_ANALYSES:
+        return diagnose(from_store(store), params)
+    return store.derived.get(key, lambda: diagnose(from_store(store), params))
+
+
+def _diagnostic(store: Store, layer: LayerDef) -> Collection:
+    params = Parameters(ring_m=store.settings.ring_m)
+    frame = typed_frame(layer_frame(analysis(store, params)), layer)
+    return Collection(layer, frame, _provenance(store, layer.id, params, len(frame)))
+
+
+def _coverage(store: Store, layer: LayerDef) -> Collection:
+    params = Parameters(ring_m=store.settings.ring_m)
+    inputs = from_store(store)
+    cover = coverage_layer(inputs.qpv.geometry, inputs.places, params.ring_m)
+    frame = gpd.GeoDataFrame(cover.drop(columns="geometry"),
+                             geometry=cover.geometry.to_crs("EPSG:4326"), crs="EPSG:4326")
+    frame = typed_frame(frame, layer)
+    return Collection(layer, frame, _provenance(store, layer.id, params, len(frame)))
+
+
+VIEWS: dict[str, ViewBuilder] = {DIAGNOSTIC: _diagnostic, COVERAGE: _coverage}
+
+
+def warm(store: Store, extra: Callable[[Store], Any] | None = None) -> Store:
+    """Build what the first requests would otherwise build (views, point locator), so that
+    a replica swaps in a snapshot that is ready (off the event loop)."""
+    from .spatial.locator import locator_for
+
+    for layer_id in VIEWS:
+        if layer_id in store.layers:
+            store.collection(layer_id)
+    if "qpv" in store.base and "communes" in store.base:
+        locator_for(store)
+    if extra is not None:
+        extra(store)
+    return store

@@ -1,0 +1,72 @@
+"""A real PostgreSQL 15 + PostGIS 3 for the tests, started by the tests themselves.
+
+PostgreSQL refuses to run as root, so when the tests run as root (CI) the server runs as
+the unprivileged user ``nobody`` (``runuser``), in a temporary folder, listening on
+127.0.0.1 on a free port with trust authentication. Debian package:
+``postgresql-15-postgis-3`` (installed by ``scripts/setup.sh --test``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(os.environ.get("GEOSERVICE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Postgres:
+    def __init__(self) -> None:
+        if not (BIN / "pg_ctl").is_file():
+            raise RuntimeError(f"PostgreSQL introuvable dans {BIN} : installez "
+                               "postgresql-15-postgis-3 (scripts/setup.sh --test)")
+        self.root = Path(tempfile.mkdtemp(prefix="geoservice-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        command = list(args)
+        if self.as_root:
+            command = ["runuser", "-u", "nobody", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, text=True,
+                              cwd=self.root, timeout=120)
+
+    def __enter__(self) -> Postgres:
+        os.chmod(self.root, 0o755)
+        if self.as_root:
+            shutil.chown(self.root, "nobody", "nogroup")
+        self._run(str(BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
+                  "-w", "-t", "60", "-o",
+                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=on -c max_connections=200", "start")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        except subprocess.CalledProcessError:  # pragma: no cover
+            time.sleep(0.5)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,179 @@
+"""One contract for both stores: the embedded SQLite file and a real PostGIS."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import shapely
+
+from geoservice.storage import (
+    Change,
+    FeatureExists,
+    FeatureMissing,
+    ReadOnlyCollection,
+    ReferenceLoad,
+    Row,
+    StorageError,
+    VersionConflict,
+)
+from geoservice.storage.postgis import PostgisStore
+from geoservice.storage.sqlite import SqliteStore
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def storage(request, tmp_path):
+    if request.param == "sqlite":
+        store = SqliteStore(tmp_path / "store.sqlite", create=True)
+    else:
+        store = PostgisStore(request.getfixturevalue("postgis_url"))
+    store.upgrade()
+    yield store
+    store.close()
+
+
+def point(x: float, y: float) -> bytes:
+    return shapely.to_wkb(shapely.Point(x, y))
+
+
+def row(fid: str, name: str, x: float = 1.4, y: float = 43.6) -> Row:
+    return Row(fid, {"id": fid, "nom": name, "defi": ["inclusion"], "n": 3}, point(x, y))
+
+
+def seed(storage, qpv=("QN1", "QN2"), places=("a", "b")) -> dict[str, int]:
+    load = ReferenceLoad(
+        reference={"qpv": [row(c, f"QPV {c}") for c in qpv]},
+        editable={"lieux": [row(p, f"Lieu {p}") for p in places]},
+        provenance={"qpv": {"feature_count": len(qpv)}, "lieux": {"seeded_at": "x"}},
+    )
+    return storage.load(load)
+
+
+def test_upgrade_is_idempotent(storage):
+    assert storage.upgrade() == []
+
+
+def test_empty_store_has_no_collections(storage):
+    assert storage.revisions() == {} and storage.provenance() == {}
+    with pytest.raises(FeatureMissing):
+        storage.read("qpv")
+
+
+def test_load_then_read_in_order_with_versions(storage):
+    revisions = seed(storage, qpv=("QN2", "QN1", "QN3"))
+    assert revisions == {"qpv": 1, "lieux": 1}
+    data = storage.read("qpv")
+    assert [r.fid for r in data.rows] == ["QN2", "QN1", "QN3"]  # storage order kept
+    assert {r.version for r in data.rows} == {1}
+    assert data.kind == "reference" and data.revision == 1
+    assert data.rows[0].properties == {"id": "QN2", "nom": "QPV QN2", "defi": ["inclusion"],
+                                       "n": 3}
+    assert shapely.from_wkb(data.rows[0].geometry).equals(shapely.Point(1.4, 43.6))
+    assert storage.provenance()["qpv"] == {"feature_count": 3}
+
+
+def test_missing_geometry_round_trips(storage):
+    storage.load(ReferenceLoad(reference={"qpv": [Row("x", {"id": "x"}, None)]}))
+    assert storage.read("qpv").rows[0].geometry is None
+
+
+def test_reference_reload_keeps_unchanged_versions_and_never_touches_editable(storage):
+    seed(storage)
+    applied = storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "Édité"},
+                                    point(1.5, 43.5), expected_version=1)])
+    assert applied[0].version == 2 and applied[0].revision == 2
+    load = ReferenceLoad(
+        reference={"qpv": [row("QN1", "QPV QN1"), row("QN2", "QPV renommé")]},
+        editable={"lieux": [row("a", "Lieu a"), row("b", "Lieu b"), row("c", "Lieu c")]})
+    revisions = storage.load(load)
+    assert revisions == {"qpv": 2}  # editable layers are seeded once, never again
+    versions = {r.fid: r.version for r in storage.read("qpv").rows}
+    assert versions == {"QN1": 1, "QN2": 2}
+    lieux = storage.read("lieux")
+    assert [r.fid for r in lieux.rows] == ["a", "b"]
+    assert lieux.rows[0].properties["nom"] == "Édité"
+
+
+def test_rollback_restores_previous_reference_only(storage):
+    seed(storage)
+    storage.load(ReferenceLoad(reference={"qpv": [row("QN9", "Nouveau")]},
+                               provenance={"qpv": {"feature_count": 1}}))
+    storage.apply([Change("insert", "lieux", "z", {"id": "z", "nom": "Z"}, None)])
+    revisions = storage.rollback()
+    assert [r.fid for r in storage.read("qpv").rows] == ["QN1", "QN2"]
+    assert storage.provenance()["qpv"] == {"feature_count": 2}
+    assert revisions["qpv"] == 3
+    assert {r.fid for r in storage.read("lieux").rows} == {"a", "b", "z"}
+    storage.rollback()  # and forward again
+    assert [r.fid for r in storage.read("qpv").rows] == ["QN9"]
+
+
+def test_rollback_without_previous_pull_is_refused(storage):
+    with pytest.raises(StorageError):
+        storage.rollback()
+
+
+def test_versions_and_revisions_move_on_each_change(storage):
+    seed(storage)
+    [ins] = storage.apply([Change("insert", "lieux", "c", {"id": "c", "nom": "C"}, None)])
+    assert (ins.version, ins.revision) == (1, 2)
+    [upd] = storage.apply([Change("update", "lieux", "c", {"id": "c", "nom": "C2"}, None,
+                                  expected_version=1)])
+    assert (upd.version, upd.revision) == (2, 3)
+    [dele] = storage.apply([Change("delete", "lieux", "c", expected_version=2)])
+    assert (dele.version, dele.revision) == (3, 4)
+    assert "c" not in {r.fid for r in storage.read("lieux").rows}
+    gone = storage.get("lieux", "c")
+    assert gone.deleted and gone.properties["nom"] == "C2" and gone.version == 3
+    [back] = storage.apply([Change("restore", "lieux", "c", expected_version=3)])
+    assert back.version == 4 and not storage.get("lieux", "c").deleted
+    assert storage.revisions() == {"qpv": 1, "lieux": 5}
+
+
+def test_stale_version_is_a_conflict_holding_the_current_row(storage):
+    seed(storage)
+    storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "v2"}, None, 1)])
+    with pytest.raises(VersionConflict) as caught:
+        storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "v3"}, None, 1)])
+    assert caught.value.current.version == 2
+    assert caught.value.current.properties["nom"] == "v2"
+
+
+def test_a_failed_change_leaves_nothing_applied(storage):
+    seed(storage)
+    before = storage.revisions()
+    with pytest.raises(FeatureExists):
+        storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "x"}, None, 1),
+                       Change("insert", "lieux", "b", {"id": "b"}, None)])
+    assert storage.revisions() == before
+    assert storage.get("lieux", "a").properties["nom"] == "Lieu a"
+
+
+def test_reference_layers_refuse_feature_writes(storage):
+    seed(storage)
+    with pytest.raises(ReadOnlyCollection):
+        storage.apply([Change("update", "qpv", "QN1", {"id": "QN1"}, None, 1)])
+    with pytest.raises(FeatureMissing):
+        storage.apply([Change("insert", "inconnue", "x", {"id": "x"}, None)])
+
+
+def test_concurrent_writers_with_the_same_version_one_wins(storage):
+    seed(storage)
+    outcomes: list[str] = []
+
+    def write(n: int) -> None:
+        try:
+            storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": f"w{n}"}, None,
+                                  expected_version=1)])
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    assert storage.get("lieux", "a").version == 2
+    assert storage.revisions()["lieux"] == 2
