@@ -196,7 +196,7 @@ def diagnostic_collection(store: Store, defi: str | None = None,
                           ring_m: float | None = None) -> Collection:
     """The ``diagnostic_qpv`` layer computed for one Défi and ring (for exports)."""
     from .analysis.report import layer_frame
-    from .gpkg import typed_frame
+    from .frames import typed_frame
 
     layer = store.collection("diagnostic_qpv").layer
     result, params = _diagnosis(store, defi, ring_m)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: a virtualenv in .venv with geoservice installed (editable).
 #   scripts/setup.sh          runtime only
-#   scripts/setup.sh --test   + test tools: Python test extras, Debian gdal-bin and chromium
+#   scripts/setup.sh --test   + test tools: Python test extras, Debian gdal-bin, chromium and
+#                             postgresql-15-postgis-3 (the tests start their own server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,6 +13,10 @@ if [ "$want_test" = 1 ]; then
   missing=()
   command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
   command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # PostgreSQL 15 + PostGIS 3: the tests start their own server (tests/postgres.py)
+  [ -x /usr/lib/postgresql/15/bin/pg_ctl ] \
+    && [ -f /usr/share/postgresql/15/extension/postgis.control ] \
+    || missing+=(postgresql-15-postgis-3)
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -136,3 +136,19 @@ _databases = iter(range(1, 10_000))
 def postgis_url(postgres) -> str:
     """A fresh, empty database on the session's PostgreSQL server."""
     return postgres.create_database(f"geoservice_{next(_databases)}")
+
+
+@pytest.fixture(scope="session")
+def toulouse_postgis(postgres, tmp_path_factory, mirror) -> Settings:
+    """Toulouse Métropole pulled into a PostGIS database (session-wide, read-only use)."""
+    url = postgres.create_database("toulouse_shared")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("pg-tm"), sources=str(mirror),
+                        territoire=TOULOUSE, database_url=url)
+    pull(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def postgis_client(toulouse_postgis: Settings) -> TestClient:
+    with TestClient(create_app(toulouse_postgis)) as test_client:
+        yield test_client

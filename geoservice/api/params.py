@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import cql2
+from ..crs import CRS84 as CRS84_URI
 from ..crs import SUPPORTED, OutputCrs, parse_crs
 from ..errors import InvalidParameter, NotAcceptable
 from ..export import FORMATS
@@ -21,7 +23,8 @@ ACCEPTED = {
     "application/*": "geojson", "text/csv": "csv", "text/*": "csv",
     "application/geopackage+sqlite3": "gpkg",
 }
-ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep"}
+ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep",
+                "filter", "filter-lang", "filter-crs"}
 FEATURE_PARAMS = {"f", "crs", "csv_sep"}
 
 # -- OpenAPI --------------------------------------------------------------------------------
@@ -72,6 +75,20 @@ ITEMS_PARAMETERS = [
      "schema": {"type": "string"}},
     F,
     CSV_SEP,
+    {"name": "filter", "in": "query", "required": False,
+     "description": "Filtre CQL2 (OGC API – Features Part 3) sur les propriétés filtrables "
+                    "(voir queryables) et la géométrie : = <> < <= > >=, LIKE, IN, BETWEEN, "
+                    "IS NULL, AND/OR/NOT, CASEI, S_INTERSECTS(geometry, BBOX(…) ou WKT). "
+                    "Ex. : lib_qp LIKE 'Grand%' AND S_INTERSECTS(geometry, "
+                    "BBOX(1.3,43.5,1.5,43.7)). Sur une liste (defi), = veut dire « contient ».",
+     "schema": {"type": "string"}},
+    {"name": "filter-lang", "in": "query", "required": False,
+     "description": "Langage du filtre : cql2-text (défaut) ou cql2-json.",
+     "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"],
+                "default": "cql2-text"}},
+    {"name": "filter-crs", "in": "query", "required": False,
+     "description": "Système de coordonnées des géométries du filtre : CRS84 seulement.",
+     "schema": {"type": "string", "enum": [CRS84_URI]}},
 ]
 FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP]
 
@@ -138,6 +155,7 @@ class ItemsQuery:
     interval: Interval | None
     filters: dict[str, str]
     excel: bool
+    cql: cql2.Filter | None = None
 
 
 def parse_items(params: Mapping[str, str], accept: str | None, collection: Collection,
@@ -156,7 +174,20 @@ def parse_items(params: Mapping[str, str], accept: str | None, collection: Colle
         interval=parse_datetime(params.get("datetime")),
         filters={k: v for k, v in params.items() if k in filterable},
         excel=parse_csv_sep(params.get("csv_sep")),
+        cql=_parse_filter(params, collection),
     )
+
+
+def _parse_filter(params: Mapping[str, str], collection: Collection) -> cql2.Filter | None:
+    text = params.get("filter")
+    if text is None:
+        if "filter-lang" in params or "filter-crs" in params:
+            raise InvalidParameter("filter-lang et filter-crs vont avec un paramètre filter")
+        return None
+    filter_crs = params.get("filter-crs")
+    if filter_crs is not None and parse_crs(filter_crs, "filter-crs").uri != CRS84_URI:
+        raise InvalidParameter("filter-crs : seul CRS84 est pris en charge")
+    return cql2.parse(text, params.get("filter-lang"), collection.layer)
 
 
 @dataclass(frozen=True)

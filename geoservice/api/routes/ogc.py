@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +40,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -220,9 +230,13 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
             summary="Objets d'une collection (filtres, pages, formats, CRS)",
             response_class=Response, responses=ITEMS_RESPONSES,
             openapi_extra={"parameters": ITEMS_PARAMETERS})
-async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep) -> Response:
+async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
+                store: StoreDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
     positions = collection.select(query.bbox, query.filters, query.interval)
+    if query.cql is not None:
+        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
+        positions = positions[np.isin(positions, matched_cql)]
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]

@@ -1,0 +1,166 @@
+"""Two API replicas (real `geoservice serve` processes) on one real PostGIS database.
+
+A pull through the CLI, a feature write and a rollback each reach both replicas within a
+second; GDAL's OAPIF driver copies every collection completely from the second replica.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyogrio
+import pytest
+import shapely
+
+from geoservice.catalog import LAYER_IDS
+from geoservice.settings import REPO_ROOT
+from geoservice.storage import Change
+from geoservice.storage.postgis import PostgisStore
+
+pytestmark = pytest.mark.gdal
+GEOSERVICE = str(Path(sys.executable).with_name("geoservice"))
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(url: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
+    env.update(GEOSERVICE_DATABASE_URL=url, GEOSERVICE_DATA_DIR=str(data_dir),
+               GEOSERVICE_TILES_URL="", GEOSERVICE_REFRESH_INTERVAL="0.25")
+    return env
+
+
+class Replica:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = _port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [GEOSERVICE, "serve", "--port", str(self.port)], env=env, cwd=REPO_ROOT,
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"replica did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres, mirror, tmp_path_factory):
+    url = postgres.create_database("replicas")
+    work = tmp_path_factory.mktemp("replicas")
+    env = _env(url, work)
+    done = subprocess.run([GEOSERVICE, "db", "upgrade"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # a first pull with only 10 stations (the others arrive with the second pull, below)
+    partial = work / "mirror"
+    partial.mkdir()
+    for item in mirror.iterdir():
+        if item.name.startswith("osm_transit"):
+            data = json.loads(item.read_text("utf-8"))
+            data["features"] = data["features"][:10]
+            (partial / item.name).write_text(json.dumps(data), "utf-8")
+        else:
+            (partial / item.name).symlink_to(item)
+    done = subprocess.run([GEOSERVICE, "data", "pull", "--from", str(partial)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    replicas = [Replica(env, work / f"replica-{n}.log") for n in (1, 2)]
+    yield url, env, replicas
+    for replica in replicas:
+        replica.stop()
+
+
+def _counts(url: str) -> dict[str, int]:
+    body = httpx.get(f"{url}/api/collections", timeout=10).json()
+    return {c["id"]: c["geoservice:featureCount"] for c in body["collections"]}
+
+
+def _wait(check, seconds: float = 1.0) -> float:
+    """Seconds until ``check()`` holds (fails past ``seconds``)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < seconds, "not seen in time"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_a_pull_through_the_cli_reaches_both_replicas(cluster, mirror):
+    url, env, (first, second) = cluster
+    assert _counts(first.url)["stations"] == 10 == _counts(second.url)["stations"]
+    done = subprocess.run([GEOSERVICE, "data", "pull", "--from", "/nonexistent-mirror"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("erreur :")  # a bad mirror: no harm
+    done = subprocess.run([GEOSERVICE, "data", "pull", "--from", str(mirror)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _wait(lambda: _counts(second.url)["stations"] > 100 and _counts(first.url)["stations"] > 100,
+          seconds=1.5)
+    assert _counts(first.url) == _counts(second.url)
+    for collection in ("qpv", "stations", "diagnostic_qpv"):
+        a = httpx.get(f"{first.url}/api/collections/{collection}/items?limit=10000").json()
+        b = httpx.get(f"{second.url}/api/collections/{collection}/items?limit=10000").json()
+        assert a["features"] == b["features"]
+
+
+def test_a_write_reaches_the_other_replica_within_a_second(cluster):
+    url, _env_, (first, second) = cluster
+    storage = PostgisStore(url)
+    try:
+        point = shapely.to_wkb(shapely.Point(1.4023, 43.5795))
+        storage.apply([Change("insert", "besoins", "besoin-replica-test",
+                              {"id": "besoin-replica-test", "nom": "Test de réplication"},
+                              point)])
+    finally:
+        storage.close()
+    items = f"{second.url}/api/collections/besoins/items/besoin-replica-test"
+    seen_after = _wait(lambda: httpx.get(items).status_code == 200, seconds=1.0)
+    assert seen_after < 1.0
+    assert httpx.get(f"{first.url}/api/collections/besoins/items/besoin-replica-test"
+                     ).json()["properties"]["nom"] == "Test de réplication"
+
+
+def test_gdal_copies_every_collection_from_the_second_replica(cluster, tmp_path):
+    _url, _env_, (_first, second) = cluster
+    out = tmp_path / "copy.gpkg"
+    done = subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{second.url}/api",
+                           "-oo", "PAGE_SIZE=7"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    listed = {name for name, _ in pyogrio.list_layers(out)}
+    assert set(LAYER_IDS) <= listed
+    for collection_id in LAYER_IDS:
+        matched = httpx.get(f"{second.url}/api/collections/{collection_id}/items?limit=1"
+                            ).json()["numberMatched"]
+        assert pyogrio.read_info(out, layer=collection_id)["features"] == matched
+
+
+def test_rollback_reaches_both_replicas(cluster):
+    _url, env, (first, second) = cluster
+    done = subprocess.run([GEOSERVICE, "data", "rollback"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    _wait(lambda: _counts(first.url)["stations"] == 10 == _counts(second.url)["stations"],
+          seconds=1.5)
+    assert _counts(second.url)["besoins"] >= 1  # editable layers are not rolled back
