@@ -118,7 +118,6 @@ def bench_full_batch(mirror: Path, n: int, rng: np.random.Generator, repeat: int
     from geoservice.pull import pull
     from geoservice.settings import Settings
     from geoservice.spatial import PointLocator
-    from geoservice.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), sources=str(mirror))

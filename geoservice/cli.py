@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from .commands.common import fail, make_settings, one_line_errors
+from .commands.common import make_settings, one_line_errors
+from .errors import GeoserviceError
 
 app = typer.Typer(help="geoservice : ESS et QPV d'un Territoire French Impact.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

@@ -175,11 +175,14 @@ def _palette(k: int) -> list[str]:
 
 # -- diagnostic (from the analysis module, when present) -------------------------------------
 
-def _diagnosis(store: Store, defi: str | None, ring_m: float | None) -> Any:
-    from .analysis import diagnose, from_store, make_parameters
+def _diagnosis(store: Store, defi: str | None, ring_m: float | str | None) -> Any:
+    """The snapshot's diagnosis for these parameters, computed once and shared by the
+    ranking, the classes and the layer (see :func:`geoservice.views.analysis`)."""
+    from .analysis import make_parameters
+    from .views import analysis
 
     params = make_parameters(defi, ring_m, None, default_ring_m=store.settings.ring_m)
-    return diagnose(from_store(store), params), params
+    return analysis(store, params), params
 
 
 def underserved_items(store: Store, defi: str | None = None,

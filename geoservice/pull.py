@@ -16,10 +16,10 @@ from .catalog import LayerDef, load_catalog, read_authored, validate_feature
 from .errors import SourceDataError
 from .frames import frame_rows
 from .settings import Settings
-from .storage import ReferenceLoad, open_store
 from .sources import read_communes, read_qpv_2015, read_qpv_2024, read_stations
 from .sources.communes import territory_outline
 from .sources.fetch import Fetcher, Obtained
+from .storage import ReferenceLoad, open_store
 from .territory import Territory, get_territory
 
 Progress = Callable[[str], None]

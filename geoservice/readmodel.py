@@ -69,6 +69,7 @@ def _pushes_down(storage: FeatureStore) -> bool:
 
 def load_store(settings: Settings) -> Store:
     """Open the configured storage and take one snapshot (CLI commands, tests)."""
+    get_territory(settings.territoire)  # an unknown territory says so before anything else
     storage = open_store(settings)
     try:
         return build_snapshot(settings, storage)
@@ -97,6 +98,7 @@ class ReadModel:
     def __init__(self, settings: Settings, storage: FeatureStore | None = None,
                  on_swap: Callable[[Store], None] | None = None) -> None:
         self.settings = settings
+        get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
         self._lock = threading.Lock()
         self._stop = threading.Event()

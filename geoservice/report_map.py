@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .analysis.params import MAX_RING_M
-from .errors import InvalidParameter, NotFound
+from .analysis.params import parse_ring
+from .errors import NotFound
 from .maps import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind, underserved_items
 from .settings import Settings
 from .store import Store
@@ -97,9 +97,7 @@ def report_map(store: Store, settings: Settings, code_qp: str | None = None,
     """
     import folium
 
-    ring_m = settings.ring_m if ring_m is None else float(ring_m)
-    if not 0 <= ring_m <= MAX_RING_M:
-        raise InvalidParameter(f"ring_m doit être compris entre 0 et {MAX_RING_M:.0f} mètres")
+    ring_m = parse_ring(ring_m, settings.ring_m)
     qpv = store.collection("qpv")
     fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
     fmap.default_js, fmap.default_css = [], []

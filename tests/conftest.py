@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
 from geoservice.pull import pull
-from geoservice.settings import REPO_ROOT, Settings
 from geoservice.readmodel import load_store
+from geoservice.settings import REPO_ROOT, Settings
 from geoservice.store import Store
 
 TOULOUSE = "toulouse-metropole"

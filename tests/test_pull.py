@@ -1,13 +1,12 @@
 import hashlib
 import shutil
-from pathlib import Path
 
 import pytest
 
 from geoservice.errors import ConfigError, SourceDataError
 from geoservice.pull import pull
-from geoservice.settings import REPO_ROOT, Settings
 from geoservice.readmodel import load_store
+from geoservice.settings import REPO_ROOT, Settings
 
 from .conftest import MONTPELLIER, TOULOUSE
 from .publishers import Publishers

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import shapely
 
+from geoservice.readmodel import load_store
 from geoservice.sources import read_qpv_2024
 from geoservice.spatial import ESS_LAYERS, PolygonIndex, locator_for
-from geoservice.readmodel import load_store
 from geoservice.store import Collection, Store
 
 BELLEFONTAINE = (1.3996743, 43.5666473)  # metro station, in Grand Mirail; Le FIL is placed here

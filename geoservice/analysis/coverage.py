@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .answer import answer_mask, pairs_within
 from ..vocab import METRIC_CRS
+from .answer import answer_mask, pairs_within
 from .params import DEFIS
 
 QUAD_SEGS = 8

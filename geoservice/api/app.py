@@ -11,8 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..readmodel import FixedReadModel, ReadModel
-from ..store import Store
 from ..settings import Settings
+from ..store import Store
 from .logs import add_request_ids, configure_logging
 from .problems import add_exception_handlers
 from .routes import analysis, docs, geocode, lookup, maps, ogc

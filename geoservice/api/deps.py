@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from ..settings import Settings
 from ..store import Collection, Store
@@ -29,6 +29,10 @@ async def get_collection(
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+RingQuery = Annotated[str | None, Query(
+    description="Anneau « quartier vécu » autour du QPV, en mètres (0 à 5000 ; réglage "
+                "GEOSERVICE_RING_M par défaut)", examples=["500"])]
+"""``ring_m`` of every route: read as text, parsed once by ``analysis.params.parse_ring``."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
 

@@ -16,6 +16,7 @@ from ..export import FORMATS
 from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
 from ..settings import Settings
 from ..store import Collection, Interval
+
 CRS_URIS = list(SUPPORTED)
 FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg"}
 ACCEPTED = {

@@ -32,9 +32,9 @@ def register(app: typer.Typer) -> None:
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
         """Exporte une couche en GeoJSON, GeoPackage ou CSV, avec ses métadonnées."""
-        from ..parsing import parse_bbox
         from ..crs import parse_crs
         from ..export import export_file
+        from ..parsing import parse_bbox
         from ..readmodel import load_store
 
         output_crs = parse_crs(crs, "--crs")

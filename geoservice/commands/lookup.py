@@ -29,8 +29,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         from ..lookup import lookup_csv, lookup_json
-        from ..spatial import locator_for
         from ..readmodel import load_store
+        from ..spatial import locator_for
 
         if not source.is_file():
             fail(f"fichier introuvable : {source}")

@@ -146,7 +146,6 @@ class SqlStore:
     _lock_row = ""
 
     def apply(self, changes: Iterable[Change]) -> list[Applied]:
-        p = self.P
         changes = list(changes)
         if not changes:
             return []
@@ -228,18 +227,20 @@ class SqlStore:
             for collection, rows in load.reference.items():
                 if kinds.get(collection, "reference") != "reference":
                     raise StorageError(f"{collection} n'est pas une couche de référence")
+                existed = collection in kinds
                 self._ensure(cur, collection, "reference", kinds)
-                # keep the previous content for `data rollback`
+                # keep the previous content for `data rollback` (none on a first pull)
                 cur.execute(f"DELETE FROM reference_previous WHERE collection = {p}",
                             (collection,))
-                cur.execute("INSERT INTO reference_previous (collection, fid, seq, version, "
-                            "properties, geometry) SELECT collection, fid, seq, version, "
-                            f"properties, geometry FROM features WHERE collection = {p}",
-                            (collection,))
                 cur.execute(f"DELETE FROM collections_previous WHERE id = {p}", (collection,))
-                cur.execute("INSERT INTO collections_previous (id, provenance) "
-                            f"SELECT id, provenance FROM collections WHERE id = {p}",
-                            (collection,))
+                if existed:
+                    cur.execute("INSERT INTO reference_previous (collection, fid, seq, "
+                                "version, properties, geometry) SELECT collection, fid, seq, "
+                                "version, properties, geometry FROM features WHERE "
+                                f"collection = {p}", (collection,))
+                    cur.execute("INSERT INTO collections_previous (id, provenance) "
+                                f"SELECT id, provenance FROM collections WHERE id = {p}",
+                                (collection,))
                 versions = self._versions(cur, collection)
                 cur.execute(f"DELETE FROM features WHERE collection = {p}", (collection,))
                 self._insert_rows(cur, collection, rows, versions, stamp)
@@ -264,7 +265,6 @@ class SqlStore:
         return revisions
 
     def rollback(self) -> dict[str, int]:
-        p = self.P
         stamp = now()
         with self._tx(write=True) as cur:
             self._require_schema(cur)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from geoservice.readmodel import load_store
 from geoservice.analysis import Parameters, diagnose, from_store
 from geoservice.analysis.report import items
 from geoservice.analysis.summary import summary
+from geoservice.readmodel import load_store
 
 NEW_QPV = {"QN03116N": "Le Seycheron", "QN03117N": "Lalande Nord", "QN03118N": "Ginestous",
            "QN03119N": "La Fourguette"}
@@ -97,7 +97,6 @@ def test_summary_figures(toulouse_store):
 
 
 def test_montpellier_by_configuration(montpellier_settings):
-    from geoservice.store import Store
 
     store = load_store(montpellier_settings)
     got = items(diagnose(from_store(store)))

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...analysis import DEFIS, diagnose, from_store, make_parameters
+from ...analysis import DEFIS, make_parameters
 from ...analysis.report import items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
-from ..deps import SettingsDep, StoreDep
+from ...views import analysis
+from ..deps import RingQuery, SettingsDep, StoreDep
 from ..problems import problem_response
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
@@ -132,8 +133,7 @@ def underserved(
     store: StoreDep,
     settings: SettingsDep,
     defi: Annotated[str | None, Query(description=DEFI_HELP)] = None,
-    ring_m: Annotated[str | None, Query(description="Anneau autour du QPV en mètres (0–5000)",
-                                        examples=["500"])] = None,
+    ring_m: RingQuery = None,
     weights: Annotated[str | None, Query(
         description="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1",
         examples=["need:2,answer:1"])] = None,
@@ -144,7 +144,7 @@ def underserved(
     if fmt not in ("json", "csv"):
         raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
     params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m)
-    result = diagnose(from_store(store), params)
+    result = analysis(store, params)
     if fmt == "csv":
         name = f"diagnostic_qpv_{params.defi or 'tous'}_{params.ring_m:g}m.csv"
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
+from ...analysis.params import check_defi
 from ...errors import InvalidParameter
-from ...maps import DEFIS, diagnostic_classes, diagnostic_collection, map_config
+from ...maps import diagnostic_classes, diagnostic_collection, map_config
 from ...report_map import report_map
 from ...settings import Settings
-from ..deps import SettingsDep, StoreDep
+from ..deps import RingQuery, SettingsDep, StoreDep
 from ..problems import problem_response
 from ..security import report_csp
 
@@ -20,16 +21,8 @@ router = APIRouter(prefix="/api", tags=["maps"])
 BAD = {400: problem_response("Paramètre invalide")}
 BAD_OR_UNKNOWN = {**BAD, 404: problem_response("QPV inconnu")}
 
-RingQuery = Annotated[float | None, Query(ge=0, le=5_000,
-                                          description="Largeur de l'anneau (m)")]
-
-
 def _defi(defi: str | None) -> str | None:
-    if defi in (None, ""):
-        return None
-    if defi not in DEFIS:
-        raise InvalidParameter(f"Défi inconnu : « {defi} » (attendu : {', '.join(DEFIS)})")
-    return defi
+    return check_defi((defi or "").strip() or None)
 
 
 @router.get("/map/config", operation_id="getMapConfig",
