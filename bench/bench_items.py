@@ -62,12 +62,12 @@ def prepare(mirror: Path, work: Path) -> dict[str, Path]:
     sys.path.insert(0, str(REPO))
     from geoservice.pull import pull
     from geoservice.settings import Settings
+    from geoservice.readmodel import load_store
     from geoservice.sources import read_qpv_2024
-    from geoservice.store import Store
 
     settings = Settings(data_dir=work / "store", sources=str(mirror))
     pull(settings)
-    store = Store.load(settings)
+    store = load_store(settings)
     toulouse = store.collection("qpv").frame
     france, _ = read_qpv_2024(mirror / "qpv_2024_france.geojson", None,
                               settings.max_repair_area_change)
@@ -89,15 +89,17 @@ def serve_geoservice(data_dir: str, france: str, port: int) -> None:
     import uvicorn
 
     from geoservice.api.app import create_app
+    from geoservice.readmodel import load_store
     from geoservice.settings import Settings
-    from geoservice.store import Collection, Store
+    from geoservice.store import Collection
 
     settings = Settings(data_dir=Path(data_dir), tiles_url=None)
-    store = Store.load(settings)
+    store = load_store(settings)
     qpv = store.collection("qpv")
     layer = qpv.layer.model_copy(update={"id": "qpv_france"})
-    store.add(Collection(layer, gpd.read_file(france).set_crs("EPSG:4326", allow_override=True),
-                         qpv.provenance))
+    store = store.with_collection(Collection(
+        layer, gpd.read_file(france).set_crs("EPSG:4326", allow_override=True),
+        qpv.provenance))
     uvicorn.run(create_app(settings, store=store), host="127.0.0.1", port=port,
                 log_level="warning", access_log=False)
 

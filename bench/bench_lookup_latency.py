@@ -35,7 +35,7 @@ import numpy as np
 from geoservice.pull import pull
 from geoservice.settings import Settings
 from geoservice.spatial import locator_for
-from geoservice.store import Store
+from geoservice.readmodel import load_store
 
 BBOX = (1.20, 43.50, 1.60, 43.75)
 DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -127,7 +127,7 @@ def batch_upload(port: int, rows: int, rng: np.random.Generator) -> None:
 
 def in_process(data_dir: Path, points: np.ndarray) -> list[float]:
     settings = Settings(data_dir=data_dir)
-    locator = locator_for(Store.load(settings))
+    locator = locator_for(load_store(settings))
     latencies = []
     for lon, lat in points:
         begin = time.perf_counter()

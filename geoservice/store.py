@@ -270,7 +270,9 @@ class Store:
         """A new snapshot with one stored collection replaced (its derived values anew)."""
         from dataclasses import replace
 
-        return replace(self, base={**self.base, collection.id: collection})
+        layers = self.layers if not self.layers or collection.id in self.layers \
+            else {**self.layers, collection.id: collection.layer}
+        return replace(self, base={**self.base, collection.id: collection}, layers=layers)
 
     @property
     def collections(self) -> dict[str, Collection]:

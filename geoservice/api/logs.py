@@ -9,7 +9,8 @@ import logging
 import re
 import uuid
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -37,18 +38,38 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
-def add_request_ids(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next):  # type: ignore[no-untyped-def]
-        given = request.headers.get("x-request-id", "")
+class RequestIds:
+    """Pure ASGI middleware (no per-request task or body copy, unlike ``@app.middleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for key, value in scope.get("headers", ()):
+            if key == b"x-request-id":
+                given = value.decode("latin-1")
+                break
         rid = given if _SANE.match(given) else uuid.uuid4().hex[:16]
         token = request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
         try:
-            response: Response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
-        response.headers["X-Request-Id"] = rid
-        return response
+
+
+def add_request_ids(app: FastAPI) -> None:
+    app.add_middleware(RequestIds)
 
 
 def log_unexpected(request: Request, exc: BaseException) -> None:
