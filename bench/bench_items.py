@@ -61,8 +61,8 @@ def prepare(mirror: Path, work: Path) -> dict[str, Path]:
     """Pull the Toulouse store and write both QPV sets as GeoJSON (the peer's input)."""
     sys.path.insert(0, str(REPO))
     from geoservice.pull import pull
-    from geoservice.settings import Settings
     from geoservice.readmodel import load_store
+    from geoservice.settings import Settings
     from geoservice.sources import read_qpv_2024
 
     settings = Settings(data_dir=work / "store", sources=str(mirror))

@@ -33,9 +33,9 @@ import httpx
 import numpy as np
 
 from geoservice.pull import pull
+from geoservice.readmodel import load_store
 from geoservice.settings import Settings
 from geoservice.spatial import locator_for
-from geoservice.readmodel import load_store
 
 BBOX = (1.20, 43.50, 1.60, 43.75)
 DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"

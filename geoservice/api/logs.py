@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("geoservice.api")
+SCOPE_KEY = "geoservice.request_id"
 
 
 class RequestIdFilter(logging.Filter):
@@ -54,6 +55,7 @@ class RequestIds:
                 given = value.decode("latin-1")
                 break
         rid = given if _SANE.match(given) else uuid.uuid4().hex[:16]
+        scope[SCOPE_KEY] = rid  # for the 500 handler, which runs outside this middleware
         token = request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
@@ -72,6 +74,13 @@ def add_request_ids(app: FastAPI) -> None:
     app.add_middleware(RequestIds)
 
 
-def log_unexpected(request: Request, exc: BaseException) -> None:
-    log.error("500 on %s %s", request.method, request.url.path,
-              exc_info=(type(exc), exc, exc.__traceback__))
+def log_unexpected(request: Request, exc: BaseException) -> str:
+    """Log the error with its traceback under the request's id; return that id."""
+    rid = request.scope.get(SCOPE_KEY, "-")
+    token = request_id.set(rid)
+    try:
+        log.error("500 on %s %s", request.method, request.url.path,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+    finally:
+        request_id.reset(token)
+    return rid

@@ -119,8 +119,10 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        from .logs import log_unexpected, request_id
+        from .logs import log_unexpected
 
-        log_unexpected(request, exc)
-        return problem(500, "Erreur interne", "Erreur interne du service (référence de la "
-                       f"requête : {request_id.get()}).", "internal", str(request.url.path))
+        rid = log_unexpected(request, exc)
+        response = problem(500, "Erreur interne", "Erreur interne du service (référence de "
+                           f"la requête : {rid}).", "internal", str(request.url.path))
+        response.headers["X-Request-Id"] = rid
+        return response

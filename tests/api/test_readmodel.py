@@ -1,0 +1,83 @@
+"""The read model seen from the API: a write shows at once after a refresh, the analysis is
+computed once per snapshot and parameters, and a 500 is logged, never sent."""
+
+from __future__ import annotations
+
+import logging
+
+import shapely
+from fastapi.testclient import TestClient
+
+from geoservice import views
+from geoservice.api.app import create_app
+from geoservice.pull import pull
+from geoservice.readmodel import ReadModel
+from geoservice.settings import Settings
+from geoservice.storage import Change, open_store
+
+
+def test_a_write_reaches_items_lookup_and_the_diagnosis(tmp_path, mirror):
+    settings = Settings(data_dir=tmp_path, sources=str(mirror), tiles_url=None,
+                        refresh_interval=0)
+    pull(settings)
+    model = ReadModel(settings)
+    with TestClient(create_app(settings, readmodel=model)) as client:
+        before = client.get("/api/collections/projets/items").json()["numberMatched"]
+        first = model.current
+        storage = open_store(settings)
+        try:  # a verified inclusion project at the Empalot metro station
+            storage.apply([Change("insert", "projets", "p-test", {
+                "id": "p-test", "nom": "Projet test", "type": "projet", "defi": ["inclusion"],
+                "statut": "ouvert", "precision": "adresse", "territoire": "toulouse-metropole"},
+                shapely.to_wkb(shapely.Point(1.4449, 43.5806)))])
+        finally:
+            storage.close()
+        assert model.refresh() is True and model.refresh() is False
+        assert model.current is not first
+        # unchanged collections are reused as they are, with their caches
+        assert model.current.collection("qpv") is first.collection("qpv")
+        assert client.get("/api/collections/projets/items").json()["numberMatched"] == before + 1
+        answer = client.get("/api/lookup", params={"lon": 1.4449, "lat": 43.5806}).text
+        assert "p-test" in answer
+        provenance = client.get("/api/collections/diagnostic_qpv").json()[
+            "geoservice:provenance"]
+        assert provenance["input_revisions"]["projets"] == model.current.revisions["projets"]
+
+
+def test_the_diagnostic_tab_computes_one_analysis_per_change(tmp_path, mirror, monkeypatch):
+    settings = Settings(data_dir=tmp_path, sources=str(mirror), tiles_url=None,
+                        refresh_interval=0)
+    pull(settings)
+    calls = []
+    real = views.diagnose
+    monkeypatch.setattr(views, "diagnose", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with TestClient(create_app(settings)) as client:
+        calls.clear()
+        ranking = client.get("/api/analysis/underserved", params={"defi": "inclusion"})
+        classes = client.get("/api/map/diagnostic-classes", params={"defi": "inclusion"})
+        assert ranking.status_code == 200 and classes.status_code == 200, classes.text
+        assert len(calls) == 1
+
+
+def test_a_500_is_logged_with_its_traceback_and_never_sent(toulouse_settings, caplog):
+    from fastapi.routing import APIRoute
+
+    def boom() -> None:
+        raise RuntimeError("secret detail that must not leak")
+
+    app = create_app(toulouse_settings)
+    app.router.routes.insert(0, APIRoute("/boom-test", boom))
+    logger = logging.getLogger("geoservice")
+    logger.addHandler(caplog.handler)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/boom-test", headers={"X-Request-Id": "req-42"})
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "secret" not in response.text and "req-42" in response.json()["detail"]
+    assert response.headers["x-request-id"] == "req-42"
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert logged and logged[0].exc_info and "secret detail" in str(logged[0].exc_info[1])
+    assert logged[0].request_id == "req-42"
