@@ -4,7 +4,7 @@
 FROM ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
-GEOSERVICE_DATA_DIR ?= var
+GEOSERVICE_DATA_DIR ?= $(CURDIR)/var
 export GEOSERVICE_DATA_DIR
 TERRITOIRE ?= toulouse-metropole
 export GEOSERVICE_TERRITOIRE = $(TERRITOIRE)
@@ -18,7 +18,8 @@ pull: setup
 	.venv/bin/geoservice data pull $(if $(FROM),--from $(FROM),)
 
 serve: setup
-	@if [ -n "$(FROM)" ] || [ ! -f "$(GEOSERVICE_DATA_DIR)/$(TERRITOIRE)/store.gpkg" ]; then \
+	@if [ -n "$(FROM)" ] || { [ -z "$$GEOSERVICE_DATABASE_URL" ] && \
+	     [ ! -f "$(GEOSERVICE_DATA_DIR)/$(TERRITOIRE)/store.sqlite" ]; }; then \
 	  .venv/bin/geoservice data pull $(if $(FROM),--from $(FROM),); fi
 	.venv/bin/geoservice serve --host $(HOST) --port $(PORT)
 

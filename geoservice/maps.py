@@ -13,16 +13,16 @@ from typing import Any
 
 from .settings import Settings
 from .store import Collection, Store
+from .vocab import DEFI_LABELS
 
 #: The three Défis of the policy, with the colour used on every map.
-DEFIS: dict[str, dict[str, str]] = {
-    "inclusion": {"fr": "Inclusion économique et sociale", "en": "Economic and social inclusion",
-                  "color": "#d35400"},
-    "economie_circulaire": {"fr": "Économie circulaire", "en": "Circular economy",
-                            "color": "#2471a3"},
-    "alimentation_durable": {"fr": "Alimentation durable", "en": "Sustainable food",
-                             "color": "#1e8449"},
+_DEFI_STYLE = {
+    "inclusion": {"en": "Economic and social inclusion", "color": "#d35400"},
+    "economie_circulaire": {"en": "Circular economy", "color": "#2471a3"},
+    "alimentation_durable": {"en": "Sustainable food", "color": "#1e8449"},
 }
+DEFIS: dict[str, dict[str, str]] = {
+    defi: {"fr": DEFI_LABELS[defi], **_DEFI_STYLE[defi]} for defi in DEFI_LABELS}
 NO_DEFI = {"fr": "Sans Défi précisé", "en": "No Défi stated", "color": "#5d6d7e"}
 
 #: Glyph drawn in a place's marker, from the layer style's ``icon`` name (no icon font needed).

@@ -30,6 +30,24 @@ FEATURE_PARAMS = {"f", "crs", "csv_sep"}
 
 # -- OpenAPI --------------------------------------------------------------------------------
 
+LIMIT_TEXT = ("Nombre d'objets par page : {default} par défaut (réglage "
+              "GEOSERVICE_DEFAULT_LIMIT), au plus {maximum} (GEOSERVICE_MAX_LIMIT) ; une "
+              "valeur plus grande est ramenée au maximum, une valeur ≤ 0 est refusée.")
+
+
+def document_limits(schema: dict, settings: Settings) -> None:
+    """Say the configured paging limits in the OpenAPI document (not the defaults)."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) \
+                    else []:
+                if parameter.get("name") == "limit" and parameter.get("in") == "query":
+                    parameter["description"] = LIMIT_TEXT.format(
+                        default=settings.default_limit, maximum=settings.max_limit)
+                    # no "maximum": a larger value is clamped, not refused
+                    parameter["schema"] = {**parameter.get("schema", {}),
+                                           "default": settings.default_limit}
+
 F = {
     "name": "f", "in": "query", "required": False,
     "description": "Format de sortie (sinon d'après l'en-tête Accept ; GeoJSON par défaut). "
@@ -62,9 +80,7 @@ ITEMS_PARAMETERS = [
      "schema": {"type": "string", "enum": CRS_URIS}},
     CRS_PARAM,
     {"name": "limit", "in": "query", "required": False,
-     "description": "Nombre d'objets par page : 100 par défaut (réglage GEOSERVICE_DEFAULT_LIMIT), "
-                    "au plus 10 000 (GEOSERVICE_MAX_LIMIT) ; une valeur plus grande est ramenée "
-                    "au maximum, une valeur ≤ 0 est refusée.",
+     "description": LIMIT_TEXT.format(default=100, maximum=10_000),
      "schema": {"type": "integer", "minimum": 1, "default": 100}},
     {"name": "offset", "in": "query", "required": False,
      "description": "Rang du premier objet renvoyé (0 par défaut) ; suivre plutôt le lien next.",

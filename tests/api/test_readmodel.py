@@ -81,3 +81,13 @@ def test_a_500_is_logged_with_its_traceback_and_never_sent(toulouse_settings, ca
     logged = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert logged and logged[0].exc_info and "secret detail" in str(logged[0].exc_info[1])
     assert logged[0].request_id == "req-42"
+
+
+def test_openapi_states_the_configured_limits(toulouse_settings):
+    settings = toulouse_settings.model_copy(update={"default_limit": 7, "max_limit": 70})
+    with TestClient(create_app(settings)) as small:
+        operation = small.get("/openapi.json").json()["paths"][
+            "/api/collections/{collectionId}/items"]["get"]
+    limit = next(p for p in operation["parameters"] if p["name"] == "limit")
+    assert "7 par défaut" in limit["description"] and "au plus 70" in limit["description"]
+    assert limit["schema"]["default"] == 7
