@@ -6,6 +6,7 @@ EPSG:4326 is served in its official axis order (latitude, longitude), CRS84 in l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -75,8 +76,9 @@ def parse_crs(text: str | None, name: str = "crs") -> OutputCrs:
     if uri is None:
         for prefix in ("epsg:", "urn:ogc:def:crs:epsg::", "urn:ogc:def:crs:epsg:0:",
                        EPSG_URI.lower()):
-            if key.startswith(prefix) and key[len(prefix):].isdigit():
-                uri = EPSG_URI + str(int(key[len(prefix):]))
+            code = key[len(prefix):] if key.startswith(prefix) else ""
+            if re.fullmatch(r"[0-9]{1,9}", code):  # ASCII digits only (never "²" or "１")
+                uri = EPSG_URI + str(int(code))
                 break
     if uri not in SUPPORTED:
         offered = ", ".join(c.code for c in SUPPORTED.values())

@@ -12,7 +12,6 @@ provenance):
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -25,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from . import csvsafe
 from .crs import DEFAULT, OutputCrs, project
 from .errors import InvalidParameter
 from .store import Collection
@@ -163,7 +163,7 @@ def to_csv(collection: Collection, positions: Iterable[int], crs: OutputCrs = DE
     if points:
         header += list(_coordinate_columns(crs))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow(header)
     records = collection.records
     for pos, geom, wkt in zip(positions, np.atleast_1d(geoms), np.atleast_1d(wkts),

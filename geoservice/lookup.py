@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import csvsafe
 from .errors import InvalidParameter, PayloadTooLarge
 from .spatial import PointLocator
 
@@ -36,7 +37,7 @@ LON_NAMES = ("lon", "longitude")
 LAT_NAMES = ("lat", "latitude")
 JOIN = "|"  # several overlapping QPV: codes and names joined with "|"
 CHUNK = 50_000
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$")  # ASCII digits
 _BOM = b"\xef\xbb\xbf"
 
 Progress = Callable[[int, int], None]
@@ -270,7 +271,7 @@ def lookup_csv(
     out = io.StringIO(newline="")
     if table.bom:
         out.write("\ufeff")
-    writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
+    writer = csvsafe.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
     writer.writerow([table.header[i] for i in keep] + list(RESULT_COLUMNS))
     texts = [["" if v is None else str(v) for v in results[c]] for c in RESULT_COLUMNS]
     whole = keep == list(range(width))

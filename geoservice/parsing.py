@@ -4,7 +4,6 @@ API, one ``erreur :`` line in the CLI)."""
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 
@@ -12,6 +11,7 @@ import shapely
 
 from .crs import DEFAULT, OutputCrs, bbox_to_lonlat
 from .errors import InvalidParameter
+from .numbers import ascii_float, ascii_int
 from .store import Interval, date_span
 
 BBox = tuple[float, float, float, float] | shapely.Geometry
@@ -21,10 +21,10 @@ def parse_int(name: str, text: str | None, default: int, minimum: int) -> int:
     """An integer ≥ ``minimum`` (default when absent)."""
     if text is None:
         return default
-    try:
-        value = int(text.strip())
-    except ValueError as exc:
-        raise InvalidParameter(f"« {name} » doit être un entier, pas « {text[:40]} »") from exc
+    value = ascii_int(text)
+    if value is None:
+        raise InvalidParameter(f"« {name} » doit être un entier écrit en chiffres, pas "
+                               f"« {text[:40]} »")
     if value < minimum:
         raise InvalidParameter(f"« {name} » doit être supérieur ou égal à {minimum} "
                                f"(reçu {value})")
@@ -46,13 +46,11 @@ def parse_bbox(text: str | None, crs: OutputCrs = DEFAULT) -> BBox | None:
     if len(parts) not in (4, 6):
         raise InvalidParameter("bbox attend 4 nombres séparés par des virgules : "
                                f"ouest,sud,est,nord (reçu « {text[:80]} »)")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError as exc:
+    parsed = [ascii_float(p) for p in parts]
+    if any(n is None for n in parsed):
         raise InvalidParameter(f"bbox : « {text[:80]} » contient autre chose que des "
-                               "nombres") from exc
-    if not all(math.isfinite(n) for n in numbers):
-        raise InvalidParameter("bbox : nombres finis attendus")
+                               "nombres finis écrits en chiffres (point décimal)")
+    numbers = [float(n) for n in parsed if n is not None]
     a, b, c, d = (numbers[0], numbers[1], numbers[3], numbers[4]) if len(numbers) == 6 \
         else numbers
     if a > c or b > d:

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import InvalidParameter
+from ..numbers import ascii_float
 from ..vocab import DEFI_LABELS
 
 DEFIS: dict[str, str] = {defi: label.removesuffix(" économique et sociale")
@@ -100,11 +101,11 @@ def parse_weights(text: str | None) -> dict[str, float]:
         if name in seen:
             raise InvalidParameter(f"Poids de « {name} » donné deux fois")
         seen.add(name)
-        try:
-            number = float(value.strip())
-        except ValueError as exc:
+        number = ascii_float(value)
+        if number is None:
             raise InvalidParameter(
-                f"Le poids de « {name} » doit être un nombre, pas « {value.strip()} »") from exc
+                f"Le poids de « {name} » doit être un nombre écrit en chiffres (point "
+                f"décimal), pas « {value.strip()[:40]} »")
         weights[name] = number
     return check_weights(weights)
 
@@ -114,12 +115,12 @@ def parse_ring(value: float | str | None, default: float = 500.0) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         return check_ring(default)
     if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(" ", "").replace(",", "."))
-        except ValueError as exc:
+        number = ascii_float(value)
+        if number is None:  # one rule for every number: ASCII digits, decimal point
             raise InvalidParameter(
-                f"ring_m doit être un nombre de mètres entre 0 et {MAX_RING_M:.0f}, "
-                f"pas « {value} »") from exc
+                f"ring_m doit être un nombre de mètres entre 0 et {MAX_RING_M:.0f}, écrit "
+                f"en chiffres avec un point décimal, pas « {value[:40]} »")
+        value = number
     return check_ring(value)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from typing import Any
@@ -13,6 +12,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
+from .. import csvsafe
 from .diagnostic import Diagnostic
 from .need import CARRIED, COUNT_INDICATORS
 from .params import COMPONENTS, DEFIS
@@ -113,7 +113,7 @@ def to_csv(result: Diagnostic) -> bytes:
     """
     columns = [c for c in LAYER_COLUMNS if c != "insee_com" or c in result.frame.columns]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
     for row in result.frame.to_dict("records"):
         writer.writerow([_csv_cell(c, row.get(c)) for c in columns])

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from ..errors import InvalidParameter
+from ..numbers import ascii_float
 from ..settings import Settings
 from ..store import Collection, Store
 from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
@@ -29,6 +31,18 @@ async def get_collection(
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def ascii_coordinates(request: Request) -> None:
+    """``lon``/``lat`` written in ASCII digits (FastAPI's float would take ``1_4``)."""
+    for name in ("lon", "lat"):
+        text = request.query_params.get(name)
+        if text is not None and ascii_float(text) is None:
+            raise InvalidParameter(f"« {name} » doit être un nombre écrit en chiffres avec un "
+                                   f"point décimal, pas « {text[:40]} »")
+
+
+AsciiCoordinates = Depends(ascii_coordinates)
 RingQuery = Annotated[str | None, Query(
     description="Anneau « quartier vécu » autour du QPV, en mètres (0 à 5000 ; réglage "
                 "GEOSERVICE_RING_M par défaut)", examples=["500"])]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ...geocode import Geocoder
-from ..deps import SettingsDep
+from ..deps import AsciiCoordinates, SettingsDep
 
 router = APIRouter(prefix="/api/geocode", tags=["Géocodage"])
 
@@ -22,7 +22,8 @@ def search(
     return Geocoder(settings.ban_url).search(q, limit=limit)
 
 
-@router.get("/reverse", operation_id="geocodeReverse", summary="Adresse la plus proche (BAN)")
+@router.get("/reverse", operation_id="geocodeReverse", summary="Adresse la plus proche (BAN)",
+            dependencies=[AsciiCoordinates])
 def reverse(
     settings: SettingsDep,
     lon: Annotated[float, Query(ge=-180, le=180)],

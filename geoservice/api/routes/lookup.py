@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ...errors import PayloadTooLarge, UnsupportedMediaType
 from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
 from ...spatial import cached_locator, locator_for
-from ..deps import SettingsDep, StoreDep
+from ..deps import AsciiCoordinates, SettingsDep, StoreDep
 from ..problems import problem_response
 
 router = APIRouter(prefix="/api", tags=["lookup"])
@@ -104,6 +104,7 @@ BATCH_RESPONSES = {
 
 
 @router.get("/lookup", operation_id="lookupPoint", response_model=LookupResponse,
+            dependencies=[AsciiCoordinates],
             summary="Suis-je dans un QPV ? QPV, commune, QPV et lieux ESS les plus proches",
             responses={400: problem_response("lon/lat absents ou invalides")})
 async def lookup_point(
