@@ -111,6 +111,20 @@ def validate(
     typer.echo(f"{settings.layers_dir} : couches valides")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise GeoserviceError(
+                f"impossible d'écouter sur {host}:{port} ({exc.strerror or exc}) : le port "
+                "est-il déjà utilisé ? Choisissez-en un autre avec --port") from None
+
+
 @app.command("serve")
 @one_line_errors
 def serve(
@@ -126,6 +140,7 @@ def serve(
 
     settings = make_settings(territoire=territoire)
     model = ReadModel(settings)  # fails early, with the command that fills an empty store
+    _check_port_free(host, port)
     typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",
                err=True)
     uvicorn.run(create_app(settings, readmodel=model), host=host, port=port,

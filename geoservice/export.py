@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -263,14 +264,37 @@ def export_file(collection: Collection, fmt: str, path: Path, crs: OutputCrs = D
     if excel and fmt != "csv":
         raise InvalidParameter("--excel ne s'applique qu'au format csv")
     positions = collection.select(bbox=bbox)
+    stream = is_stream(path)
     if fmt == "gpkg":
-        if path.exists():
-            path.unlink()
-        write_gpkg(collection, positions, path, crs)
+        if stream:  # a GeoPackage is written by seeking: build it aside, then copy
+            with tempfile.TemporaryDirectory() as tmp:
+                staged = Path(tmp) / "export.gpkg"
+                write_gpkg(collection, positions, staged, crs)
+                write_bytes(path, staged.read_bytes())
+        else:
+            if path.exists():
+                path.unlink()
+            write_gpkg(collection, positions, path, crs)
     elif fmt == "csv":
-        path.write_bytes(to_csv(collection, positions, crs, excel=excel).encode("utf-8"))
-        sidecar = path.with_name(path.name + ".metadata.json")
-        sidecar.write_text(_dumps(_stamped(export_metadata(collection, crs))) + "\n", "utf-8")
+        write_bytes(path, to_csv(collection, positions, crs, excel=excel).encode("utf-8"))
+        if not stream:  # no sidecar beside /dev/stdout or a pipe
+            sidecar = path.with_name(path.name + ".metadata.json")
+            sidecar.write_text(_dumps(_stamped(export_metadata(collection, crs))) + "\n",
+                               "utf-8")
     else:
-        path.write_text(geojson_document(collection, positions, crs), "utf-8")
+        write_bytes(path, geojson_document(collection, positions, crs).encode("utf-8"))
     return len(positions)
+
+
+def is_stream(path: Path) -> bool:
+    """``-`` (standard output) or an existing non-regular file (``/dev/stdout``, a pipe)."""
+    return str(path) == "-" or (path.exists() and not path.is_file())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write to ``path``, or to standard output for ``-``."""
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        path.write_bytes(data)

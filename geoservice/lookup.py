@@ -296,11 +296,12 @@ def _finite_float(text: str) -> float | str:
 
 
 def _json_coordinate(item: dict[str, Any], names: tuple[str, ...]) -> Any:
-    lowered = {str(k).lower(): v for k, v in item.items()}
-    for name in names:
-        if name in lowered:
-            return lowered[name]
-    return None
+    """The coordinate under one of ``names`` (any case); ambiguous when given twice
+    (``{"lon": 1.4, "LON": 200}``): then text that the row check reports as an error."""
+    found = [(k, v) for k, v in item.items() if str(k).lower() in names]
+    if len(found) > 1:
+        return f"donnée {len(found)} fois ({', '.join(str(k) for k, _ in found)})"
+    return found[0][1] if found else None
 
 
 def lookup_json(

@@ -13,6 +13,7 @@ from .. import __version__
 from ..readmodel import FixedReadModel, ReadModel
 from ..settings import Settings
 from ..store import Store
+from .http import add_http_basics
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
 from .problems import add_exception_handlers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_security_headers(app)
     add_exception_handlers(app)
     add_request_ids(app)
+    add_http_basics(app)
     for module in (ogc, lookup, geocode, analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)

@@ -10,6 +10,7 @@ from ..errors import InvalidParameter
 from ..numbers import ascii_float
 from ..settings import Settings
 from ..store import Collection, Store
+from ..vocab import DEFI_LABELS
 from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
 
 
@@ -43,6 +44,10 @@ async def ascii_coordinates(request: Request) -> None:
 
 
 AsciiCoordinates = Depends(ascii_coordinates)
+DefiQuery = Annotated[str | None, Query(
+    description="Défi : " + ", ".join(DEFI_LABELS) + " (vide = tous)",
+    json_schema_extra={"enum": ["", *DEFI_LABELS]})]
+"""``defi`` of every route (checked by ``analysis.params.check_defi``)."""
 RingQuery = Annotated[str | None, Query(
     description="Anneau « quartier vécu » autour du QPV, en mètres (0 à 5000 ; réglage "
                 "GEOSERVICE_RING_M par défaut)", examples=["500"])]

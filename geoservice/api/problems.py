@@ -94,6 +94,20 @@ def _document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _allowed(app: FastAPI, scope: dict) -> str:
+    """The methods the routes matching this path accept (for ``Allow`` on a 405)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or "GET, HEAD"
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     _document_problems(app)
 
@@ -114,8 +128,12 @@ def add_exception_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             detail = f"Méthode {request.method} non autorisée pour {request.url.path}"
         title = HTTP_TITLES.get(exc.status_code, "Erreur")
-        return problem(exc.status_code, title, detail, f"http-{exc.status_code}",
-                       str(request.url.path))
+        response = problem(exc.status_code, title, detail, f"http-{exc.status_code}",
+                           str(request.url.path))
+        if exc.status_code == 405:
+            response.headers["Allow"] = (exc.headers or {}).get("Allow") \
+                or _allowed(request.app, request.scope)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -26,6 +26,12 @@ def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except GeoserviceError as exc:
             fail(exc.detail)
+        except BrokenPipeError:  # `geoservice layers | head -1`: the reader left, say nothing
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             fail(f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
 

@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         store = load_store(make_settings(territoire=territoire))
         collection = store.collection(layer)
         count = export_file(collection, fmt.lower(), output, output_crs, box, excel=excel)
-        sidecar = " (+ métadonnées dans .metadata.json)" if fmt.lower() == "csv" else ""
+        from ..export import is_stream
+
+        sidecar = " (+ métadonnées dans .metadata.json)" \
+            if fmt.lower() == "csv" and not is_stream(output) else ""
         typer.echo(f"{layer} : {count} objet(s) écrit(s) dans {output}{sidecar} "
                    f"({output_crs.code})", err=True)

@@ -34,6 +34,8 @@ def register(app: typer.Typer) -> None:
 
         if not source.is_file():
             fail(f"fichier introuvable : {source}")
+        if output is not None and output.exists() and output.resolve() == source.resolve():
+            fail(f"le résultat écraserait le fichier lu ({source}) : choisissez un autre -o")
         data = source.read_bytes()
         settings = make_settings(territoire=territoire)
         locator = locator_for(load_store(settings))

@@ -135,11 +135,13 @@ def test_a_write_reaches_the_other_replica_within_a_second(cluster):
                               point)])
     finally:
         storage.close()
-    items = f"{second.url}/api/collections/besoins/items/besoin-replica-test"
-    seen_after = _wait(lambda: httpx.get(items).status_code == 200, seconds=1.0)
+    path = "/api/collections/besoins/items/besoin-replica-test"
+    seen_after = _wait(lambda: all(httpx.get(r.url + path).status_code == 200
+                                   for r in (first, second)), seconds=1.0)
     assert seen_after < 1.0
-    assert httpx.get(f"{first.url}/api/collections/besoins/items/besoin-replica-test"
-                     ).json()["properties"]["nom"] == "Test de réplication"
+    for replica in (first, second):
+        assert httpx.get(replica.url + path).json()["properties"]["nom"] == \
+            "Test de réplication"
 
 
 def test_gdal_copies_every_collection_from_the_second_replica(cluster, tmp_path):

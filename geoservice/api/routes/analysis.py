@@ -13,7 +13,8 @@ from ...analysis.report import items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
 from ...views import analysis
-from ..deps import RingQuery, SettingsDep, StoreDep
+from ..deps import DefiQuery, RingQuery, SettingsDep, StoreDep
+from ..http import only
 from ..problems import problem_response
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
@@ -127,17 +128,19 @@ CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
 
 
 @router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
+            dependencies=[only("defi", "ring_m", "weights", "f")],
             summary="Classement des QPV sous-desservis par l'ESS",
             responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
     store: StoreDep,
     settings: SettingsDep,
-    defi: Annotated[str | None, Query(description=DEFI_HELP)] = None,
+    defi: DefiQuery = None,
     ring_m: RingQuery = None,
     weights: Annotated[str | None, Query(
         description="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1",
         examples=["need:2,answer:1"])] = None,
-    f: Annotated[str | None, Query(description="json (défaut) ou csv")] = None,
+    f: Annotated[str | None, Query(description="json (défaut) ou csv",
+                                   json_schema_extra={"enum": ["json", "csv"]})] = None,
 ) -> Underserved | Response:
     """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
     fmt = (f or "json").lower()
@@ -155,6 +158,7 @@ def underserved(
 
 
 @router.get("/summary", operation_id="getAnalysisSummary", response_model=Summary,
+            dependencies=[only()],
             summary="Chiffres du territoire (ESS par Défi, projets en QPV, chiffres cités)")
 def analysis_summary(store: StoreDep) -> Summary:
     """Comptes par Défi et par couche, objets localisés ou non, projets situés en QPV, et

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from ...geocode import Geocoder
 from ..deps import AsciiCoordinates, SettingsDep
+from ..http import only
 
 router = APIRouter(prefix="/api/geocode", tags=["Géocodage"])
 
 
-@router.get("/search", operation_id="geocodeSearch",
+@router.get("/search", operation_id="geocodeSearch", dependencies=[only("q", "limit")],
             summary="Recherche d'adresse (BAN, GeoCodeJSON avec score)")
 def search(
     settings: SettingsDep,
@@ -23,7 +24,7 @@ def search(
 
 
 @router.get("/reverse", operation_id="geocodeReverse", summary="Adresse la plus proche (BAN)",
-            dependencies=[AsciiCoordinates])
+            dependencies=[AsciiCoordinates, only("lon", "lat")])
 def reverse(
     settings: SettingsDep,
     lon: Annotated[float, Query(ge=-180, le=180)],

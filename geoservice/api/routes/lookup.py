@@ -13,6 +13,7 @@ from ...errors import PayloadTooLarge, UnsupportedMediaType
 from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
 from ...spatial import cached_locator, locator_for
 from ..deps import AsciiCoordinates, SettingsDep, StoreDep
+from ..http import only
 from ..problems import problem_response
 
 router = APIRouter(prefix="/api", tags=["lookup"])
@@ -104,7 +105,7 @@ BATCH_RESPONSES = {
 
 
 @router.get("/lookup", operation_id="lookupPoint", response_model=LookupResponse,
-            dependencies=[AsciiCoordinates],
+            dependencies=[AsciiCoordinates, only("lon", "lat")],
             summary="Suis-je dans un QPV ? QPV, commune, QPV et lieux ESS les plus proches",
             responses={400: problem_response("lon/lat absents ou invalides")})
 async def lookup_point(

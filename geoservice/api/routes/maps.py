@@ -12,7 +12,8 @@ from ...errors import InvalidParameter
 from ...maps import diagnostic_classes, diagnostic_collection, map_config
 from ...report_map import report_map
 from ...settings import Settings
-from ..deps import RingQuery, SettingsDep, StoreDep
+from ..deps import DefiQuery, RingQuery, SettingsDep, StoreDep
+from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
 
@@ -25,28 +26,31 @@ def _defi(defi: str | None) -> str | None:
     return check_defi((defi or "").strip() or None)
 
 
-@router.get("/map/config", operation_id="getMapConfig",
+@router.get("/map/config", operation_id="getMapConfig", dependencies=[only()],
             summary="Configuration de la carte web (couches, styles, fond, Défis)")
 def config(store: StoreDep, settings: SettingsDep) -> dict:
     return map_config(store, settings)
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
+            dependencies=[only("defi", "ring_m")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
 def classes(store: StoreDep,
-            defi: Annotated[str | None, Query(description="Défi (inclusion, …)")] = None,
+            defi: DefiQuery = None,
             ring_m: RingQuery = None) -> dict:
     return diagnostic_classes(store, defi=_defi(defi), ring_m=ring_m)
 
 
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
+            dependencies=[only("defi", "ring_m", "f")],
             summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
             responses={200: {"content": {"application/geo+json": {},
                                          "application/geopackage+sqlite3": {}}}, **BAD})
 def diagnostic_export(store: StoreDep,
-                      defi: Annotated[str | None, Query(description="Défi (vide = tous)")] = None,
+                      defi: DefiQuery = None,
                       ring_m: RingQuery = None,
-                      f: Annotated[str, Query(description="geojson ou gpkg")] = "geojson",
+                      f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
+                          "enum": ["geojson", "gpkg"]})] = "geojson",
                       ) -> Response:
     from ...export import MEDIA_TYPES, geojson_document, to_gpkg
 
@@ -66,6 +70,7 @@ def _html(document: str, settings: Settings) -> HTMLResponse:
 
 
 @router.get("/maps/qpv/{code_qp}.html", operation_id="getQpvReportMap",
+            dependencies=[only("ring_m")],
             response_class=HTMLResponse,
             summary="Carte autonome (folium) d'un QPV, de son anneau et de l'ESS autour",
             responses=BAD_OR_UNKNOWN)
@@ -76,6 +81,7 @@ def qpv_map(store: StoreDep, settings: SettingsDep,
 
 
 @router.get("/maps/territoire.html", operation_id="getTerritoryReportMap",
+            dependencies=[only()],
             response_class=HTMLResponse,
             summary="Carte autonome (folium) de tous les QPV du territoire et de l'ESS")
 def territory_map(store: StoreDep, settings: SettingsDep) -> HTMLResponse:

@@ -73,7 +73,7 @@ def landing(request: Request, store: StoreDep) -> dict:
         "links": [
             link(f"{root}/api", "self", JSON, "Cette page"),
             link(f"{root}/openapi.json", "service-desc",
-                 "application/vnd.oai.openapi+json;version=3.0", "Définition OpenAPI"),
+                 "application/vnd.oai.openapi+json;version=3.1", "Définition OpenAPI"),
             link(f"{root}/docs", "service-doc", "text/html", "Documentation de l'API"),
             link(f"{root}/api/conformance", "conformance", JSON, "Classes de conformité"),
             link(f"{root}/api/collections", "data", JSON, "Collections"),
