@@ -130,6 +130,8 @@ def _check_port_free(host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(
+        help="Processus uvicorn (chacun son instantané en mémoire)", min=1, max=64)] = 1,
     territoire: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Lance le service (carte à /, API à /api) sur le magasin embarqué."""
@@ -143,6 +145,14 @@ def serve(
     _check_port_free(host, port)
     typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",
                err=True)
+    if workers > 1:  # each worker builds its own read model from the same storage
+        import os
+
+        model.close()
+        os.environ["GEOSERVICE_TERRITOIRE"] = settings.territoire
+        uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
+        return
     uvicorn.run(create_app(settings, readmodel=model), host=host, port=port,
                 log_level="info")
 

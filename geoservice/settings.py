@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     default_limit: int = Field(100, ge=1)
     max_limit: int = Field(10_000, ge=1)
     lookup_max_rows: int = Field(100_000, ge=1)
+    batch_concurrency: int = Field(
+        2, ge=1, le=64, description="Batch lookups (POST /api/lookup) run at once; the "
+        "others wait before reading their body (memory bound).")
     lookup_nearest: int = Field(3, ge=1, le=50)
     ring_m: float = Field(500.0, ge=0, le=5_000)
     max_count_drop: float = Field(
@@ -61,6 +64,12 @@ class Settings(BaseSettings):
     stations_url: str | None = None
     tisseo_stops_url: str | None = None
     http_timeout: float = 60.0
+
+    public_url: str | None = Field(
+        None, description="Public root URL (https://carte.example.fr): every link of the "
+        "API is built from it, never from the request's Host header. Set it in production.")
+    allowed_hosts: list[str] = Field(
+        ["*"], description="Host headers accepted (others: 400); '*' accepts any.")
 
     ban_url: str = "https://api-adresse.data.gouv.fr"
     tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

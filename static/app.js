@@ -71,13 +71,20 @@
 
   // -- URL hash: view, layers, selected feature, tab, language ------------------------------
 
+  function own(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  }
+
   function readHash() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ""));
     var out = {};
+    // Everything in the hash comes from whoever wrote the link: keep only sane values.
     var view = (params.get("map") || "").split("/").map(Number);
-    if (view.length === 3 && view.every(isFinite)) out.view = view;
+    if (view.length === 3 && view.every(isFinite) && view[0] >= 0 && view[0] <= 20 &&
+        Math.abs(view[1]) <= 90 && Math.abs(view[2]) <= 180) out.view = view;
     if (params.has("layers")) out.layers = params.get("layers").split(",").filter(Boolean);
-    if (params.get("sel")) out.sel = params.get("sel");
+    var sel = params.get("sel") || "";
+    if (/^[a-z0-9_]{1,40}:.{1,200}$/.test(sel)) out.sel = sel;
     if (params.get("tab")) out.tab = params.get("tab");
     if (params.get("lang")) out.lang = params.get("lang");
     if (params.has("defi")) out.defi = params.get("defi");
@@ -727,12 +734,13 @@
     renderInView();
     map.on("moveend", function () { renderInView(); writeHash(); });
 
-    if (hash.defi && config.defis[hash.defi]) { state.defi = hash.defi; $("diag-defi").value = hash.defi; }
+    if (hash.defi && own(config.defis, hash.defi)) { state.defi = hash.defi; $("diag-defi").value = hash.defi; }
     if (hash.tab === "diagnostic") setTab("diagnostic");
     if (hash.sel && state.tab === "map") {
       var cut = hash.sel.indexOf(":");
-      var layer = state.layers[hash.sel.slice(0, cut)];
-      var item = layer && layer.byId[hash.sel.slice(cut + 1)];
+      var layerId = hash.sel.slice(0, cut), featureId = hash.sel.slice(cut + 1);
+      var layer = own(state.layers, layerId) ? state.layers[layerId] : null;
+      var item = layer && own(layer.byId, featureId) ? layer.byId[featureId] : null;
       if (item) {
         if (item.leaflet && hash.view) {
           if (item.layer.def.kind === "ess") {

@@ -53,3 +53,34 @@ def test_lookup_refuses_to_overwrite_its_input(toulouse_settings, tmp_path):
                env={"GEOSERVICE_DATA_DIR": str(toulouse_settings.data_dir)})
     assert done.returncode == 1 and "écraserait" in done.stderr
     assert source.read_text("utf-8") == "lon,lat\n1.4,43.6\n"
+
+
+def test_serve_with_two_workers(toulouse_settings):
+    import os
+    import time
+
+    import httpx
+
+    from .acceptance.test_replicas import _port
+
+    port = _port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
+    env.update(GEOSERVICE_DATA_DIR=str(toulouse_settings.data_dir), GEOSERVICE_TILES_URL="")
+    server = subprocess.Popen([sys.executable, "-m", "geoservice", "serve", "--port",
+                               str(port), "--workers", "2"], env=env, cwd=REPO_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/collections/qpv/items")
+                if response.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.3)
+        assert response.json()["numberMatched"] == 16
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -49,6 +49,11 @@ def _document_settings(app: FastAPI, settings: Settings) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment (``serve --workers N``: one per worker)."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings | None = None, readmodel: ReadModel | None = None,
                store: Store | None = None) -> FastAPI:
     """Build the app. Its read model (snapshots of the storage, refreshed in the background
@@ -80,7 +85,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_security_headers(app)
     add_exception_handlers(app)
     add_request_ids(app)
-    add_http_basics(app)
+    add_http_basics(app, settings.allowed_hosts)
     for module in (ogc, lookup, geocode, analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)

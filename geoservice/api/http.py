@@ -35,7 +35,7 @@ class HeadAsGet:
         await self.app(scope, receive, headers_only)
 
 
-def add_http_basics(app: FastAPI) -> None:
+def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None) -> None:
     # An open-data API is read from other sites' pages: any origin may GET, without
     # credentials; no write method is allowed cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
@@ -43,6 +43,10 @@ def add_http_basics(app: FastAPI) -> None:
                        expose_headers=["Content-Crs", "Link", "OGC-NumberMatched",
                                        "X-Request-Id"], max_age=3600)
     app.add_middleware(HeadAsGet)
+    if allowed_hosts and "*" not in allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
 
 def only(*names: str) -> object:

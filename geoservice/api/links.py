@@ -6,6 +6,12 @@ from fastapi import Request
 
 
 def base_url(request: Request) -> str:
+    """The public root of the service: ``GEOSERVICE_PUBLIC_URL`` when set (links then never
+    reflect the request's ``Host`` header), else the URL the request was made to."""
+    settings = getattr(request.app.state, "settings", None)
+    public = getattr(settings, "public_url", None)
+    if public:
+        return public.rstrip("/")
     return str(request.base_url).rstrip("/")
 
 

@@ -75,3 +75,25 @@ def test_json_lookup_with_two_cases_of_lon_is_a_row_error(client):
                            headers={"Content-Type": "application/json"})
     rows = response.json()
     assert rows[0]["result_qpv_status"] == "error" and rows[1]["result_qpv_status"] != "error"
+
+
+def test_links_come_from_the_public_url_not_the_host_header(toulouse_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.api.app import create_app
+
+    settings = toulouse_settings.model_copy(update={"public_url": "https://carte.example.fr/"})
+    with TestClient(create_app(settings)) as public:
+        body = public.get("/api", headers={"Host": "evil.example"}).json()
+    assert all(lk["href"].startswith("https://carte.example.fr/") for lk in body["links"])
+
+
+def test_allowed_hosts_refuse_other_host_headers(toulouse_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.api.app import create_app
+
+    settings = toulouse_settings.model_copy(update={"allowed_hosts": ["carte.example.fr"]})
+    with TestClient(create_app(settings), base_url="http://carte.example.fr") as strict:
+        assert strict.get("/api").status_code == 200
+        assert strict.get("/api", headers={"Host": "evil.example"}).status_code == 400

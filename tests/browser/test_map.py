@@ -279,3 +279,16 @@ def test_diagnostic_tab_choropleth_ranking_and_downloads(live_server, open_page,
         assert kind in response.headers["content-type"]
     assert _serious(page) == []
     assert rec.errors == [] and rec.outside() == []
+
+
+@pytest.mark.parametrize("fragment", ["#sel=qpv:constructor", "#sel=__proto__:x",
+                                      "#map=18/1e308/1e308", "#defi=constructor",
+                                      "#sel=toString:valueOf&map=99/-400/900"])
+def test_hostile_deep_links_are_ignored(live_server, open_page, fragment):
+    rec = open_page(live_server.url + "/" + fragment)
+    page = rec.page
+    wait_until(page, "document.body.getAttribute('data-ready') === 'true'")
+    assert rec.errors == []
+    zoom, lat, lon = center(page)  # the hash is written again: the map is alive
+    assert 0 <= zoom <= 20 and -90 <= lat <= 90 and -180 <= lon <= 180
+    assert page.locator(QPV_STROKE).count() == 16

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated
 
@@ -11,7 +12,9 @@ from pydantic import BaseModel, Field
 
 from ...errors import PayloadTooLarge, UnsupportedMediaType
 from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
+from ...settings import Settings
 from ...spatial import cached_locator, locator_for
+from ...store import Store
 from ..deps import AsciiCoordinates, SettingsDep, StoreDep
 from ..http import only
 from ..problems import problem_response
@@ -156,6 +159,35 @@ async def _read_body(request: Request, limit: int) -> bytes:
              openapi_extra=BATCH_OPENAPI, responses=BATCH_RESPONSES)
 async def lookup_batch(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     kind = _kind(request.headers.get("content-type"))
+    # A batch holds several times its body in memory while it runs: at most
+    # `batch_concurrency` run at once; the others wait *before* reading their body.
+    async with _batch_slots(request.app, settings.batch_concurrency):
+        try:
+            return await _lookup_batch(request, store, settings, kind)
+        finally:
+            await run_in_threadpool(release_memory)
+
+
+def _batch_slots(app, size: int) -> asyncio.Semaphore:  # type: ignore[no-untyped-def]
+    slots = getattr(app.state, "batch_slots", None)
+    if slots is None:
+        slots = app.state.batch_slots = asyncio.Semaphore(size)
+    return slots
+
+
+def release_memory() -> None:
+    """Give the memory of a finished batch back to the system (glibc keeps freed arenas)."""
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+async def _lookup_batch(request: Request, store: Store, settings: Settings,
+                        kind: str) -> Response:
     body = await _read_body(request, max_body_bytes(settings.lookup_max_rows))
     locator = await run_in_threadpool(locator_for, store)
     if kind == "csv":
