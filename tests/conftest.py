@@ -82,13 +82,11 @@ class LiveServer:
     """A real uvicorn server on 127.0.0.1 in a background thread."""
 
     def __init__(self, settings: Settings) -> None:
-        import socket
-
         import uvicorn
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        from .servers import free_port
+
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on")

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from .servers import free_port
+
 BIN = Path(os.environ.get("GEOSERVICE_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Postgres:
@@ -32,7 +27,7 @@ class Postgres:
                                "postgresql-15-postgis-3 (scripts/setup.sh --test)")
         self.root = Path(tempfile.mkdtemp(prefix="geoservice-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:

@@ -8,8 +8,11 @@ import socket
 import subprocess
 import sys
 
+import httpx
+
 from geoservice.settings import REPO_ROOT
 
+from .servers import Served, clean_env
 from .test_cli import run
 
 
@@ -56,31 +59,10 @@ def test_lookup_refuses_to_overwrite_its_input(toulouse_settings, tmp_path):
 
 
 def test_serve_with_two_workers(toulouse_settings):
-    import os
-    import time
-
-    import httpx
-
-    from .acceptance.test_replicas import _port
-
-    port = _port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
-    env.update(GEOSERVICE_DATA_DIR=str(toulouse_settings.data_dir), GEOSERVICE_TILES_URL="")
-    server = subprocess.Popen([sys.executable, "-m", "geoservice", "serve", "--port",
-                               str(port), "--workers", "2"], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/collections/qpv/items")
-                if response.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None
-            time.sleep(0.3)
-        assert response.json()["numberMatched"] == 16
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = clean_env(GEOSERVICE_DATA_DIR=str(toulouse_settings.data_dir),
+                    GEOSERVICE_TILES_URL="")
+    with Served(env, "--workers", "2") as server:
+        for _ in range(6):  # several connections: any worker answers the same
+            with httpx.Client() as fresh:
+                body = fresh.get(f"{server.url}/api/collections/qpv/items").json()
+            assert body["numberMatched"] == 16

@@ -5,17 +5,11 @@ near idle afterwards."""
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from geoservice.settings import REPO_ROOT
-
-from .test_replicas import _port
+from ..servers import Served, clean_env
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -29,23 +23,10 @@ def _status(pid: int) -> dict[str, int]:
 
 
 def test_eight_concurrent_50_mb_uploads_stay_under_1_gb(toulouse_settings):
-    port = _port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
-    env.update(GEOSERVICE_DATA_DIR=str(toulouse_settings.data_dir), GEOSERVICE_TILES_URL="")
-    server = subprocess.Popen([str(Path(sys.executable).with_name("geoservice")), "serve",
-                               "--port", str(port)], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/api", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None
-            time.sleep(0.2)
+    env = clean_env(GEOSERVICE_DATA_DIR=str(toulouse_settings.data_dir),
+                    GEOSERVICE_TILES_URL="")
+    with Served(env) as server:
+        url = server.url
         httpx.get(url + "/api/lookup?lon=1.4&lat=43.6")  # the locator is built
         idle = _status(server.pid)["VmRSS"]
         comment = "x" * 480
@@ -66,6 +47,3 @@ def test_eight_concurrent_50_mb_uploads_stay_under_1_gb(toulouse_settings):
         print(f"RSS idle {idle} MiB, peak {after['VmHWM']} MiB, after {after['VmRSS']} MiB")
         assert after["VmHWM"] < 1024
         assert after["VmRSS"] < idle + 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

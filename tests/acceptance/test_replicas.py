@@ -7,10 +7,7 @@ second; GDAL's OAPIF driver copies every collection completely from the second r
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,50 +17,17 @@ import pytest
 import shapely
 
 from geoservice.catalog import LAYER_IDS
-from geoservice.settings import REPO_ROOT
 from geoservice.storage import Change
 from geoservice.storage.postgis import PostgisStore
 
+from ..servers import GEOSERVICE, Served, clean_env
+
 pytestmark = pytest.mark.gdal
-GEOSERVICE = str(Path(sys.executable).with_name("geoservice"))
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
-    env.update(GEOSERVICE_DATABASE_URL=url, GEOSERVICE_DATA_DIR=str(data_dir),
-               GEOSERVICE_TILES_URL="", GEOSERVICE_REFRESH_INTERVAL="0.25")
-    return env
-
-
-class Replica:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = _port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [GEOSERVICE, "serve", "--port", str(self.port)], env=env, cwd=REPO_ROOT,
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"replica did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
-        self.log.close()
+    return clean_env(GEOSERVICE_DATABASE_URL=url, GEOSERVICE_DATA_DIR=str(data_dir),
+                     GEOSERVICE_TILES_URL="", GEOSERVICE_REFRESH_INTERVAL="0.25")
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +51,7 @@ def cluster(postgres, mirror, tmp_path_factory):
     done = subprocess.run([GEOSERVICE, "data", "pull", "--from", str(partial)], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    replicas = [Replica(env, work / f"replica-{n}.log") for n in (1, 2)]
+    replicas = [Served(env, log=work / f"replica-{n}.log") for n in (1, 2)]
     yield url, env, replicas
     for replica in replicas:
         replica.stop()
