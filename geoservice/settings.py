@@ -9,6 +9,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = "publishers"
+TILE_PRESETS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
+    "ign": ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+            "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+            "Plan IGN v2 © IGN – Géoplateforme"),
+}
 
 
 class Settings(BaseSettings):
@@ -72,8 +79,19 @@ class Settings(BaseSettings):
         ["*"], description="Host headers accepted (others: 400); '*' accepts any.")
 
     ban_url: str = "https://api-adresse.data.gouv.fr"
+    tiles: str = Field("osm", description="Background: 'osm' (OpenStreetMap), 'ign' (Plan "
+                       "IGN v2, Géoplateforme, no key), or 'custom' (tiles_url).")
     tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "© OpenStreetMap contributors"
+
+    @model_validator(mode="after")
+    def _tiles(self) -> Settings:
+        preset = TILE_PRESETS.get(self.tiles)
+        if preset is None and self.tiles != "custom":
+            raise ValueError(f"tiles must be one of {', '.join(TILE_PRESETS)}, custom")
+        if preset is not None and self.tiles != "osm" and self.tiles_url:
+            self.tiles_url, self.tiles_attribution = preset
+        return self
 
     @model_validator(mode="after")
     def _limits(self) -> Settings:

@@ -701,7 +701,19 @@
     var map = L.map("map", { zoomControl: true, keyboard: true, maxZoom: 19, minZoom: 4 });
     state.map = map;
     if (config.tiles) {
-      L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
+      var tiles = L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution,
+                                                  maxZoom: 19 }).addTo(map);
+      // Offline, or the tile server down: say it once, stop asking, keep the map usable.
+      var failed = 0, loaded = 0;
+      tiles.on("tileload", function () { loaded += 1; });
+      tiles.on("tileerror", function () {
+        failed += 1;
+        if (failed === 4 && loaded === 0) {
+          map.removeLayer(tiles);
+          document.body.setAttribute("data-tiles", "off");
+          status(t("tiles_off"));
+        }
+      });
     }
     var bbox = config.territory.bbox;
     if (hash.view) map.setView([hash.view[1], hash.view[2]], hash.view[0]);

@@ -58,9 +58,11 @@ window.GS_I18N = {
     features: "objets",
     map_label: "Carte interactive",
     yes: "oui", no: "non",
+    tiles_off: "Fond de carte indisponible (hors ligne ?) : la carte reste utilisable sans fond.",
   },
   en: {
     skip: "Skip to panel",
+    tiles_off: "Background map unavailable (offline?): the map still works without it.",
     title: "Social economy and priority neighbourhoods",
     tab_map: "Map",
     tab_diag: "Diagnostic",

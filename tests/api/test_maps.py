@@ -195,3 +195,19 @@ def test_montpellier_by_configuration_alone(montpellier_settings):
             "features"][0]["id"]
         report = client.get(f"/api/maps/qpv/{code}.html")
         assert report.status_code == 200 and code in report.text
+
+
+def test_ign_background_preset(toulouse_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.api.app import create_app
+    from geoservice.settings import Settings
+
+    settings = Settings(**{**toulouse_settings.model_dump(exclude={"tiles_url",
+                                                                    "tiles_attribution"}),
+                           "tiles": "ign"})
+    assert "PLANIGNV2" in settings.tiles_url and "IGN" in settings.tiles_attribution
+    with TestClient(create_app(settings)) as ign:
+        config = ign.get("/api/map/config").json()
+        assert config["tiles"]["url"].startswith("https://data.geopf.fr/wmts?")
+        assert "https://data.geopf.fr" in ign.get("/").headers["content-security-policy"]

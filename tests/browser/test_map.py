@@ -292,3 +292,22 @@ def test_hostile_deep_links_are_ignored(live_server, open_page, fragment):
     zoom, lat, lon = center(page)  # the hash is written again: the map is alive
     assert 0 <= zoom <= 20 and -90 <= lat <= 90 and -180 <= lon <= 180
     assert page.locator(QPV_STROKE).count() == 16
+
+
+def test_offline_background_says_so_once_and_stops_asking(toulouse_settings, ban, open_page):
+    from ..conftest import LiveServer
+    from ..servers import free_port
+
+    dead = free_port()  # nothing listens there: every tile fails, as offline
+    settings = toulouse_settings.model_copy(update={
+        "ban_url": ban.url, "tiles_url": f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png"})
+    with LiveServer(settings) as server:
+        rec = open_page(server.url + "/#map=13/43.6/1.44")
+        page = rec.page
+        wait_until(page, "document.body.getAttribute('data-tiles') === 'off'")
+        assert "Fond de carte indisponible" in page.locator("#status").inner_text()
+        asked = sum(f":{dead}/" in url for url in rec.requests)
+        page.mouse.wheel(0, -400)  # moving the map asks for no more tiles
+        page.wait_for_timeout(1500)
+        assert sum(f":{dead}/" in url for url in rec.requests) == asked
+        assert page.locator(QPV_STROKE).count() == 16
