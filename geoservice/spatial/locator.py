@@ -114,7 +114,7 @@ class PointLocator:
         commune_pos = int(located.commune[0])
         commune = None
         if commune_pos >= 0:
-            row = self.communes.frame.iloc[commune_pos]
+            row = self.communes.records[commune_pos]  # plain dicts: no pandas row per call
             commune = {"code": str(row["code"]), "nom": str(row["nom"])}
         nearest_qpv = None
         if located.nearest_qpv[0] >= 0:
@@ -133,7 +133,7 @@ class PointLocator:
         }
 
     def _qpv_ref(self, position: int) -> dict[str, str]:
-        row = self.qpv.frame.iloc[position]
+        row = self.qpv.records[position]
         return {"code_qp": str(row["code_qp"]), "lib_qp": str(row["lib_qp"])}
 
     def _note(self, lon: float, lat: float, located: Located, qpvs: list[dict],
@@ -152,7 +152,7 @@ class PointLocator:
             notes.append(f"Ce point est dans plusieurs QPV : {names}.")
         point = shapely.Point(lon, lat)
         edge = [q for pos, q in zip(located.qpv.tolist(), qpvs, strict=True)
-                if shapely.touches(point, self.qpv.frame.geometry.iloc[pos])]
+                if shapely.touches(point, self.qpv.frame.geometry.values[pos])]
         for q in edge:
             notes.append(f"Ce point est exactement sur la limite du QPV {q['lib_qp']} "
                          f"({q['code_qp']}) : il est compté dedans.")
@@ -178,11 +178,11 @@ class _Places:
             candidates = self.tree.query(point, predicate="dwithin", distance=radius)
         distances = shapely.distance(point, self.geoms[candidates])
         order = np.lexsort((self.positions[candidates], distances))[:k]
-        frame = self.collection.frame
+        records = self.collection.records
         id_field = self.collection.layer.id_field
         result = []
         for i in order:
-            row = frame.iloc[int(self.positions[candidates[i]])]
+            row = records[int(self.positions[candidates[i]])]
             result.append({
                 "id": str(row[id_field]),
                 "nom": _text(row.get("nom")) or str(row[id_field]),
