@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
         redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    add_security_headers(app)
+    add_security_headers(app, settings)
     add_exception_handlers(app)
     add_request_ids(app)
     add_http_basics(app, settings.allowed_hosts)

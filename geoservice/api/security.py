@@ -12,7 +12,8 @@ One kind of page gets a different policy, on purpose:
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..maps import tile_origin
 from ..settings import Settings
@@ -50,15 +51,30 @@ def report_csp(settings: Settings | None) -> str:
     ])
 
 
-def add_security_headers(app: FastAPI) -> None:
-    """Set the security headers (and the right CSP) on every response."""
+class SecurityHeaders:
+    """Pure ASGI middleware: the security headers and the map's CSP on every response that
+    does not set its own (no per-request task, unlike ``@app.middleware``)."""
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        settings = getattr(request.app.state, "settings", None)
-        policy = map_csp(settings)
-        response.headers.setdefault("Content-Security-Policy", policy)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def __init__(self, app: ASGIApp, settings: Settings | None) -> None:
+        self.app = app
+        self.headers = [(b"content-security-policy", map_csp(settings).encode()),
+                        *((k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def add_security_headers(app: FastAPI, settings: Settings | None = None) -> None:
+    """Set the security headers (and the right CSP) on every response."""
+    app.add_middleware(SecurityHeaders, settings=settings)
