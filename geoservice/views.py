@@ -74,6 +74,8 @@ VIEWS: dict[str, ViewBuilder] = {DIAGNOSTIC: _diagnostic, COVERAGE: _coverage}
 def warm(store: Store, extra: Callable[[Store], Any] | None = None) -> Store:
     """Build what the first requests would otherwise build (views, point locator), so that
     a replica swaps in a snapshot that is ready (off the event loop)."""
+    from .crs import DEFAULT
+    from .export import feature_fragments
     from .spatial.locator import locator_for
 
     for layer_id in VIEWS:
@@ -81,6 +83,8 @@ def warm(store: Store, extra: Callable[[Store], Any] | None = None) -> Store:
             store.collection(layer_id)
     if "qpv" in store.base and "communes" in store.base:
         locator_for(store)
+    for collection in store.collections.values():  # GeoJSON of each feature, CRS84
+        feature_fragments(collection, DEFAULT)  # (kept from the previous snapshot if reused)
     if extra is not None:
         extra(store)
     return store

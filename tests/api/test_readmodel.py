@@ -36,6 +36,12 @@ def test_a_write_reaches_items_lookup_and_the_diagnosis(tmp_path, mirror):
         assert model.current is not first
         # unchanged collections are reused as they are, with their caches
         assert model.current.collection("qpv") is first.collection("qpv")
+        # the new snapshot is warm before it is swapped in: no first-request CPU work
+        from geoservice.crs import DEFAULT
+
+        projets = model.current.collection("projets")
+        assert projets._memo.peek(("geojson", DEFAULT.uri)) is not None
+        assert model.current.derived.peek(("view", "diagnostic_qpv")) is not None
         assert client.get("/api/collections/projets/items").json()["numberMatched"] == before + 1
         answer = client.get("/api/lookup", params={"lon": 1.4449, "lat": 43.5806}).text
         assert "p-test" in answer
