@@ -102,12 +102,6 @@ class PostgisStore(SqlStore):
             cur.execute("SELECT pg_advisory_xact_lock(7243100518)")
         return super().upgrade()
 
-    def load(self, load):  # type: ignore[no-untyped-def]
-        return super().load(load)
-
-    def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
-        cur.executemany(sql, values)
-
     # -- CQL2 pushed down ----------------------------------------------------------------
 
     def match(self, collection: str, where: Any) -> set[str] | None:

@@ -5,7 +5,7 @@ only how to connect, its placeholders, and how geometries and JSON cross the dri
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,8 @@ class SqlStore:
     P = "?"
     MIGRATIONS: dict[int, list[str]] = {}
     description = "sql"
+    _true, _false = "1", "0"  # boolean literals of the dialect
+    _lock_row = ""  # appended to the read of a row about to change (PostGIS: FOR UPDATE)
 
     # -- hooks --------------------------------------------------------------------------
 
@@ -143,8 +145,6 @@ class SqlStore:
 
     # -- writes -------------------------------------------------------------------------
 
-    _lock_row = ""
-
     def apply(self, changes: Iterable[Change]) -> list[Applied]:
         changes = list(changes)
         if not changes:
@@ -203,8 +203,6 @@ class SqlStore:
             cur.execute(f"UPDATE features SET version = {p}, deleted = {deleted}, "
                         f"updated_at = {p} {where}", (version, stamp, *key))
         return version
-
-    _true, _false = "1", "0"
 
     def _bump(self, cur: Cursor, collections: Iterable[str], stamp: str) -> dict[str, int]:
         p = self.P
@@ -360,7 +358,3 @@ class SqlStore:
     def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
         cur.executemany(sql, values)
 
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
