@@ -21,8 +21,6 @@ import http.client
 import itertools
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,31 +35,11 @@ from geoservice.readmodel import load_store
 from geoservice.settings import Settings
 from geoservice.spatial import locator_for
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.servers import Served, clean_env  # noqa: E402
+
 BBOX = (1.20, 43.50, 1.60, 43.75)
 DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
-    env.update({"GEOSERVICE_DATA_DIR": str(data_dir), "GEOSERVICE_TILES_URL": ""})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoservice", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def percentiles(latencies: list[float]) -> str:
@@ -158,9 +136,9 @@ def main() -> None:
         local = in_process(data_dir, points)
         print(f"in-process locator.lookup (no HTTP), {len(points)} calls : "
               f"{percentiles(local)}")
-        port = free_port()
-        server = start_server(data_dir, port)
-        try:
+        env = clean_env(GEOSERVICE_DATA_DIR=str(data_dir), GEOSERVICE_TILES_URL="")
+        with Served(env) as server:
+            port = server.port
             steady_load(port, 50, points[:50])  # warm-up (the index is built on first use)
             for rate in args.rates:
                 began = time.perf_counter()
@@ -170,9 +148,6 @@ def main() -> None:
                       f"({len(points) / took:5.0f} req/s achieved, {errors} errors): "
                       f"{percentiles(latencies)}")
             batch_upload(port, args.batch_rows, rng)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

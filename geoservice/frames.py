@@ -18,8 +18,8 @@ from .storage.base import Row
 def typed_frame(frame: pd.DataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
     """Columns of ``layer`` typed as the store serves them (nullable pandas dtypes, lists).
 
-    Used for layers read from the GeoPackage (lists arrive as JSON text) and for layers
-    computed in memory (lists arrive as lists).
+    Used for layers read from the storage (:func:`rows_frame`), for layers computed in
+    memory (the analysis views) and by exports; lists may arrive as JSON text or as lists.
     """
     frame = frame.copy()
     for name, spec in layer.properties.items():

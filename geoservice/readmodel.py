@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -53,18 +52,11 @@ def build_snapshot(settings: Settings, storage: FeatureStore,
     territory = get_territory(settings.territoire)
     views = {k: v for k, v in VIEWS.items() if k in layers}
     pushdown = None
-    if _pushes_down(storage):
+    if storage.filters_in_database:
         from .cql2 import to_sql
 
         pushdown = lambda cid, flt: storage.match(cid, to_sql(flt))  # noqa: E731
-    return Store(settings, territory, base, layers, views,
-                 {k: c.revision for k, c in base.items()}, pushdown=pushdown)
-
-
-def _pushes_down(storage: FeatureStore) -> bool:
-    from .storage.postgis import PostgisStore
-
-    return isinstance(storage, PostgisStore)
+    return Store(settings, territory, base, layers, views, pushdown=pushdown)
 
 
 def load_store(settings: Settings) -> Store:
@@ -95,15 +87,13 @@ class FixedReadModel:
 class ReadModel:
     """The current snapshot of one replica, kept up to date from the storage."""
 
-    def __init__(self, settings: Settings, storage: FeatureStore | None = None,
-                 on_swap: Callable[[Store], None] | None = None) -> None:
+    def __init__(self, settings: Settings, storage: FeatureStore | None = None) -> None:
         self.settings = settings
         get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._on_swap = on_swap
         self.current: Store = warm(build_snapshot(settings, self.storage))
 
     def refresh(self) -> bool:
@@ -119,8 +109,6 @@ class ReadModel:
             self.current = fresh
             log.info("snapshot rebuilt in %.0f ms (revisions %s)",
                      (time.perf_counter() - started) * 1000, stored)
-            if self._on_swap is not None:
-                self._on_swap(fresh)
             return True
 
     def start(self) -> None:

@@ -206,9 +206,6 @@ class Collection:
         """One property's JSON-ready values, in storage order."""
         return self.memo(("column", name), lambda: [r[name] for r in self.records])
 
-    def version(self, position: int) -> int | None:
-        return None if self.versions is None else int(self.versions[position])
-
 
 def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
     """The bbox as a polygon, or as a point or segment when it has no width or height."""
@@ -260,7 +257,6 @@ class Store:
     base: dict[str, Collection]
     layers: dict[str, LayerDef] = field(default_factory=dict)
     views: dict[str, ViewBuilder] = field(default_factory=dict, repr=False)
-    revisions: dict[str, int] = field(default_factory=dict)
     pushdown: Pushdown | None = field(default=None, repr=False, compare=False)
     """Evaluates a CQL2 filter in the database (PostGIS); None: evaluated here."""
     derived: Memo = field(default_factory=Memo, init=False, repr=False, compare=False)
@@ -273,6 +269,11 @@ class Store:
         layers = self.layers if not self.layers or collection.id in self.layers \
             else {**self.layers, collection.id: collection.layer}
         return replace(self, base={**self.base, collection.id: collection}, layers=layers)
+
+    @property
+    def revisions(self) -> dict[str, int]:
+        """The storage revision of each stored collection in this snapshot."""
+        return {layer_id: c.revision for layer_id, c in self.base.items()}
 
     @property
     def collections(self) -> dict[str, Collection]:

@@ -105,6 +105,8 @@ class FeatureStore(Protocol):
     """What the service needs from a store. Implementations: :mod:`.sqlite`, :mod:`.postgis`."""
 
     description: str
+    filters_in_database: bool
+    """True when :meth:`match` evaluates CQL2 filters in the database."""
 
     def upgrade(self) -> list[int]:
         """Create or migrate the schema; return the migrations applied now (idempotent)."""

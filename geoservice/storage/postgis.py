@@ -42,6 +42,7 @@ class PostgisStore(SqlStore):
     MIGRATIONS = {1: _SCHEMA}
     _true, _false = "TRUE", "FALSE"
     _lock_row = " FOR UPDATE"
+    filters_in_database = True
 
     def __init__(self, url: str, pool_size: int = 8) -> None:
         try:
@@ -97,10 +98,9 @@ class PostgisStore(SqlStore):
 
         cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(revisions)))
 
-    def upgrade(self) -> list[int]:
-        with self._tx(write=True) as cur:  # one migrator at a time across replicas
-            cur.execute("SELECT pg_advisory_xact_lock(7243100518)")
-        return super().upgrade()
+    def _lock_schema(self, cur: Cursor) -> None:
+        # one migrator at a time across replicas, until the migrating transaction ends
+        cur.execute("SELECT pg_advisory_xact_lock(7243100518)")
 
     # -- CQL2 pushed down ----------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class SqlStore:
     P = "?"
     MIGRATIONS: dict[int, list[str]] = {}
     description = "sql"
+    filters_in_database = False  # True: `match` evaluates CQL2 in SQL (PostGIS)
     _true, _false = "1", "0"  # boolean literals of the dialect
     _lock_row = ""  # appended to the read of a row about to change (PostGIS: FOR UPDATE)
 
@@ -61,6 +62,9 @@ class SqlStore:
     def _bytes(self, value: Any) -> bytes | None:
         return None if value is None else bytes(value)
 
+    def _lock_schema(self, cur: Cursor) -> None:
+        """Held until the migrating transaction ends (SQLite: its write lock is enough)."""
+
     def _after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
         """Called inside the writing transaction, just before commit (PostGIS notifies)."""
 
@@ -76,6 +80,7 @@ class SqlStore:
     def upgrade(self) -> list[int]:
         done: list[int] = []
         with self._tx(write=True) as cur:
+            self._lock_schema(cur)
             cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                         "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
             applied = self._applied(cur)
@@ -102,11 +107,6 @@ class SqlStore:
             self._require_schema(cur)
             cur.execute("SELECT id, revision FROM collections")
             return {str(i): int(r) for i, r in cur.fetchall()}
-
-    def kinds(self) -> dict[str, Kind]:
-        with self._tx() as cur:
-            cur.execute("SELECT id, kind FROM collections")
-            return {str(i): k for i, k in cur.fetchall()}
 
     def read(self, collection: str) -> CollectionData:
         p = self.P
