@@ -70,6 +70,22 @@ class SourceDef(BaseModel):
         return self
 
 
+Action = Literal["create", "update", "delete"]
+RoleName = Literal["editor", "moderator", "admin"]
+
+
+class Permissions(BaseModel):
+    """Which roles may do what on a layer over the API; an action not listed is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    create: list[RoleName] = []
+    update: list[RoleName] = []
+    delete: list[RoleName] = []
+
+    def allows(self, action: Action, role: str | None) -> bool:
+        return role is not None and role in getattr(self, action)
+
+
 class LayerDef(BaseModel):
     """One collection of the service."""
 
@@ -90,6 +106,21 @@ class LayerDef(BaseModel):
     properties: dict[str, PropertyDef]
     style: Style = Style()
     order: int = 100
+    editable: bool = False
+    """Features can be created, changed and deleted over the API (authored layers only)."""
+    permissions: Permissions = Permissions()
+    server_fields: list[str] = Field(
+        ["id"], description="Properties the server sets; a write cannot choose or change them")
+
+    @model_validator(mode="after")
+    def _editing(self) -> LayerDef:
+        if self.editable and not self.authored:
+            raise ValueError("editable: only authored layers can be edited (reference layers "
+                             "come from `data pull`, views from the analysis)")
+        unknown = set(self.server_fields) - set(self.properties)
+        if self.editable and unknown:
+            raise ValueError(f"server_fields: undeclared {sorted(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _fields(self) -> LayerDef:
@@ -143,6 +174,12 @@ def load_catalog(layers_dir: Path) -> dict[str, LayerDef]:
 PRECISIONS = ("adresse", "rue", "quartier", "commune")
 
 
+_TYPE_LABELS = {"string": "texte", "integer": "nombre entier", "number": "nombre",
+                "boolean": "vrai ou faux", "date": "date", "array": "liste"}
+_FOUND = {str: "texte", int: "nombre entier", float: "nombre", bool: "booléen", list: "liste",
+          dict: "objet"}
+
+
 def _check_value(name: str, spec: PropertyDef, value: Any) -> str | None:
     if value is None:
         return None if spec.nullable and not spec.required else f"{name} : valeur requise"
@@ -150,18 +187,25 @@ def _check_value(name: str, spec: PropertyDef, value: Any) -> str | None:
         "string": str, "integer": int, "number": (int, float), "boolean": bool,
         "date": str, "array": list,
     }[spec.type]
+    wanted = _TYPE_LABELS[spec.type]
     if isinstance(value, bool) and spec.type in ("integer", "number"):
-        return f"{name} : {spec.type} attendu, booléen trouvé"
+        return f"{name} : {wanted} attendu, booléen trouvé"
     if not isinstance(value, expected):
-        return f"{name} : {spec.type} attendu, {type(value).__name__} trouvé"
+        return f"{name} : {wanted} attendu, {_FOUND.get(type(value), type(value).__name__)} trouvé"
     if spec.type == "date" and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        return f"{name} : date AAAA, AAAA-MM ou AAAA-MM-JJ attendue, {value!r} trouvé"
+        return f"{name} : date AAAA, AAAA-MM ou AAAA-MM-JJ attendue, « {value[:40]} » trouvé"
     if spec.enum is not None and value not in spec.enum:
-        return f"{name} : {value!r} n'est pas dans {spec.enum}"
+        return (f"{name} : « {str(value)[:40]} » n'est pas une valeur admise "
+                f"({', '.join(spec.enum)})")
     if spec.items_enum is not None:
-        bad = [v for v in value if v not in spec.items_enum]
+        bad = [str(v)[:40] for v in value if v not in spec.items_enum]
         if bad:
-            return f"{name} : {bad} hors de {spec.items_enum}"
+            return (f"{name} : « {bad[0]} » n'est pas une valeur admise "
+                    f"({', '.join(spec.items_enum)})")
+        if spec.type == "array" and len(set(map(str, value))) != len(value):
+            return f"{name} : valeur en double"
+    if spec.type == "array" and not all(isinstance(v, str) for v in value):
+        return f"{name} : liste de textes attendue"
     return None
 
 

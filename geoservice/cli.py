@@ -158,9 +158,9 @@ def serve(
 
 
 def _register_commands() -> None:
-    from .commands import analyse, export, lookup, map
+    from .commands import accounts, analyse, export, lookup, map
 
-    for module in (export, lookup, analyse, map):
+    for module in (export, lookup, analyse, map, accounts):
         module.register(app)
 
 

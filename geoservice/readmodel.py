@@ -76,8 +76,12 @@ class FixedReadModel:
         self.current = store
         self.settings = store.settings
 
-    def refresh(self) -> bool:
+    storage = None  # nothing to write to
+
+    def refresh(self, eager: bool = True) -> bool:
         return False
+
+    def catch_up(self, revisions: dict[str, int]) -> None: ...
 
     def start(self) -> None: ...
 
@@ -91,13 +95,20 @@ class ReadModel:
         self.settings = settings
         get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
+        self.storage.upgrade()  # a store from an older version gains the newer tables
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warmer: threading.Thread | None = None
+        self._warm_lock = threading.Lock()
+        self._warm_wanted = threading.Event()
+        self._to_warm: Store | None = None
         self.current: Store = warm(build_snapshot(settings, self.storage))
 
-    def refresh(self) -> bool:
-        """Rebuild and swap the snapshot if a revision moved; True when it did."""
+    def refresh(self, eager: bool = True) -> bool:
+        """Rebuild and swap the snapshot if a revision moved; True when it did. ``eager``
+        warms it (views, locator) before the swap; otherwise it is swapped at once and
+        warmed just after, in the background."""
         with self._lock:
             revisions = self.storage.revisions()
             current = self.current
@@ -105,11 +116,44 @@ class ReadModel:
             if stored == current.revisions:
                 return False
             started = time.perf_counter()
-            fresh = warm(build_snapshot(self.settings, self.storage, current, stored))
+            fresh = build_snapshot(self.settings, self.storage, current, stored)
+            if eager:
+                warm(fresh)
             self.current = fresh
             log.info("snapshot rebuilt in %.0f ms (revisions %s)",
                      (time.perf_counter() - started) * 1000, stored)
-            return True
+        if not eager:
+            self._warm_later(fresh)
+        return True
+
+    def catch_up(self, revisions: dict[str, int]) -> None:
+        """After a write on this replica: make sure the snapshot includes these revisions
+        before answering (read-your-writes). Concurrent writers share one rebuild."""
+        if all(self.current.revisions.get(k, -1) >= v for k, v in revisions.items()):
+            return
+        self.refresh(eager=False)
+
+    def _warm_later(self, store: Store) -> None:
+        """Warm the latest snapshot in one background thread (started on first need)."""
+        with self._warm_lock:
+            self._to_warm = store
+            self._warm_wanted.set()
+            if self._warmer is None:
+                self._warmer = threading.Thread(target=self._warm_loop, daemon=True,
+                                                name="geoservice-warm")
+                self._warmer.start()
+
+    def _warm_loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._warm_wanted.wait(1):
+                continue
+            self._warm_wanted.clear()
+            store = self._to_warm
+            if store is not None and store is self.current:  # a newer one makes it moot
+                try:
+                    warm(store)
+                except Exception:  # noqa: BLE001 — views are then built on first use
+                    log.exception("warming the snapshot failed")
 
     def start(self) -> None:
         if self._thread is not None or self.settings.refresh_interval <= 0:
@@ -127,7 +171,8 @@ class ReadModel:
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        for thread in (self._thread, self._warmer):
+            if thread is not None:
+                thread.join(timeout=5)
+        self._thread = self._warmer = None
         self.storage.close()

@@ -38,6 +38,12 @@ COMMON = {
                filterable=False),
 }
 
+PERMISSIONS = {
+    "create": ["editor", "moderator", "admin"],
+    "update": ["editor", "moderator", "admin"],
+    "delete": ["moderator", "admin"],
+}
+
 SPECS = {
     "lieux_totems": dict(
         order=40, types=["lieu_totem"], geometry="Point",
@@ -139,6 +145,9 @@ def main() -> None:
             "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
             "vintage": "2020-2022 (documents sources)",
             "properties": props, "style": spec["style"],
+            # writes over the API (OGC API Features Part 4): deny by default, per action
+            "editable": True,
+            "permissions": PERMISSIONS,
         }
         if spec.get("temporal"):
             doc["temporal_field"] = spec["temporal"]

@@ -12,7 +12,8 @@ from ..errors import GeoserviceError, status_of
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://geoservice.example/problemes/"
 HTTP_TITLES = {
-    400: "Requête invalide", 404: "Ressource introuvable", 405: "Méthode non autorisée",
+    400: "Requête invalide", 401: "Authentification requise", 403: "Action non autorisée",
+    404: "Ressource introuvable", 405: "Méthode non autorisée",
     406: "Format non disponible", 413: "Requête trop volumineuse",
     415: "Type de contenu non pris en charge", 422: "Requête invalide", 500: "Erreur interne",
 }
@@ -113,7 +114,10 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GeoserviceError)
     async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
-        return problem(status_of(exc), exc.title, exc.detail, exc.slug, str(request.url.path))
+        response = problem(status_of(exc), exc.title, exc.detail, exc.slug,
+                           str(request.url.path), **exc.extra)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,13 +16,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from ..errors import GeoserviceError
+from ..errors import (
+    Conflict,
+    MethodNotAllowed,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+)
 
 Kind = Literal["reference", "editable"]
 Op = Literal["insert", "update", "delete", "restore"]
-SCHEMA_VERSION = 1
+Role = Literal["editor", "moderator", "admin"]
+ROLES: tuple[str, ...] = ("editor", "moderator", "admin")
+
+
+def now() -> str:
+    """Timestamps of the store: UTC, ISO 8601, milliseconds (sortable as text)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,55 @@ class Applied:
     fid: str
     version: int
     revision: int
+    changeset: int | None = None
+
+
+@dataclass(frozen=True)
+class WriteMeta:
+    """Who writes and why: recorded with every version the transaction makes (history)."""
+
+    author: str = "systeme"
+    role: str = "systeme"
+    reason: str | None = None
+    comment: str | None = None
+    """Changeset comment (one changeset per transaction)."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a feature, as the history keeps it (every version, newest first)."""
+
+    collection: str
+    fid: str
+    version: int
+    op: str
+    properties: dict[str, Any]
+    geometry: bytes | None
+    author: str
+    role: str
+    reason: str | None
+    changeset: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    role: str
+    created_at: str
+    password_hash: str | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token as stored: its public id and owner, never the token itself."""
+
+    id: str
+    email: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
 
 
 @dataclass
@@ -77,11 +139,11 @@ class ReferenceLoad:
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class StorageError(GeoserviceError):
+class StorageError(ServiceUnavailable):
     """The store cannot be opened or used (damaged file, unreachable database…)."""
 
 
-class VersionConflict(GeoserviceError):
+class VersionConflict(PreconditionFailed):
     """The feature changed since the version the writer read (If-Match is stale)."""
 
     def __init__(self, detail: str, current: Row | None = None) -> None:
@@ -89,15 +151,15 @@ class VersionConflict(GeoserviceError):
         self.current = current
 
 
-class FeatureMissing(GeoserviceError):
+class FeatureMissing(NotFound):
     """No such feature (or no such collection) in the store."""
 
 
-class FeatureExists(GeoserviceError):
+class FeatureExists(Conflict):
     """An insert whose id is already taken."""
 
 
-class ReadOnlyCollection(GeoserviceError):
+class ReadOnlyCollection(MethodNotAllowed):
     """A feature write on a reference collection."""
 
 
@@ -120,8 +182,34 @@ class FeatureStore(Protocol):
     def get(self, collection: str, fid: str) -> Row | None:
         """One feature, deleted ones included (``deleted=True``), or None."""
 
-    def apply(self, changes: Iterable[Change]) -> list[Applied]:
-        """Commit the changes atomically (all or nothing) on editable collections."""
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+        """Commit the changes atomically (all or nothing) on editable collections, as one
+        changeset; every new version goes to the history with ``meta``."""
+
+    def history(self, collection: str, fid: str) -> list[Version]:
+        """Every version of a feature, newest first (empty: unknown feature)."""
+
+    def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
+        """A changeset's record (author, comment, date) and the versions it made."""
+
+    # accounts and API tokens (in the store: every replica knows them)
+
+    def put_account(self, account: Account) -> None:
+        """Create an account, or change its role / password / disabled flag."""
+
+    def account(self, email: str) -> Account | None: ...
+
+    def accounts(self) -> list[Account]: ...
+
+    def add_token(self, token: Token, secret_hash: str) -> None: ...
+
+    def token_by_hash(self, secret_hash: str) -> tuple[Token, Account] | None:
+        """The token with this hash and its account (revoked or expired included)."""
+
+    def tokens(self, email: str | None = None) -> list[Token]: ...
+
+    def revoke_tokens(self, token_id: str | None = None, email: str | None = None) -> int:
+        """Revoke one token, or every token of an account; how many were revoked."""
 
     def load(self, load: ReferenceLoad) -> dict[str, int]:
         """In one transaction: replace every reference collection given (keeping the

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .base import StorageError
-from .sql import Cursor, SqlStore
+from .sql import Cursor, SqlStore, history_tables
 
 CHANNEL = "geoservice"
 
@@ -39,7 +39,9 @@ _SCHEMA = [
 
 class PostgisStore(SqlStore):
     P = "%s"
-    MIGRATIONS = {1: _SCHEMA}
+    MIGRATIONS = {1: _SCHEMA, 2: history_tables(
+        json="JSONB", geometry="geometry(Geometry, 4326)",
+        serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT")}
     _true, _false = "TRUE", "FALSE"
     _lock_row = " FOR UPDATE"
     filters_in_database = True

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any
 
+from .accounts import AccountsSql
 from .base import (
     Applied,
     Change,
@@ -20,18 +20,45 @@ from .base import (
     ReferenceLoad,
     Row,
     StorageError,
+    Version,
     VersionConflict,
+    WriteMeta,
     check_changes,
+    now,
 )
+
+SEED = WriteMeta(author="import", role="systeme", reason="semis initial de la couche")
+
+
+def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]:
+    """Migration 2 (both dialects): accounts, API tokens, changesets and feature history;
+    the history starts with every editable feature as it is."""
+    return [
+        "CREATE TABLE accounts (email TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN "
+        "('editor', 'moderator', 'admin')), password_hash TEXT, "
+        "disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
+        "CREATE TABLE tokens (id TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES "
+        "accounts(email), secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
+        "expires_at TEXT, revoked_at TEXT)",
+        f"CREATE TABLE changesets (id {serial}, author TEXT NOT NULL, role TEXT NOT NULL, "
+        "comment TEXT, created_at TEXT NOT NULL)",
+        f"CREATE TABLE feature_history (collection TEXT NOT NULL, fid TEXT NOT NULL, "
+        f"version {big} NOT NULL, op TEXT NOT NULL, properties {json} NOT NULL, "
+        f"geometry {geometry}, author TEXT NOT NULL, role TEXT NOT NULL, reason TEXT, "
+        f"changeset {big} REFERENCES changesets(id), created_at TEXT NOT NULL, "
+        "PRIMARY KEY (collection, fid, version))",
+        "CREATE INDEX feature_history_changeset ON feature_history (changeset)",
+        "INSERT INTO feature_history (collection, fid, version, op, properties, geometry, "
+        "author, role, reason, changeset, created_at) SELECT f.collection, f.fid, f.version, "
+        "'seed', f.properties, f.geometry, 'import', 'systeme', "
+        "'état des données au passage au schéma 2', NULL, f.updated_at FROM features f "
+        "JOIN collections c ON c.id = f.collection WHERE c.kind = 'editable'",
+    ]
 
 Cursor = Any
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-class SqlStore:
+class SqlStore(AccountsSql):
     """Shared algorithms; subclasses give ``_tx``, ``P``, ``_geom_in``, ``_geom_out``,
     ``_json_in``, ``_json_out`` and ``MIGRATIONS``."""
 
@@ -145,23 +172,75 @@ class SqlStore:
 
     # -- writes -------------------------------------------------------------------------
 
-    def apply(self, changes: Iterable[Change]) -> list[Applied]:
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
         changes = list(changes)
         if not changes:
             return []
+        meta = meta or WriteMeta()
         with self._tx(write=True) as cur:
             self._require_schema(cur)
             kinds = self._kinds(cur)
             check_changes(changes, kinds)
             out: list[tuple[str, str, int]] = []
             stamp = now()
+            changeset = self._changeset(cur, meta, stamp)
             for change in changes:
                 current = self._get(cur, change.collection, change.fid, self._lock_row)
-                out.append((change.collection, change.fid,
-                            self._apply_one(cur, change, current, stamp)))
+                version = self._apply_one(cur, change, current, stamp)
+                after = change if change.op in ("insert", "update") else current
+                self._record(cur, change.collection, change.fid, version, change.op,
+                             after.properties or {}, after.geometry, meta, changeset, stamp)
+                out.append((change.collection, change.fid, version))
             revisions = self._bump(cur, {c.collection for c in changes}, stamp)
             self._after_commit(cur, revisions)
-        return [Applied(c, f, v, revisions[c]) for c, f, v in out]
+        return [Applied(c, f, v, revisions[c], changeset) for c, f, v in out]
+
+    def _changeset(self, cur: Cursor, meta: WriteMeta, stamp: str) -> int:
+        p = self.P
+        cur.execute(f"INSERT INTO changesets (author, role, comment, created_at) VALUES "
+                    f"({p}, {p}, {p}, {p}) RETURNING id",
+                    (meta.author, meta.role, meta.comment, stamp))
+        return int(cur.fetchone()[0])
+
+    def _record(self, cur: Cursor, collection: str, fid: str, version: int, op: str,
+                properties: dict, geometry: bytes | None, meta: WriteMeta,
+                changeset: int | None, stamp: str) -> None:
+        p = self.P
+        cur.execute(
+            "INSERT INTO feature_history (collection, fid, version, op, properties, geometry, "
+            f"author, role, reason, changeset, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
+            f"{self._geom_in()}, {p}, {p}, {p}, {p}, {p})",
+            (collection, fid, version, op, self._json_in(properties), geometry, meta.author,
+             meta.role, meta.reason, changeset, stamp))
+
+    def history(self, collection: str, fid: str) -> list[Version]:
+        with self._tx() as cur:
+            self._require_schema(cur)
+            return self._versions_where(cur, "collection = {p} AND fid = {p}",
+                                        (collection, fid))
+
+    def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
+        p = self.P
+        with self._tx() as cur:
+            self._require_schema(cur)
+            cur.execute(f"SELECT id, author, role, comment, created_at FROM changesets "
+                        f"WHERE id = {p}", (changeset,))
+            head = cur.fetchone()
+            if head is None:
+                return None
+            record = dict(zip(("id", "author", "role", "comment", "created_at"), head,
+                              strict=True))
+            return record, self._versions_where(cur, "changeset = {p}", (changeset,))
+
+    def _versions_where(self, cur: Cursor, where: str, params: tuple) -> list[Version]:
+        cur.execute(
+            "SELECT collection, fid, version, op, properties, "
+            f"{self._geom_out()}, author, role, reason, changeset, created_at "
+            f"FROM feature_history WHERE {where.format(p=self.P)} "
+            "ORDER BY version DESC, collection, fid", params)
+        return [Version(c, f, int(v), op, self._json_out(props), self._bytes(g), a, r, why,
+                        None if cs is None else int(cs), at)
+                for c, f, v, op, props, g, a, r, why, cs, at in cur.fetchall()]
 
     def _kinds(self, cur: Cursor) -> dict[str, Kind]:
         cur.execute("SELECT id, kind FROM collections")
@@ -255,6 +334,9 @@ class SqlStore:
                             (collection,))
                 if int(cur.fetchone()[0]) == 0:
                     self._insert_rows(cur, collection, rows, {}, stamp)
+                    for row in rows:
+                        self._record(cur, collection, row.fid, 1, "seed", row.properties,
+                                     row.geometry, SEED, None, stamp)
                 cur.execute(f"UPDATE collections SET seeded = 1 WHERE id = {p}", (collection,))
                 self._set_provenance(cur, collection, load.provenance.get(collection))
                 changed.add(collection)

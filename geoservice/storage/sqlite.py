@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .base import StorageError
-from .sql import Cursor, SqlStore
+from .sql import Cursor, SqlStore, history_tables
 
 _COMMON = [
     "CREATE TABLE collections (id TEXT PRIMARY KEY, kind TEXT NOT NULL "
@@ -32,7 +32,9 @@ _COMMON = [
 
 
 class SqliteStore(SqlStore):
-    MIGRATIONS = {1: _COMMON}
+    MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
+                                                serial="INTEGER PRIMARY KEY AUTOINCREMENT",
+                                                big="INTEGER")}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)

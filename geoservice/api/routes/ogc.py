@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import export
 from ...crs import CRS84, SUPPORTED, OutputCrs
+from ...errors import NotFound
 from ...store import Collection
+from ..auth import OptionalCallerDep
 from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep
 from ..links import base_url, link
 from ..ogc_schemas import (
@@ -49,6 +51,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    # Part 4 (create, replace, update, delete) on editable collections, with ETags
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -275,6 +282,16 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
+def _gone(request: Request, collection: Collection, feature_id: str, caller: object) -> None:
+    from ...editing import Editing
+
+    storage = getattr(request.app.state.readmodel, "storage", None)
+    if storage is not None:
+        Editing(storage, {collection.id: collection.layer},
+                request.app.state.settings.territoire).gone(collection.id, feature_id,
+                                                            caller)  # type: ignore[arg-type]
+
+
 @router.get("/collections/{collectionId}/items/{featureId:path}", operation_id="getFeature",
             summary="Un objet d'une collection", response_class=Response,
             responses=FEATURE_RESPONSES, openapi_extra={"parameters": FEATURE_PARAMETERS})
@@ -285,12 +302,20 @@ async def feature(
         description="Identifiant de l'objet (valeur du champ identifiant de la couche ; "
                     "peut contenir « / », ex. node/123)", examples=["QN03107M"])],
     query: FeatureQueryDep,
+    caller: OptionalCallerDep,
 ) -> Response:
-    position = collection.position(featureId)
+    try:
+        position = collection.position(featureId)
+    except NotFound:
+        if caller is not None:  # a deleted feature: editors get 410 and its last version
+            await run_in_threadpool(_gone, request, collection, featureId, caller)
+        raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
     name = f"{collection.id}-{quote(featureId, safe='')}".replace("%", "_")
     headers = _download_headers(collection, query.fmt, query.crs, name, request)
+    if collection.versions is not None:
+        headers["ETag"] = f'"{int(collection.versions[position])}"'
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
                                        query.excel)

@@ -1,0 +1,47 @@
+"""Who is calling: ``Authorization: Bearer TOKEN`` (API clients) or a login session cookie
+(the browser; see :mod:`.sessions`). Residents send neither and may only read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from ..auth.accounts import CHALLENGE, Caller, authenticate_token
+from ..errors import ServiceUnavailable, Unauthorized
+from ..storage import FeatureStore
+
+
+def storage_of(request: Request) -> FeatureStore:
+    storage = getattr(request.app.state.readmodel, "storage", None)
+    if storage is None:
+        raise ServiceUnavailable("Ce service ne sert qu'en lecture (aucun magasin modifiable)")
+    return storage
+
+
+async def get_caller(request: Request) -> Caller | None:
+    """The authenticated caller, None without credentials; 401 for bad credentials."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("En-tête Authorization attendu : « Bearer JETON »",
+                               headers=CHALLENGE)
+        return await run_in_threadpool(authenticate_token, storage_of(request), token.strip())
+    session = getattr(request.app.state, "sessions", None)
+    if session is not None:
+        return await session.caller(request)
+    return None
+
+
+async def optional_caller(request: Request) -> Caller | None:
+    """Like :func:`get_caller`, but bad credentials only mean "no caller" (reads)."""
+    try:
+        return await get_caller(request)
+    except (Unauthorized, ServiceUnavailable):
+        return None
+
+
+CallerDep = Annotated[Caller | None, Depends(get_caller)]
+OptionalCallerDep = Annotated[Caller | None, Depends(optional_caller)]

@@ -1,0 +1,112 @@
+"""Each editable feature's history (who, role, when, why, fields changed), one old
+version, the diff between two, revert (a new version restoring an old one) and restore
+(after a soft delete); and changesets. Reading the history needs an account: it names
+people."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...editing.geojson import row_feature
+from ...editing.service import parse_if_match
+from ...errors import InvalidParameter, NotFound, Unauthorized
+from ...export import _dumps
+from ...parsing import parse_int
+from ...storage import Row
+from ..auth import CallerDep, storage_of
+from ..deps import StoreDep
+from .editing import GEOJSON, WRITE_ERRORS, _editing, _json_body, _reason, _written
+
+router = APIRouter(prefix="/api", tags=["Édition (OGC API – Features Part 4)"])
+FeatureId = Annotated[str, Path(description="Identifiant de l'objet")]
+CollectionId = Annotated[str, Path(description="Collection modifiable", examples=["besoins"])]
+
+
+def _signed_in(caller: object) -> None:
+    if caller is None:
+        raise Unauthorized("L'historique nomme les auteurs : il demande un compte",
+                           headers={"WWW-Authenticate": 'Bearer realm="geoservice"'})
+
+
+@router.get("/collections/{collectionId}/items/{featureId:path}/history",
+            summary="Historique d'un objet (versions, auteurs, raisons)")
+async def history(request: Request, collectionId: CollectionId,  # noqa: N803
+                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> dict:  # noqa: N803
+    _signed_in(caller)
+    editing = _editing(request, store)
+    versions = await run_in_threadpool(editing.history, collectionId, featureId)
+    return {"collection": collectionId, "id": featureId, "versions": versions}
+
+
+@router.get("/collections/{collectionId}/items/{featureId:path}/history/{version}",
+            summary="Une version d'un objet", response_class=Response)
+async def version(request: Request, collectionId: CollectionId,  # noqa: N803
+                  featureId: FeatureId, version: str, store: StoreDep,  # noqa: N803
+                  caller: CallerDep) -> Response:
+    _signed_in(caller)
+    number = parse_int("version", version, 1, 1)
+    found = await run_in_threadpool(_editing(request, store).version, collectionId,
+                                    featureId, number)
+    feature = row_feature(Row(featureId, found.properties, found.geometry))
+    feature["geoservice:version"] = {"version": found.version, "op": found.op,
+                                     "author": found.author, "role": found.role,
+                                     "date": found.created_at, "reason": found.reason}
+    return Response(_dumps(feature), media_type=GEOJSON)
+
+
+@router.get("/collections/{collectionId}/items/{featureId:path}/diff",
+            summary="Différences entre deux versions d'un objet")
+async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
+               featureId: FeatureId, store: StoreDep, caller: CallerDep,  # noqa: N803
+               from_: Annotated[str, Query(alias="from", description="Version de départ")],
+               to: Annotated[str, Query(description="Version d'arrivée")]) -> dict:
+    _signed_in(caller)
+    old, new = parse_int("from", from_, 1, 1), parse_int("to", to, 1, 1)
+    return await run_in_threadpool(_editing(request, store).diff, collectionId, featureId,
+                                   old, new)
+
+
+@router.post("/collections/{collectionId}/items/{featureId:path}/revert",
+             summary="Revenir à une version (crée une nouvelle version ; If-Match requis)",
+             response_class=Response, responses=WRITE_ERRORS)
+async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
+                 featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+    editing = _editing(request, store)
+    editing.require(collectionId, "update", caller)
+    expected = parse_if_match(request.headers.get("if-match"))
+    body = await _json_body(request, ("application/json",))
+    target = body.get("version") if isinstance(body, dict) else None
+    if not isinstance(target, int) or isinstance(target, bool) or target < 1:
+        raise InvalidParameter("version : numéro de version (entier ≥ 1) attendu")
+    written = await run_in_threadpool(editing.revert, collectionId, featureId, target,
+                                      expected, caller, _reason(request))
+    return _written(request, written, 200)
+
+
+@router.post("/collections/{collectionId}/items/{featureId:path}/restore",
+             summary="Restaurer un objet supprimé (If-Match : version supprimée)",
+             response_class=Response, responses=WRITE_ERRORS)
+async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
+                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+    editing = _editing(request, store)
+    editing.require(collectionId, "delete", caller)
+    expected = parse_if_match(request.headers.get("if-match"))
+    written = await run_in_threadpool(editing.restore, collectionId, featureId, expected,
+                                      caller, _reason(request))
+    return _written(request, written, 200)
+
+
+@router.get("/changesets/{changeset}", summary="Un ensemble de modifications")
+async def changeset(request: Request, changeset: str, caller: CallerDep) -> dict:
+    _signed_in(caller)
+    number = parse_int("changeset", changeset, 1, 1)
+    found = await run_in_threadpool(storage_of(request).changeset, number)
+    if found is None:
+        raise NotFound(f"Aucun ensemble de modifications {number}")
+    record, versions = found
+    return {**record, "changes": [{"collection": v.collection, "id": v.fid,
+                                   "version": v.version, "op": v.op, "reason": v.reason}
+                                  for v in versions]}

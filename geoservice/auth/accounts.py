@@ -1,0 +1,102 @@
+"""Accounts and API tokens.
+
+A token reads ``gst_<id>_<secret>``: the id is public (lists, revocation), the secret has
+256 bits of entropy and only its SHA-256 is stored (a slow hash adds nothing to a random
+secret of that size; passwords, chosen by people, use argon2: :mod:`.passwords`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..errors import InvalidParameter, NotFound, Unauthorized
+from ..storage import FeatureStore
+from ..storage.base import ROLES, Account, Token, now
+
+PREFIX = "gst_"
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
+_TOKEN = re.compile(r"^gst_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+MAX_TOKEN_DAYS = 3650
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="geoservice"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a request: an account's e-mail and role, and how it proved it."""
+
+    email: str
+    role: str
+    via: str = "token"  # token | session
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.fullmatch(email):
+        raise InvalidParameter(f"adresse électronique invalide : « {email[:80]} »")
+    return email
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidParameter(f"rôle inconnu : « {role[:40]} » (rôles : {', '.join(ROLES)})")
+    return role
+
+
+def add_user(storage: FeatureStore, email: str, role: str,
+             password_hash: str | None = None) -> Account:
+    """Create an account, or change the role of an existing one (its password is kept
+    unless a new one is given)."""
+    email, role = normalise_email(email), check_role(role)
+    existing = storage.account(email)
+    account = Account(email, role, existing.created_at if existing else now(),
+                      password_hash or (existing.password_hash if existing else None),
+                      False)
+    storage.put_account(account)
+    return account
+
+
+def _digest(secret_token: str) -> str:
+    return hashlib.sha256(secret_token.encode()).hexdigest()
+
+
+def create_token(storage: FeatureStore, email: str, expires_days: int | None = None
+                 ) -> tuple[str, Token]:
+    """A new API token for an account: (the token, shown once; its stored record)."""
+    email = normalise_email(email)
+    if storage.account(email) is None:
+        raise NotFound(f"aucun compte {email} : créez-le avec "
+                       f"« geoservice users add {email} --role editor »")
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise InvalidParameter(f"--expires : entre 1 et {MAX_TOKEN_DAYS} jours")
+    token_id = secrets.token_hex(6)
+    token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+    created = datetime.now(UTC)
+    expires = None if expires_days is None else created + timedelta(days=expires_days)
+    record = Token(token_id, email, created.isoformat(timespec="milliseconds"),
+                   None if expires is None else expires.isoformat(timespec="milliseconds"),
+                   None)
+    storage.add_token(record, _digest(token))
+    return token, record
+
+
+def authenticate_token(storage: FeatureStore, token: str) -> Caller:
+    """The caller a bearer token stands for, or :class:`Unauthorized` (unknown, malformed,
+    revoked or expired token; disabled account)."""
+    if not _TOKEN.fullmatch(token):
+        raise Unauthorized("jeton invalide", headers=CHALLENGE)
+    found = storage.token_by_hash(_digest(token))
+    if found is None or not hmac.compare_digest(found[0].id, token[4:16]):
+        raise Unauthorized("jeton inconnu", headers=CHALLENGE)
+    record, account = found
+    if record.revoked_at is not None:
+        raise Unauthorized("jeton révoqué", headers=CHALLENGE)
+    if record.expires_at is not None and record.expires_at <= now():
+        raise Unauthorized("jeton expiré", headers=CHALLENGE)
+    if account.disabled:
+        raise Unauthorized("compte désactivé", headers=CHALLENGE)
+    return Caller(account.email, account.role, "token")
