@@ -177,3 +177,63 @@ def test_concurrent_writers_with_the_same_version_one_wins(storage):
     assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
     assert storage.get("lieux", "a").version == 2
     assert storage.revisions()["lieux"] == 2
+
+
+# -- history, changesets, accounts and tokens (schema 2) ----------------------------------
+
+
+def test_every_version_is_in_the_history_with_author_and_reason(storage):
+    from geoservice.storage.base import WriteMeta
+
+    seed(storage)
+    anne = WriteMeta(author="anne@example.fr", role="editor", reason="adresse corrigée")
+    [upd] = storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "A2"},
+                                  point(1.5, 43.6), 1)], anne)
+    [dele] = storage.apply([Change("delete", "lieux", "a", expected_version=2)],
+                           WriteMeta(author="mod@example.fr", role="moderator"))
+    versions = storage.history("lieux", "a")
+    assert [(v.version, v.op, v.author) for v in versions] == [
+        (3, "delete", "mod@example.fr"), (2, "update", "anne@example.fr"),
+        (1, "seed", "import")]
+    assert versions[1].reason == "adresse corrigée" and versions[1].role == "editor"
+    assert versions[1].properties == {"id": "a", "nom": "A2"}
+    assert shapely.from_wkb(versions[1].geometry).equals(shapely.Point(1.5, 43.6))
+    assert versions[0].properties == {"id": "a", "nom": "A2"}  # the deleted content, kept
+    assert upd.changeset is not None and dele.changeset == upd.changeset + 1
+    assert storage.history("lieux", "inconnu") == []
+
+
+def test_a_transaction_is_one_changeset_and_a_failed_one_leaves_no_history(storage):
+    from geoservice.storage.base import WriteMeta
+
+    seed(storage)
+    meta = WriteMeta(author="a@example.fr", role="admin", comment="import de 2 lieux")
+    applied = storage.apply([Change("insert", "lieux", "c", {"id": "c"}, None),
+                             Change("insert", "lieux", "d", {"id": "d"}, None)], meta)
+    assert len({a.changeset for a in applied}) == 1
+    record, versions = storage.changeset(applied[0].changeset)
+    assert record["comment"] == "import de 2 lieux" and record["author"] == "a@example.fr"
+    assert sorted(v.fid for v in versions) == ["c", "d"]
+    with pytest.raises(VersionConflict):
+        storage.apply([Change("insert", "lieux", "e", {"id": "e"}, None),
+                       Change("update", "lieux", "a", {"id": "a"}, None, 7)], meta)
+    assert storage.history("lieux", "e") == [] and storage.get("lieux", "e") is None
+    assert storage.changeset(10_000) is None
+
+
+def test_accounts_and_tokens_are_stored_hashed_and_revocable(storage):
+    from geoservice.auth.accounts import add_user, authenticate_token, create_token
+    from geoservice.errors import Unauthorized
+
+    add_user(storage, "Anne@Example.fr", "editor")
+    assert [(a.email, a.role) for a in storage.accounts()] == [("anne@example.fr", "editor")]
+    token, record = create_token(storage, "anne@example.fr", 30)
+    assert authenticate_token(storage, token).role == "editor"
+    assert token not in repr(storage.tokens())  # only the hash is kept
+    add_user(storage, "anne@example.fr", "moderator")  # a role change applies at once
+    assert authenticate_token(storage, token).role == "moderator"
+    assert storage.revoke_tokens(token_id=record.id) == 1
+    with pytest.raises(Unauthorized, match="révoqué"):
+        authenticate_token(storage, token)
+    with pytest.raises(Unauthorized, match="inconnu"):
+        authenticate_token(storage, token[:-4] + "AAAA")

@@ -1,0 +1,58 @@
+"""A real `geoservice serve` on a pulled store (embedded SQLite or PostGIS), with one
+account per role and its API token, made through the CLI as an administrator would."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from .servers import GEOSERVICE, Served, clean_env
+
+ROLES = ("editor", "moderator", "admin")
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([GEOSERVICE, *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+class Site:
+    def __init__(self, work: Path, mirror: Path, database_url: str | None = None) -> None:
+        settings = {"GEOSERVICE_DATA_DIR": str(work), "GEOSERVICE_TILES_URL": "",
+                    "GEOSERVICE_REFRESH_INTERVAL": "0.25"}
+        if database_url:
+            settings["GEOSERVICE_DATABASE_URL"] = database_url
+        self.env = clean_env(**settings)
+        self.work = work
+        done = cli(self.env, "data", "pull", "--from", str(mirror))
+        assert done.returncode == 0, done.stderr
+        self.tokens = {}
+        for role in ROLES:
+            email = f"{role}@example.fr"
+            assert cli(self.env, "users", "add", email, "--role", role).returncode == 0
+            made = cli(self.env, "tokens", "create", email)
+            assert made.returncode == 0, made.stderr
+            self.tokens[role] = made.stdout.strip()
+        self.server: Served | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.server = Served(self.env, log=self.work / "serve.log")
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def client(self, role: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30,
+                            headers=self.auth(role) if role else {})
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
