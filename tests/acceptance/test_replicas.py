@@ -108,6 +108,36 @@ def test_a_write_reaches_the_other_replica_within_a_second(cluster):
             "Test de réplication"
 
 
+def test_an_http_write_on_one_replica_is_read_on_the_other_within_a_second(cluster):
+    from ..api.test_editing import PLACE
+
+    _url, env, (first, second) = cluster
+    for args in (("users", "add", "ed@example.fr", "--role", "editor"),
+                 ("tokens", "create", "ed@example.fr")):
+        done = subprocess.run([GEOSERVICE, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+    auth = {"Authorization": f"Bearer {done.stdout.strip()}"}
+    made = httpx.post(f"{first.url}/api/collections/hebergement/items", json=PLACE,
+                      headers=auth)
+    assert made.status_code == 201
+    path = httpx.URL(made.headers["Location"]).path
+    patched = httpx.patch(first.url + path, content=json.dumps({"properties": {
+        "nom": "Renommé sur la réplique 1"}}), headers={
+        **auth, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 200
+    seen_after = _wait(lambda: httpx.get(second.url + path).headers.get("ETag") == '"2"',
+                       seconds=1.0)
+    assert seen_after < 1.0
+    assert httpx.get(second.url + path).json()["properties"]["nom"] == \
+        "Renommé sur la réplique 1"
+    # the token is in the database: the second replica knows it too
+    stale = httpx.patch(second.url + path, content=json.dumps({"properties": {"nom": "x"}}),
+                        headers={**auth, "If-Match": '"1"',
+                                 "Content-Type": "application/merge-patch+json"})
+    assert stale.status_code == 412
+
+
 def test_gdal_copies_every_collection_from_the_second_replica(cluster, tmp_path):
     _url, _env_, (_first, second) = cluster
     out = tmp_path / "copy.gpkg"
