@@ -15,30 +15,60 @@ from .catalog import LayerDef
 from .storage.base import Row
 
 
+def _objects(values: list) -> pd.Series:
+    """An object column holding each value as it is (lists stay list elements; text is
+    not turned into pandas' string dtype, so missing values stay None)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return pd.Series(out, dtype=object, copy=False)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _typed(values: list, kind: str) -> Any:
+    """One column's values typed as the store serves them."""
+    if kind == "array":
+        return _objects([json.loads(v) if isinstance(v, str) else list(v)
+                         if isinstance(v, list | tuple | np.ndarray) else [] for v in values])
+    if kind == "integer":
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Int64")
+    if kind == "number":
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"
+                             ).astype("Float64")
+    if kind == "boolean":
+        return pd.Series(values, dtype=object).astype("boolean")
+    return _objects([None if _missing(v) else v for v in values])
+
+
+def _assemble(columns: dict[str, Any], geometry: Any, index: Any = None) -> gpd.GeoDataFrame:
+    """One frame from typed columns (built at once: adding columns one by one is slow)."""
+    data = {k: (v.array if isinstance(v, pd.Series) and v.dtype != object else v)
+            for k, v in columns.items()}
+    if index is not None:
+        for value in data.values():
+            if isinstance(value, pd.Series):
+                value.index = index
+    data["geometry"] = gpd.array.from_shapely(np.asarray(geometry, dtype=object),
+                                              crs="EPSG:4326")
+    return gpd.GeoDataFrame(data, index=index)
+
+
 def typed_frame(frame: pd.DataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
     """Columns of ``layer`` typed as the store serves them (nullable pandas dtypes, lists).
 
     Used for layers read from the storage (:func:`rows_frame`), for layers computed in
     memory (the analysis views) and by exports; lists may arrive as JSON text or as lists.
     """
-    frame = frame.copy()
-    for name, spec in layer.properties.items():
-        if name not in frame.columns:
-            frame[name] = None
-        column = frame[name]
-        if spec.type == "array":
-            frame[name] = [json.loads(v) if isinstance(v, str)
-                           else list(v) if isinstance(v, list | tuple) else [] for v in column]
-        elif spec.type == "integer":
-            frame[name] = pd.to_numeric(column, errors="coerce").astype("Int64")
-        elif spec.type == "number":
-            frame[name] = pd.to_numeric(column, errors="coerce").astype("Float64")
-        elif spec.type == "boolean":
-            frame[name] = column.astype("boolean")
-        else:
-            frame[name] = column.astype(object).where(column.notna(), None)
-    return gpd.GeoDataFrame(frame[[*layer.properties, "geometry"]], geometry="geometry",
-                            crs="EPSG:4326")
+    empty = [None] * len(frame)
+    columns = {name: _typed(frame[name].tolist() if name in frame.columns else empty,
+                            spec.type)
+               for name, spec in layer.properties.items()}
+    geometry = frame.geometry.to_crs("EPSG:4326").values if isinstance(
+        frame, gpd.GeoDataFrame) and frame.crs is not None else frame["geometry"].values
+    return _assemble(columns, geometry, frame.index)
 
 
 def plain(value: Any) -> Any:
@@ -76,8 +106,7 @@ def frame_rows(frame: gpd.GeoDataFrame, layer: LayerDef) -> list[Row]:
 
 def rows_frame(rows: list[Row], layer: LayerDef) -> gpd.GeoDataFrame:
     """The rows as a typed GeoDataFrame in EPSG:4326 (storage order kept)."""
-    data = pd.DataFrame.from_records([r.properties for r in rows],
-                                     columns=list(layer.properties))
+    columns = {name: _typed([r.properties.get(name) for r in rows], spec.type)
+               for name, spec in layer.properties.items()}
     geoms = shapely.from_wkb(np.array([r.geometry for r in rows], dtype=object))
-    frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
-    return typed_frame(frame, layer)
+    return _assemble(columns, geoms)

@@ -25,6 +25,8 @@ from .territory import get_territory
 from .views import VIEWS, warm
 
 log = logging.getLogger("geoservice.readmodel")
+WARM_DELAY = 0.5
+"""Seconds without a new write before a snapshot made by a write is warmed."""
 
 
 def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
@@ -147,7 +149,10 @@ class ReadModel:
         while not self._stop.is_set():
             if not self._warm_wanted.wait(1):
                 continue
-            self._warm_wanted.clear()
+            # debounce: while writes keep coming, views are built on first use only
+            while self._warm_wanted.is_set() and not self._stop.is_set():
+                self._warm_wanted.clear()
+                self._stop.wait(WARM_DELAY)
             store = self._to_warm
             if store is not None and store is self.current:  # a newer one makes it moot
                 try:

@@ -50,9 +50,14 @@ class PointLocator:
         self.territory_name = store.territory.nom
         self.qpv = store.collection("qpv")
         self.communes = store.collection("communes")
-        self.qpv_index = PolygonIndex(self.qpv.frame.geometry.values, cell)
-        self.commune_index = PolygonIndex(self.communes.frame.geometry.values, cell)
-        self.qpv_edges = BoundarySegments(np.asarray(self.qpv.metric.values, dtype=object))
+        # indexes live on their collection: a snapshot made by an edit of an ESS layer
+        # reuses the QPV and commune collections, hence these, as they are
+        self.qpv_index = self.qpv.memo(("polygon-index", cell), lambda: PolygonIndex(
+            self.qpv.frame.geometry.values, cell))
+        self.commune_index = self.communes.memo(("polygon-index", cell), lambda: PolygonIndex(
+            self.communes.frame.geometry.values, cell))
+        self.qpv_edges = self.qpv.memo("boundary-segments", lambda: BoundarySegments(
+            np.asarray(self.qpv.metric.values, dtype=object)))
         self.places = {name: _Places(store.collection(name))
                        for name in ESS_LAYERS if name in store.base}
         self._local = threading.local()

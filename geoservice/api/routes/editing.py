@@ -29,7 +29,18 @@ MAX_BODY = 256 * 1024
 MAX_REASON = 500
 FeatureId = Annotated[str, Path(description="Identifiant de l'objet")]
 CollectionId = Annotated[str, Path(description="Collection modifiable", examples=["besoins"])]
+READ_ERRORS = {
+    400: problem_response("Paramètre invalide"),
+    401: problem_response("Réservé aux comptes (jeton ou session)"),
+    404: problem_response("Collection, objet ou version introuvable"),
+    405: problem_response("Couche de référence ou vue calculée : pas d'historique"),
+}
 WRITE_ERRORS = {
+    400: problem_response("Corps JSON illisible ou en-tête invalide"),
+    404: problem_response("Collection ou objet introuvable"),
+    409: problem_response("L'objet existe déjà"),
+    410: problem_response("Objet supprimé : le restaurer d'abord"),
+    413: problem_response("Corps trop volumineux"),
     401: problem_response("Sans compte, ou jeton inconnu, expiré ou révoqué"),
     403: problem_response("Le rôle du compte ne permet pas cette action sur cette couche"),
     405: problem_response("Couche de référence ou vue calculée : lecture seule"),
@@ -115,7 +126,7 @@ def _allow(editing: Editing, collection: str, caller: Any, item: bool) -> str:
 
 
 @router.options("/collections/{collectionId}/items", summary="Méthodes permises (objets)",
-                status_code=204, response_class=Response)
+                status_code=204, response_class=Response, responses=READ_ERRORS)
 async def items_options(request: Request, collectionId: CollectionId,  # noqa: N803
                         store: StoreDep, caller: OptionalCallerDep) -> Response:
     store.collection(collectionId)
@@ -125,7 +136,7 @@ async def items_options(request: Request, collectionId: CollectionId,  # noqa: N
 
 @router.options("/collections/{collectionId}/items/{featureId:path}",
                 summary="Méthodes permises (un objet)", status_code=204,
-                response_class=Response)
+                response_class=Response, responses=READ_ERRORS)
 async def item_options(request: Request, collectionId: CollectionId,  # noqa: N803
                        featureId: FeatureId, store: StoreDep,  # noqa: N803
                        caller: OptionalCallerDep) -> Response:
@@ -142,7 +153,8 @@ def _editing_or_readonly(request: Request, store: Any) -> Editing:
     return Editing(storage, store.layers, request.app.state.settings.territoire)  # type: ignore[arg-type]
 
 
-@router.get("/me", summary="Le compte appelant et ce qu'il peut modifier")
+@router.get("/me", summary="Le compte appelant et ce qu'il peut modifier",
+            responses=READ_ERRORS)
 async def me(request: Request, store: StoreDep, caller: CallerDep) -> dict:
     editing = _editing_or_readonly(request, store)
     if caller is None:
@@ -155,7 +167,7 @@ async def me(request: Request, store: StoreDep, caller: CallerDep) -> dict:
 
 @router.get("/collections/{collectionId}/schema", summary="Schéma JSON des objets",
             response_class=Response,
-            responses={200: {"content": {"application/schema+json": {}}}})
+            responses={200: {"content": {"application/schema+json": {}}}, **READ_ERRORS})
 async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
                  store: StoreDep) -> Response:
     layer = store.collection(collectionId).layer

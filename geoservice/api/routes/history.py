@@ -18,7 +18,7 @@ from ...parsing import parse_int
 from ...storage import Row
 from ..auth import CallerDep, storage_of
 from ..deps import StoreDep
-from .editing import GEOJSON, WRITE_ERRORS, _editing, _json_body, _reason, _written
+from .editing import GEOJSON, READ_ERRORS, WRITE_ERRORS, _editing, _json_body, _reason, _written
 
 router = APIRouter(prefix="/api", tags=["Édition (OGC API – Features Part 4)"])
 FeatureId = Annotated[str, Path(description="Identifiant de l'objet")]
@@ -32,7 +32,8 @@ def _signed_in(caller: object) -> None:
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}/history",
-            summary="Historique d'un objet (versions, auteurs, raisons)")
+            summary="Historique d'un objet (versions, auteurs, raisons)",
+            responses=READ_ERRORS)
 async def history(request: Request, collectionId: CollectionId,  # noqa: N803
                   featureId: FeatureId, store: StoreDep, caller: CallerDep) -> dict:  # noqa: N803
     _signed_in(caller)
@@ -42,7 +43,8 @@ async def history(request: Request, collectionId: CollectionId,  # noqa: N803
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}/history/{version}",
-            summary="Une version d'un objet", response_class=Response)
+            summary="Une version d'un objet", response_class=Response,
+            responses=READ_ERRORS)
 async def version(request: Request, collectionId: CollectionId,  # noqa: N803
                   featureId: FeatureId, version: str, store: StoreDep,  # noqa: N803
                   caller: CallerDep) -> Response:
@@ -58,7 +60,7 @@ async def version(request: Request, collectionId: CollectionId,  # noqa: N803
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}/diff",
-            summary="Différences entre deux versions d'un objet")
+            summary="Différences entre deux versions d'un objet", responses=READ_ERRORS)
 async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
                featureId: FeatureId, store: StoreDep, caller: CallerDep,  # noqa: N803
                from_: Annotated[str, Query(alias="from", description="Version de départ")],
@@ -99,7 +101,8 @@ async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
     return _written(request, written, 200)
 
 
-@router.get("/changesets/{changeset}", summary="Un ensemble de modifications")
+@router.get("/changesets/{changeset}", summary="Un ensemble de modifications",
+            responses=READ_ERRORS)
 async def changeset(request: Request, changeset: str, caller: CallerDep) -> dict:
     _signed_in(caller)
     number = parse_int("changeset", changeset, 1, 1)
