@@ -86,6 +86,7 @@ class LiveServer:
 
         from .servers import free_port
 
+        self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,

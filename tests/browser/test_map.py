@@ -311,3 +311,35 @@ def test_offline_background_says_so_once_and_stops_asking(toulouse_settings, ban
         page.wait_for_timeout(1500)
         assert sum(f":{dead}/" in url for url in rec.requests) == asked
         assert page.locator(QPV_STROKE).count() == 16
+
+
+def test_a_hostile_name_written_through_the_api_stays_text(xss_server, open_page):
+    """Script written by an editor through Part 4 (not seeded) is shown as text on the map."""
+    import httpx
+
+    from geoservice.auth.accounts import add_user, create_token
+    from geoservice.storage import open_store
+
+    storage = open_store(xss_server.settings)
+    try:
+        add_user(storage, "redac@example.fr", "editor")
+        token, _ = create_token(storage, "redac@example.fr")
+    finally:
+        storage.close()
+    hostile = "<script>alert(2)</script><img src=y onerror=alert(3)>"
+    made = httpx.post(f"{xss_server.url}/api/collections/hebergement/items", json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4470, 43.5830]},
+        "properties": {"nom": hostile, "description": hostile, "type": "tiers_lieu",
+                       "defi": ["inclusion"], "statut": "ouvert", "precision": "adresse",
+                       "source": "test automatique (données synthétiques)"}},
+        headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 201
+    rec = open_page(xss_server.url + "/#map=17/43.5830/1.4470")
+    page = rec.page
+    page.locator(f'.leaflet-marker-icon[title="{hostile}"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert hostile in popup.inner_text()
+    assert page.locator('img[src="y"]').count() == 0
+    page.wait_for_timeout(300)
+    assert rec.dialogs == [] and not any("alert" in e for e in rec.errors)
