@@ -97,6 +97,7 @@ class ReadModel:
         self.settings = settings
         get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
+        self.storage.revisions()  # an empty or damaged store says so (never created here)
         self.storage.upgrade()  # a store from an older version gains the newer tables
         self._lock = threading.Lock()
         self._stop = threading.Event()

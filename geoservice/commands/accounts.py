@@ -22,6 +22,7 @@ Territoire = Annotated[str | None, typer.Option(help="Territoire servi")]
 def _storage(territoire: str | None) -> Iterator[FeatureStore]:
     storage = open_store(make_settings(territoire=territoire))
     try:
+        storage.revisions()  # an empty store says which command fills it
         storage.upgrade()  # accounts arrived with schema 2: an older store is brought up
         yield storage
     finally:
