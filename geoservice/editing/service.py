@@ -52,6 +52,14 @@ class Written:
     deleted: bool = False
 
 
+def allowed(layer: LayerDef, caller: Caller | None) -> list[Action]:
+    """The actions the caller may do on this layer (none on a layer that is not editable)."""
+    if not layer.editable:
+        return []
+    role = caller.role if caller else None
+    return [a for a in ("create", "update", "delete") if layer.permissions.allows(a, role)]
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -93,17 +101,12 @@ class Editing:
                 "référence ou vue calculée)", headers={"Allow": READ_ONLY_ALLOW})
         return layer
 
-    def allowed(self, layer: LayerDef, caller: Caller | None) -> list[Action]:
-        """The actions the caller may do on this layer."""
-        role = caller.role if caller else None
-        return [a for a in ("create", "update", "delete") if layer.permissions.allows(a, role)]
-
     def require(self, collection: str, action: Action, caller: Caller | None) -> LayerDef:
         layer = self.layer(collection)
         if caller is None:
             raise Unauthorized("Écrire demande un compte : envoyez « Authorization: Bearer "
                                "JETON » (ou connectez-vous)", headers=CHALLENGE)
-        if action not in self.allowed(layer, caller):
+        if action not in allowed(layer, caller):
             roles = ", ".join(ROLE_LABELS[r] for r in getattr(layer.permissions, action))
             who = ROLE_LABELS.get(caller.role, caller.role)
             raise Forbidden(f"Le rôle {who} ne peut pas {ACTION_LABELS[action]} dans "
@@ -146,7 +149,7 @@ class Editing:
         props[layer.id_field] = fid
         row = self._checked(layer, {**feature, "properties": props}, fid)
         return self._commit(Change("insert", collection, fid, row.properties, row.geometry),
-                            caller, reason)
+                            caller, reason, row)
 
     def replace(self, collection: str, fid: str, body: Any, expected: int,
                 caller: Caller | None, reason: str | None = None) -> Written:
@@ -172,9 +175,9 @@ class Editing:
     def delete(self, collection: str, fid: str, expected: int, caller: Caller | None,
                reason: str | None = None) -> Written:
         self.require(collection, "delete", caller)
-        self._live(collection, fid)
+        current = self._live(collection, fid)
         return self._commit(Change("delete", collection, fid, expected_version=expected),
-                            caller, reason)
+                            caller, reason, current)
 
     def restore(self, collection: str, fid: str, expected: int, caller: Caller | None,
                 reason: str | None = None) -> Written:
@@ -183,7 +186,7 @@ class Editing:
         if not row.deleted:
             raise InvalidParameter(f"L'objet {fid} n'est pas supprimé")
         return self._commit(Change("restore", collection, fid, expected_version=expected),
-                            caller, reason)
+                            caller, reason, row)
 
     def revert(self, collection: str, fid: str, to_version: int, expected: int,
                caller: Caller | None, reason: str | None = None) -> Written:
@@ -260,7 +263,7 @@ class Editing:
                 props[name] = current.properties[name]
         row = self._checked(layer, {**feature, "properties": props}, current.fid)
         return self._commit(Change("update", layer.id, current.fid, row.properties,
-                                   row.geometry, expected), caller, reason)
+                                   row.geometry, expected), caller, reason, row)
 
     def _checked(self, layer: LayerDef, feature: dict, fid: str) -> Row:
         props = feature["properties"]
@@ -273,7 +276,10 @@ class Editing:
             raise invalid(found)
         return Row(fid, props, geometry_wkb(feature.get("geometry")))
 
-    def _commit(self, change: Change, caller: Caller | None, reason: str | None) -> Written:
+    def _commit(self, change: Change, caller: Caller | None, reason: str | None,
+                content: Row) -> Written:
+        """Apply one change; ``content`` is the feature as it will be stored (the written
+        row, or for delete/restore the row read before), so nothing is read back."""
         assert caller is not None
         meta = WriteMeta(author=caller.email, role=caller.role, reason=reason)
         try:
@@ -281,9 +287,8 @@ class Editing:
         except VersionConflict as exc:
             raise self._conflict(exc) from exc
         self.on_commit([applied])
-        row = self.stored(change.collection, change.fid)
         return Written(change.collection, change.fid, applied.version, applied.revision,
-                       applied.changeset, row_feature(row), row.deleted)
+                       applied.changeset, row_feature(content), change.op == "delete")
 
     def _conflict(self, exc: VersionConflict) -> PreconditionFailed:
         current = exc.current

@@ -11,9 +11,10 @@ from urllib.parse import quote, unquote
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...catalog import LayerDef
 from ...editing import Editing, Written
 from ...editing.schema import feature_schema
-from ...editing.service import READ_ONLY_ALLOW, etag, parse_if_match
+from ...editing.service import READ_ONLY_ALLOW, allowed, etag, parse_if_match
 from ...errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 from ...export import _dumps
 from ..auth import CallerDep, OptionalCallerDep, storage_of
@@ -51,7 +52,9 @@ WRITE_ERRORS = {
 }
 
 
-def _editing(request: Request, store: Any) -> Editing:
+def editing_service(request: Request, store: Any) -> Editing:
+    """The write service on this replica's storage; each commit makes the snapshot catch
+    up before the response (read-your-writes)."""
     readmodel = request.app.state.readmodel
 
     def caught_up(applied: list) -> None:
@@ -107,11 +110,10 @@ def _written(request: Request, written: Written, status: int) -> Response:
                     headers=headers)
 
 
-def _allow(editing: Editing, collection: str, caller: Any, item: bool) -> str:
-    layer = editing.layers.get(collection)
-    if layer is None or not layer.editable:
+def _allow(layer: LayerDef, caller: Any, item: bool) -> str:
+    actions = allowed(layer, caller)
+    if not layer.editable:
         return READ_ONLY_ALLOW
-    actions = editing.allowed(layer, caller)
     methods = ["GET", "HEAD", "OPTIONS"]
     if not item and "create" in actions:
         methods.append("POST")
@@ -129,8 +131,7 @@ def _allow(editing: Editing, collection: str, caller: Any, item: bool) -> str:
                 status_code=204, response_class=Response, responses=READ_ERRORS)
 async def items_options(request: Request, collectionId: CollectionId,  # noqa: N803
                         store: StoreDep, caller: OptionalCallerDep) -> Response:
-    store.collection(collectionId)
-    allow = _allow(_editing_or_readonly(request, store), collectionId, caller, item=False)
+    allow = _allow(store.collection(collectionId).layer, caller, item=False)
     return Response(status_code=204, headers={"Allow": allow})
 
 
@@ -140,26 +141,19 @@ async def items_options(request: Request, collectionId: CollectionId,  # noqa: N
 async def item_options(request: Request, collectionId: CollectionId,  # noqa: N803
                        featureId: FeatureId, store: StoreDep,  # noqa: N803
                        caller: OptionalCallerDep) -> Response:
-    store.collection(collectionId)
-    allow = _allow(_editing_or_readonly(request, store), collectionId, caller, item=True)
+    allow = _allow(store.collection(collectionId).layer, caller, item=True)
     headers = {"Allow": allow}
     if "PATCH" in allow:
         headers["Accept-Patch"] = MERGE_PATCH
     return Response(status_code=204, headers=headers)
 
 
-def _editing_or_readonly(request: Request, store: Any) -> Editing:
-    storage = getattr(request.app.state.readmodel, "storage", None)
-    return Editing(storage, store.layers, request.app.state.settings.territoire)  # type: ignore[arg-type]
-
-
 @router.get("/me", summary="Le compte appelant et ce qu'il peut modifier",
             responses=READ_ERRORS)
 async def me(request: Request, store: StoreDep, caller: CallerDep) -> dict:
-    editing = _editing_or_readonly(request, store)
     if caller is None:
         return {"authenticated": False, "permissions": {}}
-    permissions = {lid: editing.allowed(layer, caller) for lid, layer in store.layers.items()
+    permissions = {lid: allowed(layer, caller) for lid, layer in store.layers.items()
                    if layer.editable}
     return {"authenticated": True, "email": caller.email, "role": caller.role,
             "via": caller.via, "permissions": permissions}
@@ -184,7 +178,7 @@ async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
              summary="Ajouter un objet (Part 4)", responses=WRITE_ERRORS)
 async def create(request: Request, collectionId: CollectionId,  # noqa: N803
                  store: StoreDep, caller: CallerDep) -> Response:
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "create", caller)
     body = await _json_body(request, (GEOJSON, "application/json"))
     written = await run_in_threadpool(editing.create, collectionId, body, caller,
@@ -196,7 +190,7 @@ async def create(request: Request, collectionId: CollectionId,  # noqa: N803
             summary="Remplacer un objet (Part 4, If-Match requis)", responses=WRITE_ERRORS)
 async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
                   featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     body = await _json_body(request, (GEOJSON, "application/json"))
@@ -210,7 +204,7 @@ async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
               responses=WRITE_ERRORS)
 async def update(request: Request, collectionId: CollectionId,  # noqa: N803
                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     body = await _json_body(request, (MERGE_PATCH, "application/json"))
@@ -224,7 +218,7 @@ async def update(request: Request, collectionId: CollectionId,  # noqa: N803
                responses=WRITE_ERRORS)
 async def delete(request: Request, collectionId: CollectionId,  # noqa: N803
                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "delete", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     written = await run_in_threadpool(editing.delete, collectionId, featureId, expected,

@@ -18,7 +18,15 @@ from ...parsing import parse_int
 from ...storage import Row
 from ..auth import CallerDep, storage_of
 from ..deps import StoreDep
-from .editing import GEOJSON, READ_ERRORS, WRITE_ERRORS, _editing, _json_body, _reason, _written
+from .editing import (
+    GEOJSON,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _json_body,
+    _reason,
+    _written,
+    editing_service,
+)
 
 router = APIRouter(prefix="/api", tags=["Édition (OGC API – Features Part 4)"])
 FeatureId = Annotated[str, Path(description="Identifiant de l'objet")]
@@ -37,7 +45,7 @@ def _signed_in(caller: object) -> None:
 async def history(request: Request, collectionId: CollectionId,  # noqa: N803
                   featureId: FeatureId, store: StoreDep, caller: CallerDep) -> dict:  # noqa: N803
     _signed_in(caller)
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     versions = await run_in_threadpool(editing.history, collectionId, featureId)
     return {"collection": collectionId, "id": featureId, "versions": versions}
 
@@ -50,7 +58,7 @@ async def version(request: Request, collectionId: CollectionId,  # noqa: N803
                   caller: CallerDep) -> Response:
     _signed_in(caller)
     number = parse_int("version", version, 1, 1)
-    found = await run_in_threadpool(_editing(request, store).version, collectionId,
+    found = await run_in_threadpool(editing_service(request, store).version, collectionId,
                                     featureId, number)
     feature = row_feature(Row(featureId, found.properties, found.geometry))
     feature["geoservice:version"] = {"version": found.version, "op": found.op,
@@ -67,7 +75,7 @@ async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
                to: Annotated[str, Query(description="Version d'arrivée")]) -> dict:
     _signed_in(caller)
     old, new = parse_int("from", from_, 1, 1), parse_int("to", to, 1, 1)
-    return await run_in_threadpool(_editing(request, store).diff, collectionId, featureId,
+    return await run_in_threadpool(editing_service(request, store).diff, collectionId, featureId,
                                    old, new)
 
 
@@ -76,7 +84,7 @@ async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
              response_class=Response, responses=WRITE_ERRORS)
 async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     body = await _json_body(request, ("application/json",))
@@ -93,7 +101,7 @@ async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
              response_class=Response, responses=WRITE_ERRORS)
 async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
                   featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = _editing(request, store)
+    editing = editing_service(request, store)
     editing.require(collectionId, "delete", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     written = await run_in_threadpool(editing.restore, collectionId, featureId, expected,

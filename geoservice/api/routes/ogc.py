@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from ... import export
 from ...crs import CRS84, SUPPORTED, OutputCrs
 from ...errors import NotFound
-from ...store import Collection
-from ..auth import OptionalCallerDep
-from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep
+from ...store import Collection, Store
+from ..auth import optional_caller
+from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep, get_store
 from ..links import base_url, link
 from ..ogc_schemas import (
     COLLECTION,
@@ -282,14 +282,18 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
-def _gone(request: Request, collection: Collection, feature_id: str, caller: object) -> None:
-    from ...editing import Editing
+async def _gone(request: Request, store: Store, collection: Collection, feature_id: str
+                ) -> None:
+    """A feature missing from the snapshot may be a deleted one: a caller with an account
+    gets 410 and its last version (looked up only then, off the common path)."""
+    from .editing import editing_service
 
-    storage = getattr(request.app.state.readmodel, "storage", None)
-    if storage is not None:
-        Editing(storage, {collection.id: collection.layer},
-                request.app.state.settings.territoire).gone(collection.id, feature_id,
-                                                            caller)  # type: ignore[arg-type]
+    if getattr(request.app.state.readmodel, "storage", None) is None:
+        return
+    caller = await optional_caller(request)
+    if caller is not None:
+        await run_in_threadpool(editing_service(request, store).gone, collection.id,
+                                feature_id, caller)
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}", operation_id="getFeature",
@@ -302,13 +306,11 @@ async def feature(
         description="Identifiant de l'objet (valeur du champ identifiant de la couche ; "
                     "peut contenir « / », ex. node/123)", examples=["QN03107M"])],
     query: FeatureQueryDep,
-    caller: OptionalCallerDep,
 ) -> Response:
     try:
         position = collection.position(featureId)
     except NotFound:
-        if caller is not None:  # a deleted feature: editors get 410 and its last version
-            await run_in_threadpool(_gone, request, collection, featureId, caller)
+        await _gone(request, await get_store(request), collection, featureId)
         raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
