@@ -84,6 +84,30 @@ class Settings(BaseSettings):
     tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "© OpenStreetMap contributors"
 
+    # Browser logins (API clients use bearer tokens: `geoservice tokens create`)
+    password_login: bool = Field(
+        True, description="Local password login (argon2id; `users add --password`), for "
+        "small installations without an OpenID Connect provider.")
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect provider (https://auth.agentconnect.gouv.fr/api/v2 "
+        "for ProConnect, or any standard provider): its discovery document is read from "
+        "ISSUER/.well-known/openid-configuration.")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email"
+    oidc_label: str = Field("ProConnect", description="Name of the provider on the login "
+                            "button.")
+    session_hours: float = Field(8.0, gt=0, le=24 * 30,
+                                 description="Lifetime of a browser session.")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins allowed per account (and 4× that per client) "
+        "within login_window_minutes; further attempts get 429.")
+    login_window_minutes: float = Field(15.0, gt=0)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
     @model_validator(mode="after")
     def _tiles(self) -> Settings:
         preset = TILE_PRESETS.get(self.tiles)

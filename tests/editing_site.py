@@ -19,9 +19,10 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 class Site:
-    def __init__(self, work: Path, mirror: Path, database_url: str | None = None) -> None:
+    def __init__(self, work: Path, mirror: Path, database_url: str | None = None,
+                 **extra: str) -> None:
         settings = {"GEOSERVICE_DATA_DIR": str(work), "GEOSERVICE_TILES_URL": "",
-                    "GEOSERVICE_REFRESH_INTERVAL": "0.25"}
+                    "GEOSERVICE_REFRESH_INTERVAL": "0.25", **extra}
         if database_url:
             settings["GEOSERVICE_DATABASE_URL"] = database_url
         self.env = clean_env(**settings)
@@ -37,6 +38,14 @@ class Site:
             self.tokens[role] = made.stdout.strip()
         self.server: Served | None = None
         self.start()
+
+    def set_password(self, email: str, password: str) -> None:
+        """``users add --password``, answering its prompt as an administrator would."""
+        role = email.split("@")[0]
+        done = subprocess.run([GEOSERVICE, "users", "add", email, "--role", role,
+                               "--password"], env=self.env, capture_output=True, text=True,
+                              input=f"{password}\n{password}\n", timeout=120)
+        assert done.returncode == 0, done.stderr
 
     def start(self) -> None:
         self.server = Served(self.env, log=self.work / "serve.log")

@@ -1,5 +1,5 @@
 """Who is calling: ``Authorization: Bearer TOKEN`` (API clients) or a login session cookie
-(the browser; see :mod:`.sessions`). Residents send neither and may only read."""
+(the browser, with CSRF on writes; see :mod:`.sessions`). Residents send neither and may only read."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth.accounts import CHALLENGE, Caller, authenticate_token
 from ..errors import ServiceUnavailable, Unauthorized
+from ..auth.sessions import COOKIE
 from ..storage import FeatureStore
+from .sessions import session_of
 
 
 def storage_of(request: Request) -> FeatureStore:
@@ -29,9 +31,8 @@ async def get_caller(request: Request) -> Caller | None:
             raise Unauthorized("En-tête Authorization attendu : « Bearer JETON »",
                                headers=CHALLENGE)
         return await run_in_threadpool(authenticate_token, storage_of(request), token.strip())
-    session = getattr(request.app.state, "sessions", None)
-    if session is not None:
-        return await session.caller(request)
+    if COOKIE in request.cookies:
+        return await session_of(request, storage_of(request))
     return None
 
 

@@ -31,6 +31,7 @@ class Caller:
     email: str
     role: str
     via: str = "token"  # token | session
+    csrf: str | None = None  # a session's anti-CSRF token (sent back on writes)
 
 
 def normalise_email(email: str) -> str:

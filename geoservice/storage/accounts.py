@@ -1,16 +1,35 @@
-"""Accounts and API tokens, kept in the store so that every replica knows them (SQL shared
-by both adapters). Only a token's hash is stored; the token itself is shown once."""
+"""Accounts, API tokens, browser sessions, pending OpenID Connect logins and failed-login
+counts, kept in the store so that every replica knows them (SQL shared by both adapters).
+Only hashes of tokens, session cookies and login states are stored."""
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from .base import Account, Token, now
+from .base import Account, Session, Token, now
 
 Cursor = Any
 _ACCOUNT = "email, role, created_at, password_hash, disabled"
 _TOKEN = "t.id, t.email, t.created_at, t.expires_at, t.revoked_at"
+_SESSION = "s.email, s.csrf, s.via, s.created_at, s.expires_at, s.revoked_at"
+_ACCOUNT_OF = "a.email, a.role, a.created_at, a.password_hash, a.disabled"
+
+SESSION_TABLES = [
+    "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES "
+    "accounts(email), csrf TEXT NOT NULL, via TEXT NOT NULL, created_at TEXT NOT NULL, "
+    "expires_at TEXT NOT NULL, revoked_at TEXT)",
+    "CREATE INDEX sessions_email ON sessions (email)",
+    "CREATE TABLE login_states (state_hash TEXT PRIMARY KEY, payload TEXT NOT NULL, "
+    "expires_at TEXT NOT NULL)",
+    "CREATE TABLE login_failures (key TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX login_failures_key ON login_failures (key, at)",
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+]
+"""Migration 3 (same SQL in both dialects)."""
 
 
 def _account(row: tuple) -> Account:
@@ -65,6 +84,85 @@ class AccountsSql:
         if row is None:
             return None
         return Token(*row[:5]), _account(row[5:])
+
+    def secret(self, name: str) -> str:
+        """A random value made once per store and shared by every replica (salts)."""
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"INSERT INTO secrets (name, value) VALUES ({p}, {p}) "
+                        "ON CONFLICT (name) DO NOTHING", (name, secrets.token_urlsafe(32)))
+            cur.execute(f"SELECT value FROM secrets WHERE name = {p}", (name,))
+            return str(cur.fetchone()[0])
+
+    # -- browser sessions ------------------------------------------------------------------
+
+    def add_session(self, session: Session, id_hash: str) -> None:
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute("DELETE FROM sessions WHERE expires_at < " + p, (now(),))
+            cur.execute(f"INSERT INTO sessions (id_hash, email, csrf, via, created_at, "
+                        f"expires_at, revoked_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
+                        (id_hash, session.email, session.csrf, session.via,
+                         session.created_at, session.expires_at, session.revoked_at))
+
+    def session_by_hash(self, id_hash: str) -> tuple[Session, Account] | None:
+        with self._tx() as cur:
+            cur.execute(f"SELECT {_SESSION}, {_ACCOUNT_OF} FROM sessions s JOIN accounts a "
+                        f"ON a.email = s.email WHERE s.id_hash = {self.P}", (id_hash,))
+            row = cur.fetchone()
+        return None if row is None else (Session(*row[:6]), _account(row[6:]))
+
+    def revoke_sessions(self, id_hash: str | None = None, email: str | None = None) -> int:
+        p = self.P
+        column, value = ("id_hash", id_hash) if id_hash is not None else ("email", email)
+        with self._tx(write=True) as cur:
+            cur.execute(f"UPDATE sessions SET revoked_at = {p} WHERE {column} = {p} "
+                        "AND revoked_at IS NULL", (now(), value))
+            return int(cur.rowcount or 0)
+
+    # -- pending OpenID Connect logins (single use) -----------------------------------------
+
+    def put_login_state(self, state_hash: str, payload: dict[str, str],
+                        expires_at: str) -> None:
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"DELETE FROM login_states WHERE expires_at < {p}", (now(),))
+            cur.execute(f"INSERT INTO login_states (state_hash, payload, expires_at) "
+                        f"VALUES ({p}, {p}, {p})", (state_hash, json.dumps(payload), expires_at))
+
+    def pop_login_state(self, state_hash: str) -> dict[str, str] | None:
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"SELECT payload, expires_at FROM login_states WHERE state_hash = {p}",
+                        (state_hash,))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(f"DELETE FROM login_states WHERE state_hash = {p}", (state_hash,))
+            if cur.rowcount != 1:  # taken by a concurrent callback
+                return None
+        return json.loads(row[0]) if row[1] > now() else None
+
+    # -- failed logins (rate limit) ---------------------------------------------------------
+
+    def add_login_failure(self, keys: Iterable[str]) -> None:
+        p, stamp = self.P, now()
+        with self._tx(write=True) as cur:
+            for key in keys:
+                cur.execute(f"INSERT INTO login_failures (key, at) VALUES ({p}, {p})",
+                            (key, stamp))
+
+    def login_failures(self, key: str, since: str) -> list[str]:
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"DELETE FROM login_failures WHERE key = {p} AND at < {p}", (key, since))
+            cur.execute(f"SELECT at FROM login_failures WHERE key = {p} ORDER BY at",
+                        (key,))
+            return [r[0] for r in cur.fetchall()]
+
+    def clear_login_failures(self, key: str) -> None:
+        with self._tx(write=True) as cur:
+            cur.execute(f"DELETE FROM login_failures WHERE key = {self.P}", (key,))
 
     def tokens(self, email: str | None = None) -> list[Token]:
         with self._tx() as cur:

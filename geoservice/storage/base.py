@@ -129,6 +129,18 @@ class Token:
     revoked_at: str | None
 
 
+@dataclass(frozen=True)
+class Session:
+    """A browser login session as stored (its cookie value is never stored, only a hash)."""
+
+    email: str
+    csrf: str
+    via: str  # password | oidc
+    created_at: str
+    expires_at: str
+    revoked_at: str | None = None
+
+
 @dataclass
 class ReferenceLoad:
     """What ``data pull`` hands to the store: reference layers to replace, editable layers
@@ -210,6 +222,32 @@ class FeatureStore(Protocol):
 
     def revoke_tokens(self, token_id: str | None = None, email: str | None = None) -> int:
         """Revoke one token, or every token of an account; how many were revoked."""
+
+    def secret(self, name: str) -> str:
+        """A random value made once per store, the same on every replica (salts)."""
+
+    # browser sessions, pending OpenID Connect logins, failed-login counts (every replica)
+
+    def add_session(self, session: Session, id_hash: str) -> None: ...
+
+    def session_by_hash(self, id_hash: str) -> tuple[Session, Account] | None:
+        """The session with this hash and its account (revoked or expired included)."""
+
+    def revoke_sessions(self, id_hash: str | None = None, email: str | None = None) -> int: ...
+
+    def put_login_state(self, state_hash: str, payload: dict[str, str],
+                        expires_at: str) -> None:
+        """Keep what an OpenID Connect login must find again at its callback."""
+
+    def pop_login_state(self, state_hash: str) -> dict[str, str] | None:
+        """Take (and delete: single use) a pending login; None if unknown or expired."""
+
+    def add_login_failure(self, keys: Iterable[str]) -> None: ...
+
+    def login_failures(self, key: str, since: str) -> list[str]:
+        """Dates of the failed logins of ``key`` since ``since``, oldest first."""
+
+    def clear_login_failures(self, key: str) -> None: ...
 
     def load(self, load: ReferenceLoad) -> dict[str, int]:
         """In one transaction: replace every reference collection given (keeping the

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .base import StorageError
+from .accounts import SESSION_TABLES
 from .sql import Cursor, SqlStore, history_tables
 
 _COMMON = [
@@ -34,7 +35,7 @@ _COMMON = [
 class SqliteStore(SqlStore):
     MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
                                                 serial="INTEGER PRIMARY KEY AUTOINCREMENT",
-                                                big="INTEGER")}
+                                                big="INTEGER"), 3: SESSION_TABLES}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)

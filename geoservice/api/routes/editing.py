@@ -150,13 +150,18 @@ async def item_options(request: Request, collectionId: CollectionId,  # noqa: N8
 
 @router.get("/me", summary="Le compte appelant et ce qu'il peut modifier",
             responses=READ_ERRORS)
-async def me(request: Request, store: StoreDep, caller: CallerDep) -> dict:
+async def me(request: Request, response: Response, store: StoreDep, caller: CallerDep
+             ) -> dict:
+    response.headers["Cache-Control"] = "no-store"  # personal (and a session's CSRF token)
     if caller is None:
         return {"authenticated": False, "permissions": {}}
     permissions = {lid: allowed(layer, caller) for lid, layer in store.layers.items()
                    if layer.editable}
-    return {"authenticated": True, "email": caller.email, "role": caller.role,
-            "via": caller.via, "permissions": permissions}
+    out = {"authenticated": True, "email": caller.email, "role": caller.role,
+           "via": caller.via, "permissions": permissions}
+    if caller.csrf is not None:  # a browser session: its writes send X-CSRF-Token
+        out["csrf"] = caller.csrf
+    return out
 
 
 @router.get("/collections/{collectionId}/schema", summary="Schéma JSON des objets",

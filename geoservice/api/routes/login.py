@@ -1,0 +1,127 @@
+"""Browser login: local password and OpenID Connect (ProConnect or any standard provider),
+both ending in a session cookie; logout. API clients use bearer tokens instead."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...auth.oidc import OidcProvider
+from ...auth.sessions import COOKIE, client_key, close_session, open_session, password_login
+from ...errors import InvalidParameter, NotFound
+from ...settings import Settings
+from ..auth import CallerDep, storage_of
+from ..links import base_url
+from ..problems import problem_response
+from ..sessions import clear_cookie, set_cookie
+
+router = APIRouter(prefix="/api/auth", tags=["Connexion"])
+CALLBACK = "/api/auth/oidc/callback"
+
+
+class Credentials(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _provider(request: Request) -> OidcProvider:
+    settings = _settings(request)
+    if not settings.oidc_enabled:
+        raise NotFound("Connexion OpenID Connect non configurée sur ce service")
+    provider = getattr(request.app.state, "oidc", None)
+    if provider is None:
+        provider = request.app.state.oidc = OidcProvider(settings)
+    return provider
+
+
+def _logged_in(request: Request, account_email: str, role: str, csrf: str, cookie: str,
+               response: Response) -> dict:
+    set_cookie(request, response, cookie, _settings(request).session_hours)
+    response.headers["Cache-Control"] = "no-store"
+    return {"authenticated": True, "email": account_email, "role": role, "via": "session",
+            "csrf": csrf}
+
+
+@router.get("", summary="Moyens de connexion proposés")
+async def methods(request: Request) -> dict:
+    settings = _settings(request)
+    oidc = ({"label": settings.oidc_label, "href": "/api/auth/oidc/login"}
+            if settings.oidc_enabled else None)
+    return {"password": settings.password_login, "oidc": oidc}
+
+
+@router.post("/login", summary="Connexion par mot de passe (ouvre une session)",
+             responses={400: problem_response("Adresse invalide"),
+                        401: problem_response("Adresse ou mot de passe incorrect"),
+                        404: problem_response("Connexion par mot de passe désactivée"),
+                        429: problem_response("Trop d'essais : attendre Retry-After")})
+async def login(request: Request, response: Response, body: Credentials) -> dict:
+    settings = _settings(request)
+    if not settings.password_login:
+        raise NotFound("Connexion par mot de passe désactivée sur ce service")
+    storage = storage_of(request)
+    client = client_key(request.client.host if request.client else None,
+                        await run_in_threadpool(storage.secret, "client-salt"))
+    account = await run_in_threadpool(password_login, storage, settings, body.email,
+                                      body.password, client)
+    cookie, session = await run_in_threadpool(open_session, storage, account, "password",
+                                              settings.session_hours)
+    return _logged_in(request, account.email, account.role, session.csrf, cookie, response)
+
+
+@router.post("/logout", status_code=204, response_class=Response,
+             summary="Fermer la session (sur tous les réplicas)",
+             responses={403: problem_response("Jeton anti-CSRF absent ou invalide")})
+async def logout(request: Request, caller: CallerDep) -> Response:
+    cookie = request.cookies.get(COOKIE)
+    if caller is not None and caller.via == "session" and cookie:  # CSRF checked
+        await run_in_threadpool(close_session, storage_of(request), cookie)
+    response = Response(status_code=204)
+    clear_cookie(request, response)
+    return response
+
+
+@router.get("/oidc/login", summary="Connexion OpenID Connect (redirige vers le fournisseur)",
+            response_class=RedirectResponse, status_code=302,
+            responses={404: problem_response("OpenID Connect non configuré"),
+                       502: problem_response("Fournisseur injoignable")})
+async def oidc_login(request: Request,
+                     next: Annotated[str | None, Query(max_length=500)] = None  # noqa: A002
+                     ) -> RedirectResponse:
+    provider = _provider(request)
+    url = await run_in_threadpool(provider.start, storage_of(request),
+                                  base_url(request) + CALLBACK, next)
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/oidc/callback", summary="Retour du fournisseur OpenID Connect",
+            response_class=RedirectResponse, status_code=303,
+            responses={400: problem_response("state inconnu, expiré ou déjà utilisé"),
+                       401: problem_response("Jeton d'identité refusé"),
+                       403: problem_response("Aucun compte pour cette adresse")})
+async def oidc_callback(
+    request: Request,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+    error_description: Annotated[str | None, Query(max_length=500)] = None,
+) -> RedirectResponse:
+    if error is not None:
+        raise InvalidParameter(f"Connexion refusée par le fournisseur : {error}"
+                               + (f" ({error_description})" if error_description else ""))
+    provider, storage = _provider(request), storage_of(request)
+    account, next_path = await run_in_threadpool(provider.finish, storage, code, state)
+    cookie, _ = await run_in_threadpool(open_session, storage, account, "oidc",
+                                        _settings(request).session_hours)
+    response = RedirectResponse(next_path, status_code=303,
+                                headers={"Cache-Control": "no-store"})
+    set_cookie(request, response, cookie, _settings(request).session_hours)
+    return response

@@ -1,0 +1,108 @@
+"""Browser sessions and the local password login.
+
+A session cookie reads ``gss_<secret>`` (256 bits); the store keeps only its SHA-256, the
+account, a CSRF token and the expiry, so every replica knows it and a logout ends it
+everywhere. Writes made with a session must send the CSRF token (``X-CSRF-Token``), which
+the page reads from ``GET /api/me``: a form posted from another site cannot know it.
+
+Failed logins are counted in the store, per account and per client (the client's address
+is kept only as a salted hash): more than ``login_max_failures`` in the window (4× that for
+one client) gives 429 with ``Retry-After``, even with the right password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from ..errors import TooManyRequests, Unauthorized
+from ..settings import Settings
+from ..storage import FeatureStore
+from ..storage.base import Account, Session, now
+from .accounts import Caller, normalise_email
+from .passwords import verify_password
+
+COOKIE = "geoservice_session"
+_COOKIE = re.compile(r"^gss_[A-Za-z0-9_-]{43}$")
+CLIENT_FACTOR = 4  # a client (one address) may fail this many times more than one account
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def open_session(storage: FeatureStore, account: Account, via: str, hours: float
+                 ) -> tuple[str, Session]:
+    """A new session for an account: (the cookie value, shown once; its record)."""
+    cookie = "gss_" + secrets.token_urlsafe(32)
+    created = datetime.now(UTC)
+    session = Session(account.email, secrets.token_urlsafe(32), via, _stamp(created),
+                      _stamp(created + timedelta(hours=hours)))
+    storage.add_session(session, _digest(cookie))
+    return cookie, session
+
+
+def session_caller(storage: FeatureStore, cookie: str) -> Caller | None:
+    """The caller a session cookie stands for; None when it is malformed, unknown, revoked
+    or expired, or its account disabled (the browser is then simply not logged in)."""
+    if not _COOKIE.fullmatch(cookie):
+        return None
+    found = storage.session_by_hash(_digest(cookie))
+    if found is None:
+        return None
+    session, account = found
+    if session.revoked_at is not None or session.expires_at <= now() or account.disabled:
+        return None
+    return Caller(account.email, account.role, "session", csrf=session.csrf)
+
+
+def csrf_matches(caller: Caller, sent: str | None) -> bool:
+    return bool(sent) and caller.csrf is not None and hmac.compare_digest(caller.csrf, sent)
+
+
+def close_session(storage: FeatureStore, cookie: str) -> bool:
+    return bool(_COOKIE.fullmatch(cookie)) and storage.revoke_sessions(_digest(cookie)) > 0
+
+
+# -- password login with a failure limit ----------------------------------------------------
+
+def client_key(address: str | None, salt: str) -> str:
+    """How a client is counted: a salted hash of its address (never the address itself)."""
+    return "client:" + _digest(f"{salt}:{address or 'inconnu'}")[:32]
+
+
+def _check_rate(storage: FeatureStore, settings: Settings, keys: dict[str, int]) -> None:
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = datetime.now(UTC) - window
+    for key, limit in keys.items():
+        failures = storage.login_failures(key, _stamp(since))
+        if len(failures) >= limit:
+            oldest = datetime.fromisoformat(failures[-limit])
+            wait = max(1, int((oldest + window - datetime.now(UTC)).total_seconds()) + 1)
+            raise TooManyRequests(
+                f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
+                headers={"Retry-After": str(wait)})
+
+
+def password_login(storage: FeatureStore, settings: Settings, email: str, password: str,
+                   client: str) -> Account:
+    """The account whose e-mail and password these are, or :class:`Unauthorized` (one
+    message whatever was wrong) / :class:`TooManyRequests` (too many failures)."""
+    email = normalise_email(email)
+    account_key = "compte:" + email
+    limit = settings.login_max_failures
+    _check_rate(storage, settings, {account_key: limit, client: limit * CLIENT_FACTOR})
+    account = storage.account(email)
+    good = verify_password(account.password_hash if account else None, password)
+    if not good or account is None or account.disabled:
+        storage.add_login_failure([account_key, client])
+        raise Unauthorized("Adresse ou mot de passe incorrect")
+    storage.clear_login_failures(account_key)
+    return account
