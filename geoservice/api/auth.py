@@ -1,5 +1,6 @@
 """Who is calling: ``Authorization: Bearer TOKEN`` (API clients) or a login session cookie
-(the browser, with CSRF on writes; see :mod:`.sessions`). Residents send neither and may only read."""
+(the browser, with CSRF on writes; see :mod:`.sessions`). Residents send neither and may
+only read."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..auth.accounts import CHALLENGE, Caller, authenticate_token
-from ..errors import ServiceUnavailable, Unauthorized
 from ..auth.sessions import COOKIE
+from ..errors import ServiceUnavailable, Unauthorized
 from ..storage import FeatureStore
 from .sessions import session_of
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import StorageError
 from .accounts import SESSION_TABLES
+from .base import StorageError
 from .sql import Cursor, SqlStore, history_tables
 
 CHANNEL = "geoservice"

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .base import StorageError
 from .accounts import SESSION_TABLES
+from .base import StorageError
 from .sql import Cursor, SqlStore, history_tables
 
 _COMMON = [
