@@ -10,7 +10,7 @@
   var state = {
     lang: "fr", config: null, map: null, layers: {}, order: [], visible: {},
     selected: null, tab: "map", defi: "", diag: null, diagLayer: null, pin: null,
-    ready: false,
+    ready: false, cardHooks: [], me: null,
   };
 
   // -- small helpers -------------------------------------------------------------------------
@@ -167,6 +167,7 @@
       node.appendChild(el("a", { href: "api/maps/qpv/" + encodeURIComponent(props.code_qp) + ".html",
         target: "_blank", rel: "noopener", text: t("report_link") }));
     }
+    state.cardHooks.forEach(function (hook) { hook(layer, props, node); });  // the editor's buttons
     return node;
   }
 
@@ -256,6 +257,21 @@
     else state.map.removeLayer(layer.group);
     renderInView();
     writeHash();
+  }
+
+  /** Fetch a layer again (after an edit) and redraw it where it was. */
+  async function reloadLayer(id) {
+    var old = state.layers[id];
+    var features = await fetchAll(id);
+    var def = Object.assign({}, old.def, { count: features.length });
+    var layer = buildLayer(def, features);
+    state.map.removeLayer(old.group);
+    state.layers[id] = layer;
+    if (state.visible[id] && state.tab === "map") layer.group.addTo(state.map);
+    renderLayerSwitcher();
+    renderUnlocated();
+    renderInView();
+    return layer;
   }
 
   function renderLayerSwitcher() {
@@ -680,6 +696,93 @@
     writeHash();
   }
 
+  // -- staff: login, then the editor (loaded only after login) ------------------------------
+
+  var STAFF_FLAG = "geoservice-staff";
+
+  async function postJSON(url, body, headers) {
+    var response = await fetch(url, { method: "POST", credentials: "same-origin",
+      headers: Object.assign({ "Content-Type": "application/json", Accept: "application/json" },
+                             headers || {}),
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    var answer = null;
+    try { answer = await response.json(); } catch (e) { answer = null; }
+    return { ok: response.ok, status: response.status, body: answer, headers: response.headers };
+  }
+
+  function loadEditor(me) {
+    state.me = me;
+    try { localStorage.setItem(STAFF_FLAG, "1"); } catch (e) { /* private mode */ }
+    if (window.GS_EDITOR) { window.GS_EDITOR(editorApi, me); return; }
+    status(t("editor_loading"));
+    document.head.appendChild(el("link", { rel: "stylesheet", href: "editor.css" }));
+    var script = el("script", { src: "editor.js" });
+    script.addEventListener("load", function () { status(""); window.GS_EDITOR(editorApi, me); });
+    script.addEventListener("error", function () { status(t("loading_failed") + "editor.js"); });
+    document.head.appendChild(script);
+  }
+
+  async function openLogin() {
+    var body = clear($("staff-body"));
+    var methods;
+    try { methods = await getJSON("api/auth"); } catch (err) {
+      body.appendChild(el("p", { role: "alert", text: t("login_failed") + err.message }));
+      return;
+    }
+    var message = el("p", { className: "help", role: "alert" });
+    if (methods.oidc) {
+      var next = location.pathname + location.search;
+      body.appendChild(el("p", {}, [el("a", { className: "button",
+        href: methods.oidc.href + "?next=" + encodeURIComponent(next),
+        onclick: function () { try { localStorage.setItem(STAFF_FLAG, "1"); } catch (e) { /* */ } },
+        text: t("login_with") + methods.oidc.label })]));
+    }
+    if (methods.password) {
+      var email = el("input", { id: "login-email", type: "email", autocomplete: "username", required: "" });
+      var password = el("input", { id: "login-password", type: "password",
+        autocomplete: "current-password", required: "" });
+      var form = el("form", { id: "login-form", className: "row-form" }, [
+        el("label", { for: "login-email", text: t("login_email") }), email,
+        el("label", { for: "login-password", text: t("login_password") }), password,
+        el("button", { type: "submit", text: t("login_submit") })]);
+      form.addEventListener("submit", async function (event) {
+        event.preventDefault();
+        message.textContent = "";
+        var answer = await postJSON("api/auth/login", { email: email.value, password: password.value });
+        if (!answer.ok) {
+          message.textContent = t("login_failed") +
+            ((answer.body && (answer.body.detail || answer.body.title)) || ("HTTP " + answer.status));
+          password.value = "";
+          password.focus();
+          return;
+        }
+        var me = await getJSON("api/me");
+        loadEditor(me);
+      });
+      body.appendChild(form);
+      body.appendChild(message);
+      email.focus();
+    }
+    if (!methods.oidc && !methods.password) body.appendChild(el("p", { text: t("login_none") }));
+  }
+
+  async function resumeSession() {
+    var flagged = false;
+    try { flagged = localStorage.getItem(STAFF_FLAG) === "1"; } catch (e) { flagged = false; }
+    if (!flagged) return;  // residents: no extra request, no editor code
+    try {
+      var me = await getJSON("api/me");
+      if (me.authenticated && me.via === "session") { loadEditor(me); return; }
+    } catch (e) { /* fall through */ }
+    try { localStorage.removeItem(STAFF_FLAG); } catch (e) { /* */ }
+  }
+
+  var editorApi = {
+    state: state, t: t, el: el, clear: clear, $: $, title: title, getJSON: getJSON,
+    status: status, reloadLayer: reloadLayer, select: select, defiTitle: defiTitle,
+    whenIdle: whenIdle, staffFlag: STAFF_FLAG,
+  };
+
   // -- start --------------------------------------------------------------------------------
 
   async function start() {
@@ -764,6 +867,7 @@
       state.selected = { layer: hash.sel.split(":")[0], id: hash.sel.slice(hash.sel.indexOf(":") + 1) };
     }
     writeHash();
+    resumeSession();
     document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
     document.body.setAttribute("data-ready", "true");
   }
@@ -772,6 +876,7 @@
     $("search-form").addEventListener("submit", onSearch);
     $("check-form").addEventListener("submit", onCheckAddress);
     $("check-locate").addEventListener("click", onLocate);
+    $("login-open").addEventListener("click", openLogin);
     $("lang").addEventListener("click", function () {
       state.lang = state.lang === "fr" ? "en" : "fr";
       applyLanguage();

@@ -1,6 +1,15 @@
 /* Interface texts, French first, English on demand. Data text is never in here. */
 window.GS_I18N = {
   fr: {
+    staff_title: "Espace équipe",
+    login_open: "Se connecter (équipe)",
+    login_email: "Adresse électronique",
+    login_password: "Mot de passe",
+    login_submit: "Se connecter",
+    login_with: "Se connecter avec ",
+    login_failed: "Connexion impossible : ",
+    login_none: "Aucun moyen de connexion n'est configuré sur ce service.",
+    editor_loading: "Chargement de l'éditeur…",
     skip: "Aller au panneau",
     title: "ESS et quartiers prioritaires",
     tab_map: "Carte",
@@ -61,6 +70,15 @@ window.GS_I18N = {
     tiles_off: "Fond de carte indisponible (hors ligne ?) : la carte reste utilisable sans fond.",
   },
   en: {
+    staff_title: "Staff area",
+    login_open: "Log in (staff)",
+    login_email: "E-mail address",
+    login_password: "Password",
+    login_submit: "Log in",
+    login_with: "Log in with ",
+    login_failed: "Could not log in: ",
+    login_none: "No login method is configured on this service.",
+    editor_loading: "Loading the editor…",
     skip: "Skip to panel",
     tiles_off: "Background map unavailable (offline?): the map still works without it.",
     title: "Social economy and priority neighbourhoods",

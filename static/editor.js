@@ -1,0 +1,518 @@
+/* geoservice editor: loaded only after a staff login (residents never download it).
+ *
+ * Writes go through the public OGC API – Features Part 4 routes with the session cookie and
+ * its CSRF token; the form is built from the layer's JSON Schema (/collections/{id}/schema).
+ * Every text from the data or the server is written as DOM text, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var TEXT = {
+    fr: {
+      signed_in: "Connecté·e : ", logout: "Se déconnecter", layer: "Couche",
+      add: "Ajouter un objet", edit: "Modifier", history: "Historique",
+      new_title: "Nouvel objet — ", edit_title: "Modifier — ",
+      position: "Position", position_help: "Cliquez sur la carte, déplacez le point, ou cherchez une adresse.",
+      lon: "Longitude", lat: "Latitude", address_search: "Chercher une adresse",
+      address_button: "Chercher", address_none: "Aucune adresse trouvée.",
+      address_chosen: "Adresse retenue (vérifiez le point sur la carte) : ",
+      address_failed: "Recherche d'adresse indisponible : ", pick: "Retenir",
+      no_position: "Sans position (laisser longitude et latitude vides).",
+      required: " (obligatoire)", empty: "—", yes: "Oui", no: "Non",
+      one_per_line: "Une valeur par ligne.", date_help: "AAAA, AAAA-MM ou AAAA-MM-JJ.",
+      reason: "Motif de la modification (facultatif, visible dans l'historique)",
+      save: "Enregistrer", cancel: "Annuler", saved: "Enregistré : version ",
+      invalid: "L'objet n'a pas été enregistré. À corriger :",
+      conflict_title: "Quelqu'un a modifié cet objet entre-temps (version ",
+      conflict_help: "Votre saisie n'a pas été enregistrée. Comparez, puis choisissez.",
+      field: "Champ", mine: "Votre saisie", theirs: "Version actuelle",
+      keep_mine: "Enregistrer ma saisie par-dessus", take_theirs: "Reprendre la version actuelle",
+      history_title: "Historique — ", version: "version ", by: " par ", changed: "champs : ",
+      revert: "Revenir à cette version", reverted: "Version rétablie : nouvelle version ",
+      current: "(version actuelle)", close: "Fermer", session_over: "Session expirée : reconnectez-vous.",
+      failed: "Échec : ",
+      op_seed: "import", op_insert: "création", op_update: "modification",
+      op_delete: "suppression", op_restore: "restauration", op_revert: "retour arrière",
+    },
+    en: {
+      signed_in: "Signed in: ", logout: "Log out", layer: "Layer",
+      add: "Add a feature", edit: "Edit", history: "History",
+      new_title: "New feature — ", edit_title: "Edit — ",
+      position: "Position", position_help: "Click the map, drag the point, or search an address.",
+      lon: "Longitude", lat: "Latitude", address_search: "Search an address",
+      address_button: "Search", address_none: "No address found.",
+      address_chosen: "Chosen address (check the point on the map): ",
+      address_failed: "Address search unavailable: ", pick: "Use",
+      no_position: "No position (leave longitude and latitude empty).",
+      required: " (required)", empty: "—", yes: "Yes", no: "No",
+      one_per_line: "One value per line.", date_help: "YYYY, YYYY-MM or YYYY-MM-DD.",
+      reason: "Reason for the change (optional, shown in the history)",
+      save: "Save", cancel: "Cancel", saved: "Saved: version ",
+      invalid: "The feature was not saved. To fix:",
+      conflict_title: "Someone changed this feature meanwhile (version ",
+      conflict_help: "Your input was not saved. Compare, then choose.",
+      field: "Field", mine: "Your input", theirs: "Current version",
+      keep_mine: "Save my input over it", take_theirs: "Take the current version",
+      history_title: "History — ", version: "version ", by: " by ", changed: "fields: ",
+      revert: "Revert to this version", reverted: "Version restored: new version ",
+      current: "(current version)", close: "Close", session_over: "Session expired: log in again.",
+      failed: "Failed: ",
+      op_seed: "import", op_insert: "creation", op_update: "update",
+      op_delete: "deletion", op_restore: "restore", op_revert: "revert",
+    },
+  };
+  var VALUES = {
+    fr: { hotel_entreprises: "Hôtel d'entreprises", pepiniere: "Pépinière", tiers_lieu: "Tiers-lieu",
+      autre: "Autre", ouvert: "Ouvert", a_venir: "À venir", ferme: "Fermé", inconnu: "Inconnu",
+      adresse: "À l'adresse", rue: "À la rue", quartier: "Au quartier", commune: "À la commune",
+      incubateur: "Incubateur", fabrique_a_initiatives: "Fabrique à initiatives",
+      accompagnement: "Accompagnement", accelerateur: "Accélérateur", financement: "Financement",
+      lieu_totem: "Lieu totem", projet_ess: "Projet ESS", besoin: "Besoin",
+      premiere_brique: "Première Brique", aap_prix: "Appel à projets / prix",
+      premiere_brique_ou_aap_prix: "Première Brique ou appel à projets" },
+    en: { hotel_entreprises: "Business hotel", pepiniere: "Incubator building", tiers_lieu: "Third place",
+      autre: "Other", ouvert: "Open", a_venir: "Upcoming", ferme: "Closed", inconnu: "Unknown",
+      adresse: "At the address", rue: "At the street", quartier: "At the neighbourhood",
+      commune: "At the commune", lieu_totem: "Flagship place", projet_ess: "ESS project", besoin: "Need" },
+  };
+  var TEXTAREA = { description: 1, notes: 1, source: 1 };
+  var SKIPPED = { territoire: 1 };  // set by the server from the territory served
+
+  var app, me, el, $, clear, schemas = {}, editing = null, marker = null;
+
+  function tt(key) { var lang = app.state.lang; return (TEXT[lang] || TEXT.fr)[key] || TEXT.fr[key] || key; }
+
+  function valueLabel(name, value) {
+    if (name === "defi") return app.defiTitle(value);
+    var lang = app.state.lang;
+    return (VALUES[lang] && VALUES[lang][value]) || VALUES.fr[value] || String(value).replace(/_/g, " ");
+  }
+
+  function fieldLabel(spec) { return app.state.lang === "en" ? (spec["x-title-en"] || spec.title) : spec.title; }
+
+  function problem(answer) {
+    return (answer.body && (answer.body.detail || answer.body.title)) || ("HTTP " + answer.status);
+  }
+
+  async function send(method, url, body, headers) {
+    var response = await fetch(url, { method: method, credentials: "same-origin",
+      headers: Object.assign({ Accept: "application/geo+json, application/json",
+        "X-CSRF-Token": me.csrf }, body === undefined ? {} : { "Content-Type": "application/json" },
+        headers || {}),
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    var answer = null;
+    if (response.status !== 204) { try { answer = await response.json(); } catch (e) { answer = null; } }
+    var out = { ok: response.ok, status: response.status, body: answer, etag: response.headers.get("ETag") };
+    if (out.status === 401) app.status(tt("session_over"));
+    return out;
+  }
+
+  function itemUrl(layerId, id) {
+    return "api/collections/" + encodeURIComponent(layerId) + "/items/" + encodeURIComponent(id);
+  }
+
+  async function schemaOf(layerId) {
+    if (!schemas[layerId]) schemas[layerId] = await app.getJSON("api/collections/" + encodeURIComponent(layerId) + "/schema");
+    return schemas[layerId];
+  }
+
+  function may(layerId, action) { return (me.permissions[layerId] || []).indexOf(action) >= 0; }
+
+  // -- the point on the map ------------------------------------------------------------------
+
+  function setPoint(lat, lon, pan) {
+    if (!editing) return;
+    editing.lat.value = lat.toFixed(6);
+    editing.lon.value = lon.toFixed(6);
+    placeMarker(pan);
+  }
+
+  function placeMarker(pan) {
+    var lat = parseFloat(editing.lat.value), lon = parseFloat(editing.lon.value);
+    if (!isFinite(lat) || !isFinite(lon)) { removeMarker(); return; }
+    if (!marker) {
+      marker = L.marker([lat, lon], { draggable: true, keyboard: false, zIndexOffset: 1000,
+        title: tt("position"), alt: tt("position"),
+        icon: L.divIcon({ html: el("span"), className: "pin editing-pin", iconSize: [22, 22], iconAnchor: [11, 22] }) });
+      marker.on("dragend", function () {
+        var p = marker.getLatLng();
+        setPoint(p.lat, p.lng, false);
+      });
+      marker.addTo(app.state.map);
+    } else marker.setLatLng([lat, lon]);
+    if (pan) app.whenIdle(function () { app.state.map.setView([lat, lon], Math.max(app.state.map.getZoom(), 16)); });
+  }
+
+  function removeMarker() { if (marker) { app.state.map.removeLayer(marker); marker = null; } }
+
+  /** While a form is open, a click anywhere on the map (areas included, markers excepted)
+   * places the point; the area's own card is then not opened. */
+  function onMapClick(event) {
+    if (!editing || editing.form.hidden) return;
+    var target = event.originalEvent && event.originalEvent.target;
+    if (target && target.closest && target.closest(".leaflet-marker-icon, .leaflet-popup")) return;
+    setPoint(event.latlng.lat, event.latlng.lng, false);
+    var map = app.state.map, skip = function () { map.closePopup(); };
+    map.once("popupopen", skip);
+    setTimeout(function () { map.off("popupopen", skip); }, 0);
+  }
+
+  // -- the form ------------------------------------------------------------------------------
+
+  function widget(name, spec, required) {
+    var id = "ed-" + name, type = Array.isArray(spec.type) ? spec.type[0] : spec.type;
+    var enumValues = (spec.enum || []).filter(function (v) { return v !== null; });
+    var node;
+    if (type === "array" && spec.items && spec.items.enum) {
+      node = el("fieldset", { id: id, className: "checks", "aria-describedby": "err-" + name });
+      node.appendChild(el("legend", { text: fieldLabel(spec) + (required ? tt("required") : "") }));
+      spec.items.enum.forEach(function (value) {
+        var box = el("input", { type: "checkbox", id: id + "-" + value, value: value, name: name });
+        node.appendChild(el("label", { for: id + "-" + value }, [box, " " + valueLabel(name, value)]));
+      });
+      return { node: node, get: function () {
+        return Array.prototype.filter.call(node.querySelectorAll("input"), function (b) { return b.checked; })
+          .map(function (b) { return b.value; });
+      }, set: function (v) {
+        Array.prototype.forEach.call(node.querySelectorAll("input"), function (b) { b.checked = (v || []).indexOf(b.value) >= 0; });
+      }, focus: function () { node.querySelector("input").focus(); } };
+    }
+    if (enumValues.length || type === "boolean") {
+      node = el("select", { id: id, "aria-describedby": "err-" + name });
+      if (!required || type === "boolean") node.appendChild(el("option", { value: "", text: tt("empty") }));
+      var values = type === "boolean" ? ["true", "false"] : enumValues;
+      values.forEach(function (value) {
+        node.appendChild(el("option", { value: value, text: type === "boolean" ? tt(value === "true" ? "yes" : "no") : valueLabel(name, value) }));
+      });
+      return { node: node, get: function () {
+        if (node.value === "") return null;
+        return type === "boolean" ? node.value === "true" : node.value;
+      }, set: function (v) { node.value = v === null || v === undefined ? "" : String(v); } };
+    }
+    if (type === "array") {
+      node = el("textarea", { id: id, rows: "2", "aria-describedby": "help-" + name + " err-" + name });
+      return { node: node, help: tt("one_per_line"), get: function () {
+        var lines = node.value.split("\n").map(function (x) { return x.trim(); }).filter(Boolean);
+        return lines.length ? lines : null;
+      }, set: function (v) { node.value = (v || []).join("\n"); } };
+    }
+    var numeric = type === "integer" || type === "number";
+    node = TEXTAREA[name] ? el("textarea", { id: id, rows: "3" })
+      : el("input", { id: id, type: "text", inputmode: numeric ? "numeric" : null });
+    node.setAttribute("aria-describedby", (spec.pattern ? "help-" + name + " " : "") + "err-" + name);
+    if (required) node.setAttribute("required", "");
+    return { node: node, help: spec.pattern ? tt("date_help") : null, get: function () {
+      var text = node.value.trim();
+      if (!text) return null;
+      return numeric && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+    }, set: function (v) { node.value = v === null || v === undefined ? "" : String(v); } };
+  }
+
+  async function openForm(layerId, feature, etag) {
+    var schema = await schemaOf(layerId);
+    var layerDef = app.state.layers[layerId].def;
+    var box = clear($("editor-work"));
+    var props = schema.properties.properties;
+    var required = props.required || [];
+    var fields = {};
+    var heading = el("h3", { id: "editor-heading", tabindex: "-1",
+      text: (feature ? tt("edit_title") + (feature.properties.nom || feature.id) : tt("new_title")) + (feature ? "" : app.title(layerDef.title)) });
+    var summary = el("div", { id: "editor-errors", className: "errors", role: "alert", tabindex: "-1" });
+    var form = el("form", { id: "editor-form", novalidate: "" });
+    // position
+    var lon = el("input", { id: "ed-lon", type: "text", inputmode: "decimal", "aria-describedby": "err-geometry" });
+    var lat = el("input", { id: "ed-lat", type: "text", inputmode: "decimal", "aria-describedby": "err-geometry" });
+    var address = el("input", { id: "ed-address", type: "search", autocomplete: "off" });
+    var candidates = el("ul", { className: "results", id: "ed-candidates", "aria-live": "polite" });
+    var chosen = el("p", { className: "help", id: "ed-chosen", "aria-live": "polite" });
+    var position = el("fieldset", { className: "position" }, [
+      el("legend", { text: tt("position") }), el("p", { className: "help", text: tt("position_help") }),
+      el("label", { for: "ed-address", text: tt("address_search") }),
+      el("div", { className: "row" }, [address, el("button", { type: "button", id: "ed-address-go", text: tt("address_button"),
+        onclick: function () { searchAddress(address.value, candidates, chosen, fields); } })]),
+      candidates, chosen,
+      el("div", { className: "coords" }, [
+        el("span", {}, [el("label", { for: "ed-lon", text: tt("lon") }), lon]),
+        el("span", {}, [el("label", { for: "ed-lat", text: tt("lat") }), lat])]),
+      el("p", { className: "help", text: tt("no_position") }),
+      el("p", { className: "field-error", id: "err-geometry" })]);
+    address.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); searchAddress(address.value, candidates, chosen, fields); }
+    });
+    form.appendChild(position);
+    Object.keys(props.properties).forEach(function (name) {
+      var spec = props.properties[name];
+      if (spec.readOnly || SKIPPED[name]) return;
+      var isRequired = required.indexOf(name) >= 0;
+      var w = widget(name, spec, isRequired);
+      fields[name] = w;
+      var wrap = el("div", { className: "field", id: "field-" + name });
+      if (w.node.tagName !== "FIELDSET") {
+        wrap.appendChild(el("label", { for: "ed-" + name, text: fieldLabel(spec) + (isRequired ? tt("required") : "") }));
+      }
+      wrap.appendChild(w.node);
+      if (w.help) wrap.appendChild(el("p", { className: "help", id: "help-" + name, text: w.help }));
+      wrap.appendChild(el("p", { className: "field-error", id: "err-" + name }));
+      form.appendChild(wrap);
+    });
+    var reason = el("input", { id: "ed-reason", type: "text", maxlength: "500" });
+    form.appendChild(el("div", { className: "field" }, [el("label", { for: "ed-reason", text: tt("reason") }), reason]));
+    form.appendChild(el("div", { className: "row" }, [el("button", { type: "submit", id: "ed-save", text: tt("save") }),
+      el("button", { type: "button", className: "secondary", text: tt("cancel"), onclick: closeForm })]));
+    box.appendChild(heading);
+    box.appendChild(summary);
+    box.appendChild(form);
+    editing = { layerId: layerId, feature: feature, etag: etag, fields: fields, lon: lon, lat: lat,
+      schema: props.properties,
+      reason: reason, summary: summary, form: form };
+    lon.addEventListener("change", function () { placeMarker(true); });
+    lat.addEventListener("change", function () { placeMarker(true); });
+    if (feature) fill(feature);
+    form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
+    heading.focus();
+  }
+
+  function fill(feature) {
+    Object.keys(editing.fields).forEach(function (name) { editing.fields[name].set(feature.properties[name]); });
+    if (feature.geometry && feature.geometry.type === "Point") {
+      var c = feature.geometry.coordinates;
+      setPoint(c[1], c[0], true);
+    } else { editing.lon.value = ""; editing.lat.value = ""; removeMarker(); }
+  }
+
+  function closeForm() {
+    editing = null;
+    removeMarker();
+    clear($("editor-work"));
+    var add = $("editor-add");
+    if (add) add.focus();
+  }
+
+  function collect() {
+    var properties = {};
+    Object.keys(editing.fields).forEach(function (name) {
+      var value = editing.fields[name].get();
+      if (value !== null && !(Array.isArray(value) && !value.length && name !== "defi")) properties[name] = value;
+      else if (name === "defi") properties[name] = value || [];
+    });
+    if (editing.feature && editing.feature.properties.territoire) properties.territoire = editing.feature.properties.territoire;
+    var lon = editing.lon.value.trim().replace(",", "."), lat = editing.lat.value.trim().replace(",", ".");
+    var geometry = null;
+    if (lon || lat) geometry = { type: "Point", coordinates: [Number(lon), Number(lat)] };
+    if (!geometry) delete properties.precision;
+    return { type: "Feature", geometry: geometry, properties: properties };
+  }
+
+  function showErrors(errors) {
+    Array.prototype.forEach.call(editing.form.querySelectorAll(".field-error"), function (p) { p.textContent = ""; });
+    Array.prototype.forEach.call(editing.form.querySelectorAll("[aria-invalid]"), function (n) { n.removeAttribute("aria-invalid"); });
+    var list = el("ul");
+    errors.forEach(function (error) {
+      var name = String(error.field || "").split(/[.[]/)[0];
+      var target = $("err-" + name) || $("err-geometry");
+      if ($("err-" + name)) {
+        target.textContent = error.message;
+        var input = $("ed-" + name);
+        if (input) input.setAttribute("aria-invalid", "true");
+      } else if (name === "geometry" || name === "precision") target.textContent = error.message;
+      var spec = editing.schema[name];
+      list.appendChild(el("li", { text: (spec ? fieldLabel(spec) : (error.field || "")) + " : " + error.message }));
+    });
+    clear(editing.summary).appendChild(el("p", { text: tt("invalid") }));
+    editing.summary.appendChild(list);
+    editing.summary.focus();
+  }
+
+  async function save() {
+    var feature = collect();
+    var url = editing.feature ? itemUrl(editing.layerId, editing.feature.id)
+      : "api/collections/" + encodeURIComponent(editing.layerId) + "/items";
+    var headers = {};
+    if (editing.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(editing.reason.value.trim());
+    if (editing.feature) headers["If-Match"] = editing.etag;
+    clear(editing.summary);
+    var answer = await send(editing.feature ? "PUT" : "POST", url, feature, headers);
+    if (answer.ok) {
+      var saved = answer.body, layerId = editing.layerId;
+      app.status(tt("saved") + String(answer.etag || "").replace(/"/g, "") + " — " + (saved.properties.nom || saved.id));
+      closeForm();
+      await afterWrite(layerId, saved.id);
+      return;
+    }
+    if (answer.status === 422 && answer.body && answer.body.errors) { showErrors(answer.body.errors); return; }
+    if (answer.status === 412 && answer.body && answer.body.current) { showConflict(feature, answer.body); return; }
+    clear(editing.summary).appendChild(el("p", { text: tt("failed") + problem(answer) }));
+    editing.summary.focus();
+  }
+
+  async function afterWrite(layerId, id) {
+    var layer = await app.reloadLayer(layerId);
+    var item = layer.byId[String(id)];
+    if (item) app.select(item, true);
+  }
+
+  // -- 412: their change beside mine ---------------------------------------------------------
+
+  function shown(name, value) {
+    if (value === null || value === undefined || value === "") return tt("empty");
+    if (Array.isArray(value)) return value.map(function (v) { return valueLabel(name, v); }).join(", ") || tt("empty");
+    if (typeof value === "boolean") return tt(value ? "yes" : "no");
+    return name in VALUES.fr || typeof value !== "string" ? String(value) : valueLabel(name, value);
+  }
+
+  function showConflict(mine, problemBody) {
+    var current = problemBody.current;
+    var names = Object.keys(editing.fields);
+    var rows = [["geometry", tt("position")]].concat(names.map(function (n) { return [n, fieldLabel(editing.schema[n])]; }));
+    var tbody = el("tbody");
+    rows.forEach(function (row) {
+      var name = row[0];
+      var a = name === "geometry" ? coords(mine.geometry) : shown(name, mine.properties[name]);
+      var b = name === "geometry" ? coords(current.geometry) : shown(name, current.properties[name]);
+      var differs = a !== b;
+      tbody.appendChild(el("tr", { className: differs ? "differs" : null }, [
+        el("th", { scope: "row", text: row[1] + (differs ? " ≠" : "") }), el("td", { text: a }), el("td", { text: b })]));
+    });
+    var work = editing;
+    var box = el("div", { id: "conflict", className: "conflict-box" });
+    var heading = el("h3", { id: "conflict-heading", tabindex: "-1",
+      text: tt("conflict_title") + problemBody.currentVersion + ")" });
+    box.appendChild(heading);
+    box.appendChild(el("p", { text: tt("conflict_help") }));
+    box.appendChild(el("table", { className: "conflict" }, [
+      el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: tt("field") }),
+        el("th", { scope: "col", text: tt("mine") }), el("th", { scope: "col", text: tt("theirs") })])]), tbody]));
+    box.appendChild(el("div", { className: "row" }, [
+      el("button", { type: "button", id: "conflict-mine", text: tt("keep_mine"), onclick: function () {
+        work.etag = problemBody.etag;  // a deliberate overwrite of the version just seen
+        box.remove();
+        work.form.hidden = false;
+        save();
+      } }),
+      el("button", { type: "button", id: "conflict-theirs", className: "secondary", text: tt("take_theirs"),
+        onclick: function () { openForm(work.layerId, current, problemBody.etag); } })]));
+    work.form.hidden = true;
+    $("editor-work").insertBefore(box, work.form);
+    heading.focus();
+  }
+
+  function coords(geometry) {
+    return geometry && geometry.coordinates ? geometry.coordinates.map(function (x) { return Number(x).toFixed(6); }).join(", ") : tt("empty");
+  }
+
+  // -- address search (BAN, through the service) --------------------------------------------
+
+  async function searchAddress(query, list, chosen, fields) {
+    clear(list);
+    chosen.textContent = "";
+    if (!query.trim()) return;
+    var answer;
+    try { answer = await app.getJSON("api/geocode/search?limit=5&q=" + encodeURIComponent(query.trim())); } catch (err) {
+      list.appendChild(el("li", { className: "help", text: tt("address_failed") + err.message }));
+      return;
+    }
+    var found = answer.features || [];
+    if (!found.length) list.appendChild(el("li", { className: "help", text: tt("address_none") }));
+    found.forEach(function (f) {
+      var label = f.properties.label, c = f.geometry.coordinates;
+      list.appendChild(el("li", {}, [el("button", { type: "button", onclick: function () {
+        setPoint(c[1], c[0], true);
+        chosen.textContent = tt("address_chosen") + label;
+        if (fields.adresse && !fields.adresse.get()) fields.adresse.set(label);
+        if (fields.precision) fields.precision.set(f.properties.type === "housenumber" ? "adresse" : "rue");
+        if (fields.commune && !fields.commune.get() && f.properties.citycode) fields.commune.set(f.properties.citycode);
+        clear(list);
+        chosen.setAttribute("tabindex", "-1");
+        chosen.focus();
+      } }, [tt("pick") + " : " + label, el("span", { className: "kind", text: f.properties.type || "" })])]));
+    });
+  }
+
+  // -- history and revert --------------------------------------------------------------------
+
+  async function openHistory(layerId, id) {
+    var box = clear($("editor-work"));
+    editing = null;
+    removeMarker();
+    var answer = await send("GET", itemUrl(layerId, id) + "/history");
+    var heading = el("h3", { id: "history-heading", tabindex: "-1", text: tt("history_title") + id });
+    box.appendChild(heading);
+    if (!answer.ok) { box.appendChild(el("p", { role: "alert", text: tt("failed") + problem(answer) })); heading.focus(); return; }
+    var versions = answer.body.versions || [];
+    var newest = versions.length ? versions[0].version : null;
+    var list = el("ol", { className: "history", reversed: "" });
+    versions.forEach(function (v) {
+      var when = new Date(v.date).toLocaleString(app.state.lang === "en" ? "en-GB" : "fr-FR");
+      var item = el("li", {}, [
+        el("strong", { text: tt("version") + v.version }), " · " + (tt("op_" + v.op) || v.op) + " · " + when + tt("by") + v.author + " (" + v.role + ")",
+        v.changed && v.changed.length ? el("br") : null,
+        v.changed && v.changed.length ? tt("changed") + v.changed.join(", ") : null,
+        v.reason ? el("br") : null, v.reason ? "« " + v.reason + " »" : null]);
+      if (v.version === newest) item.appendChild(el("span", { className: "help", text: " " + tt("current") }));
+      else if (may(layerId, "update") && v.op !== "delete") {
+        item.appendChild(el("div", {}, [el("button", { type: "button", className: "secondary",
+          "data-version": String(v.version), text: tt("revert") + " " + v.version, onclick: function () { revert(layerId, id, v.version, newest); } })]));
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    box.appendChild(el("button", { type: "button", className: "secondary", text: tt("close"), onclick: closeForm }));
+    heading.focus();
+  }
+
+  async function revert(layerId, id, version, newest) {
+    var answer = await send("POST", itemUrl(layerId, id) + "/revert", { version: version }, { "If-Match": '"' + newest + '"' });
+    if (!answer.ok) { app.status(tt("failed") + problem(answer)); await openHistory(layerId, id); return; }
+    app.status(tt("reverted") + String(answer.etag || "").replace(/"/g, ""));
+    await app.reloadLayer(layerId);
+    await openHistory(layerId, id);
+  }
+
+  // -- buttons on feature cards --------------------------------------------------------------
+
+  function cardButtons(layer, props, node) {
+    var layerId = layer.def.id;
+    if (!may(layerId, "update") || props.id === undefined) return;
+    node.appendChild(el("div", { className: "edit-actions" }, [
+      el("button", { type: "button", className: "secondary edit-button", text: tt("edit"), onclick: async function () {
+        app.state.map.closePopup();
+        var response = await fetch(itemUrl(layerId, props.id), { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
+        if (!response.ok) { app.status(tt("failed") + "HTTP " + response.status); return; }
+        openForm(layerId, await response.json(), response.headers.get("ETag"));
+      } }),
+      el("button", { type: "button", className: "secondary history-button", text: tt("history"), onclick: function () {
+        app.state.map.closePopup();
+        openHistory(layerId, props.id);
+      } })]));
+  }
+
+  // -- the staff box -------------------------------------------------------------------------
+
+  function render() {
+    var body = clear($("staff-body"));
+    var creatable = app.state.order.filter(function (id) { return may(id, "create"); });
+    body.appendChild(el("p", {}, [tt("signed_in"), el("strong", { text: me.email }), " (" + me.role + ")"]));
+    if (creatable.length) {
+      var select = el("select", { id: "editor-layer" }, creatable.map(function (id) {
+        return el("option", { value: id, text: app.title(app.state.layers[id].def.title) });
+      }));
+      body.appendChild(el("div", { className: "row-form" }, [el("label", { for: "editor-layer", text: tt("layer") }),
+        el("div", { className: "row" }, [select, el("button", { type: "button", id: "editor-add", text: tt("add"),
+          onclick: function () { openForm(select.value, null, null); } })])]));
+    }
+    body.appendChild(el("div", { id: "editor-work", className: "editor" }));
+    body.appendChild(el("button", { type: "button", id: "logout", className: "linklike", text: tt("logout"), onclick: async function () {
+      await send("POST", "api/auth/logout");
+      try { localStorage.removeItem(app.staffFlag); } catch (e) { /* */ }
+      location.reload();
+    } }));
+  }
+
+  window.GS_EDITOR = function (api, account) {
+    app = api; me = account; el = api.el; $ = api.$; clear = api.clear;
+    if (app.state.cardHooks.indexOf(cardButtons) < 0) app.state.cardHooks.push(cardButtons);
+    app.state.map.on("preclick", onMapClick);
+    render();
+    document.body.setAttribute("data-editor", "ready");
+  };
+})();
