@@ -135,10 +135,10 @@ def ms(values: list[float], q: float) -> float:
     return float(np.percentile(values, q) * 1000) if values else float("nan")
 
 
-def measure(name: str, env: dict[str, str], seconds: float) -> list[str]:
+def measure(name: str, env: dict[str, str], seconds: float, *serve: str) -> list[str]:
     token = prepare(env)
     lines = []
-    with Served(env) as server:
+    with Served(env, *serve) as server:
         fids = [create(server.port, token) for _ in range(8)]
         for count in (1, 8):
             lat, bad = writers(server.port, token, fids[:count], seconds)
@@ -174,6 +174,8 @@ def main() -> None:
             url = postgres.create_database("bench_writes")
             results += measure("PostGIS", {**env, "GEOSERVICE_DATABASE_URL": url},
                                args.seconds)
+            results += measure("PostGIS×2", {**env, "GEOSERVICE_DATABASE_URL": url},
+                               args.seconds, "--workers", "2")
     print("\n".join(results))
 
 

@@ -30,9 +30,11 @@ WARM_DELAY = 0.5
 
 
 def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
-    frame = rows_frame(data.rows, layer)
+    """A collection whose frame is typed from the rows on first use (not at once)."""
     versions = np.array([r.version for r in data.rows], dtype=np.int64)
-    return Collection(layer, frame, data.provenance, data.revision, versions)
+    rows = data.rows
+    return Collection(layer, None, data.provenance, data.revision, versions,
+                      source=lambda: rows_frame(rows, layer))
 
 
 def build_snapshot(settings: Settings, storage: FeatureStore,
@@ -108,25 +110,36 @@ class ReadModel:
         self._to_warm: Store | None = None
         self.current: Store = warm(build_snapshot(settings, self.storage))
 
-    def refresh(self, eager: bool = True) -> bool:
+    def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
         """Rebuild and swap the snapshot if a revision moved; True when it did. ``eager``
         warms it (views, locator) before the swap; otherwise it is swapped at once and
-        warmed just after, in the background."""
+        warmed just after, in the background. ``known``: revisions a write on this replica
+        just made (only those collections are read again; others follow at the next
+        background refresh)."""
         with self._lock:
-            revisions = self.storage.revisions()
             current = self.current
+            if known is None:
+                revisions = self.storage.revisions()
+            else:
+                revisions = {**current.revisions, **{
+                    k: max(v, current.revisions.get(k, -1)) for k, v in known.items()}}
             stored = {k: v for k, v in revisions.items() if k in current.layers}
             if stored == current.revisions:
                 return False
             started = time.perf_counter()
             fresh = build_snapshot(self.settings, self.storage, current, stored)
-            if eager:
-                warm(fresh)
-            self.current = fresh
-            log.info("snapshot rebuilt in %.0f ms (revisions %s)",
-                     (time.perf_counter() - started) * 1000, stored)
-        if not eager:
+            if not eager:
+                self.current = fresh
+        if eager:  # warmed outside the lock: a write's catch-up never waits for the views
+            warm(fresh)
+            with self._lock:
+                if self.current is not current:  # a write's snapshot went in meanwhile:
+                    return False  # the next refresh sees what this one had in addition
+                self.current = fresh
+        else:
             self._warm_later(fresh)
+        log.info("snapshot rebuilt in %.0f ms (revisions %s)",
+                 (time.perf_counter() - started) * 1000, stored)
         return True
 
     def catch_up(self, revisions: dict[str, int]) -> None:
@@ -134,7 +147,7 @@ class ReadModel:
         before answering (read-your-writes). Concurrent writers share one rebuild."""
         if all(self.current.revisions.get(k, -1) >= v for k, v in revisions.items()):
             return
-        self.refresh(eager=False)
+        self.refresh(eager=False, known=revisions)
 
     def _warm_later(self, store: Store) -> None:
         """Warm the latest snapshot in one background thread (started on first need)."""

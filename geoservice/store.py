@@ -63,20 +63,42 @@ class Memo:
 
 @dataclass
 class Collection:
-    """One layer's features (EPSG:4326) and what it knows about them."""
+    """One layer's features (EPSG:4326) and what it knows about them.
+
+    The frame is given, or built from ``source`` on first use: a snapshot made by a write
+    costs one read of the rows, and a burst of writes between two reads builds one frame.
+    """
 
     layer: LayerDef
-    frame: gpd.GeoDataFrame
+    _frame: gpd.GeoDataFrame | None
     provenance: dict = field(default_factory=dict)
     revision: int = 0
     versions: np.ndarray | None = None
     """Version of each feature (storage), aligned with the frame's rows; None for views."""
+    source: Callable[[], gpd.GeoDataFrame] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.frame = self.frame.reset_index(drop=True)
-        ids = self.frame[self.layer.id_field].astype(str)
-        self._positions = pd.Series(np.arange(len(ids)), index=ids.values)
+        if self._frame is None and self.source is None:
+            raise ValueError("a collection needs a frame or a source")
+        if self._frame is not None:
+            self._frame = self._frame.reset_index(drop=True)
+        self._frame_lock = threading.Lock()
         self._memo = Memo()
+
+    @property
+    def frame(self) -> gpd.GeoDataFrame:
+        if self._frame is None:
+            with self._frame_lock:
+                if self._frame is None:
+                    assert self.source is not None
+                    self._frame = self.source().reset_index(drop=True)
+                    self.source = None
+        return self._frame
+
+    @cached_property
+    def _positions(self) -> pd.Series:
+        ids = self.frame[self.layer.id_field].astype(str)
+        return pd.Series(np.arange(len(ids)), index=ids.values)
 
     @property
     def id(self) -> str:

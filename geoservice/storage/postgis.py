@@ -58,7 +58,7 @@ class PostgisStore(SqlStore):
         self.description = _redacted(url)
         try:
             self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                       timeout=15, kwargs={"autocommit": False})
+                                       timeout=15, kwargs={"autocommit": True})
             self.pool.wait(timeout=15)
         except Exception as exc:  # noqa: BLE001 — PoolTimeout, OperationalError…
             raise StorageError(f"Base PostGIS injoignable ({self.description}) : "
@@ -71,8 +71,13 @@ class PostgisStore(SqlStore):
         import psycopg
 
         try:
-            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                yield cur
+            with self.pool.connection() as conn:
+                if write:  # BEGIN … COMMIT (or ROLLBACK on error)
+                    with conn.transaction(), conn.cursor() as cur:
+                        yield cur
+                else:  # reads: each statement on its own, one round trip (no BEGIN/COMMIT)
+                    with conn.cursor() as cur:
+                        yield cur
         except psycopg.errors.SerializationFailure as exc:  # pragma: no cover
             raise StorageError("Conflit d'écriture concurrente : réessayez") from exc
         except psycopg.OperationalError as exc:

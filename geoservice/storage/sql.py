@@ -122,8 +122,12 @@ class SqlStore(AccountsSql):
         return done
 
     def _require_schema(self, cur: Cursor) -> None:
-        if not self._applied(cur):
-            raise StorageError(
+        if getattr(self, "_schema_seen", False):  # a schema is never removed once there
+            return
+        if self._applied(cur):
+            self._schema_seen = True
+            return
+        raise StorageError(
                 f"Magasin vide ou non initialisé ({self.description}). Remplissez-le avec : "
                 "geoservice data pull --from ../shared/data (ou sans --from avec internet)")
 
@@ -139,6 +143,9 @@ class SqlStore(AccountsSql):
         p = self.P
         with self._tx() as cur:
             self._require_schema(cur)
+            # the revision first, then the rows: without a snapshot (PostGIS reads outside a
+            # transaction) the rows may be newer than the revision, never older, so a later
+            # refresh reads them again rather than keeping stale rows as current
             cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
                         (collection,))
             head = cur.fetchone()
@@ -179,8 +186,7 @@ class SqlStore(AccountsSql):
         meta = meta or WriteMeta()
         with self._tx(write=True) as cur:
             self._require_schema(cur)
-            kinds = self._kinds(cur)
-            check_changes(changes, kinds)
+            check_changes(changes, self._kinds(cur, {c.collection for c in changes}))
             out: list[tuple[str, str, int]] = []
             stamp = now()
             changeset = self._changeset(cur, meta, stamp)
@@ -242,9 +248,15 @@ class SqlStore(AccountsSql):
                         None if cs is None else int(cs), at)
                 for c, f, v, op, props, g, a, r, why, cs, at in cur.fetchall()]
 
-    def _kinds(self, cur: Cursor) -> dict[str, Kind]:
+    def _kinds(self, cur: Cursor, wanted: set[str] | None = None) -> dict[str, Kind]:
+        """Kind of every collection (a collection's kind never changes once created: the
+        answer is kept, and asked again only for a collection it does not know)."""
+        known: dict[str, Kind] = getattr(self, "_known_kinds", {})
+        if wanted is not None and wanted <= known.keys():
+            return known
         cur.execute("SELECT id, kind FROM collections")
-        return {str(i): k for i, k in cur.fetchall()}
+        self._known_kinds = {str(i): k for i, k in cur.fetchall()}
+        return self._known_kinds
 
     def _apply_one(self, cur: Cursor, change: Change, current: Row | None, stamp: str) -> int:
         p = self.P
@@ -288,8 +300,7 @@ class SqlStore(AccountsSql):
         out = {}
         for collection in sorted(collections):
             cur.execute(f"UPDATE collections SET revision = revision + 1, updated_at = {p} "
-                        f"WHERE id = {p}", (stamp, collection))
-            cur.execute(f"SELECT revision FROM collections WHERE id = {p}", (collection,))
+                        f"WHERE id = {p} RETURNING revision", (stamp, collection))
             out[collection] = int(cur.fetchone()[0])
         return out
 

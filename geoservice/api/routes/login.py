@@ -106,7 +106,9 @@ async def oidc_login(request: Request,
             response_class=RedirectResponse, status_code=303,
             responses={400: problem_response("state inconnu, expiré ou déjà utilisé"),
                        401: problem_response("Jeton d'identité refusé"),
-                       403: problem_response("Aucun compte pour cette adresse")})
+                       403: problem_response("Aucun compte pour cette adresse"),
+                       404: problem_response("OpenID Connect non configuré"),
+                       502: problem_response("Fournisseur injoignable")})
 async def oidc_callback(
     request: Request,
     code: Annotated[str | None, Query(max_length=2048)] = None,
