@@ -1,6 +1,8 @@
 """Benchmark: acknowledged writes (OGC API Features Part 4 PATCH with If-Match) per second
 and their p50/p99 latency, with 1 and 8 concurrent writers, on the embedded SQLite store
-and on PostGIS side by side; then read p99 (items, lookup) idle and during 8 writers.
+and on PostGIS (one process, then two workers) side by side; then read p99 (items, lookup)
+idle, during a steady 50 writes/s (far above what a territory's team makes), and during 8
+writers going as fast as they can (which saturates this machine's two cores).
 
 A write is acknowledged when the server answered 200: it is committed durably (SQLite WAL
 synchronous=FULL; PostgreSQL fsync on) and this replica's snapshot includes it. Each writer
@@ -67,8 +69,9 @@ def create(port: int, token: str) -> str:
 VERSIONS: dict[str, int] = {}
 
 
-def writers(port: int, token: str, fids: list[str], seconds: float
-            ) -> tuple[list[float], int]:
+def writers(port: int, token: str, fids: list[str], seconds: float,
+            rate: float | None = None) -> tuple[list[float], int]:
+    """Closed loop (as fast as answers come), or paced at ``rate`` writes/s in all."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -78,7 +81,12 @@ def writers(port: int, token: str, fids: list[str], seconds: float
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         version, mine, bad, n = VERSIONS.get(fid, 1), [], 0, 0
         path = f"/api/collections/hebergement/items/{fid}"
+        period = len(fids) / rate if rate else 0.0
+        due = time.monotonic()
         while time.monotonic() < stop_at:
+            if period:
+                due += period
+                time.sleep(max(0.0, due - time.monotonic()))
             n += 1
             body = json.dumps({"properties": {"description": f"écriture {n}"}})
             started = time.perf_counter()
@@ -145,11 +153,12 @@ def measure(name: str, env: dict[str, str], seconds: float, *serve: str) -> list
             lines.append(f"{name:<9} {count} writer(s): {len(lat) / seconds:7.1f} writes/s  "
                          f"p50 {ms(lat, 50):6.1f} ms  p99 {ms(lat, 99):6.1f} ms  "
                          f"errors {bad}")
-        for label, load in (("idle", 0), ("8 writers", 8)):
+        for label, load, rate in (("idle", 0, None), ("50 w/s", 4, 50.0),
+                                  ("8 writers", 8, None)):
             stop = threading.Event()
             reads, threads = readers(server.port, stop)
             if load:
-                writers(server.port, token, fids[:load], seconds)
+                writers(server.port, token, fids[:load], seconds, rate)
             else:
                 time.sleep(seconds)
             stop.set()

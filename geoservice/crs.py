@@ -7,6 +7,7 @@ EPSG:4326 is served in its official axis order (latitude, longitude), CRS84 in l
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -90,6 +91,29 @@ def parse_crs(text: str | None, name: str = "crs") -> OutputCrs:
 @cache
 def _transformer(source: int, target: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(source), CRS.from_epsg(target), always_xy=True)
+
+
+_LOCAL = threading.local()
+
+
+def metric_transformer() -> Transformer:
+    """lon/lat (EPSG:4326) → Lambert-93 (EPSG:2154), one per thread, made once (making a
+    transformer costs milliseconds; a snapshot made by a write must not pay it again)."""
+    transformer = getattr(_LOCAL, "metric", None)
+    if transformer is None:
+        transformer = _LOCAL.metric = Transformer.from_crs(4326, 2154, always_xy=True)
+    return transformer
+
+
+def to_metric(geometries: np.ndarray) -> np.ndarray:
+    """Lon/lat shapely geometries → Lambert-93 (unrounded); missing ones stay None."""
+    transformer = metric_transformer()
+
+    def _forward(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(np.asarray(geometries, dtype=object), _forward)
 
 
 def _round(coords: np.ndarray, decimals: int) -> np.ndarray:

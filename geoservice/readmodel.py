@@ -34,7 +34,7 @@ def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
     versions = np.array([r.version for r in data.rows], dtype=np.int64)
     rows = data.rows
     return Collection(layer, None, data.provenance, data.revision, versions,
-                      source=lambda: rows_frame(rows, layer))
+                      source=lambda: rows_frame(rows, layer), rows=rows)
 
 
 def build_snapshot(settings: Settings, storage: FeatureStore,
@@ -184,7 +184,9 @@ class ReadModel:
     def _watch(self) -> None:
         while not self._stop.wait(self.settings.refresh_interval):
             try:
-                self.refresh()
+                # swapped at once, views warmed once writes pause (debounced): under a
+                # steady write load, rebuilding every view twice a second would starve reads
+                self.refresh(eager=False)
             except Exception:  # noqa: BLE001 — keep serving the last good snapshot
                 log.exception("snapshot refresh failed; serving the previous snapshot")
 

@@ -76,6 +76,9 @@ class Collection:
     versions: np.ndarray | None = None
     """Version of each feature (storage), aligned with the frame's rows; None for views."""
     source: Callable[[], gpd.GeoDataFrame] | None = field(default=None, repr=False)
+    rows: list | None = field(default=None, repr=False)
+    """The stored rows the frame is made from, until it is made (positions and a few texts
+    can be read from them without typing a whole frame)."""
 
     def __post_init__(self) -> None:
         if self._frame is None and self.source is None:
@@ -92,8 +95,23 @@ class Collection:
                 if self._frame is None:
                     assert self.source is not None
                     self._frame = self.source().reset_index(drop=True)
-                    self.source = None
+                    self.source = self.rows = None
         return self._frame
+
+    @cached_property
+    def geometries(self) -> np.ndarray:
+        """Every feature's lon/lat shapely geometry (None when missing), storage order."""
+        rows = self.rows
+        if self._frame is None and rows is not None:
+            return shapely.from_wkb(np.array([r.geometry for r in rows], dtype=object))
+        return np.asarray(self.frame.geometry.values, dtype=object)
+
+    def values(self, name: str) -> list:
+        """One property's values in storage order, as stored (not typed)."""
+        rows = self.rows
+        if self._frame is None and rows is not None:
+            return [r.properties.get(name) for r in rows]
+        return self.frame[name].tolist()
 
     @cached_property
     def _positions(self) -> pd.Series:
@@ -105,17 +123,20 @@ class Collection:
         return self.layer.id
 
     def __len__(self) -> int:
-        return len(self.frame)
+        rows = self.rows
+        return len(rows) if self._frame is None and rows is not None else len(self.frame)
 
     @cached_property
     def metric(self) -> gpd.GeoSeries:
         """Geometries in Lambert-93 (EPSG:2154), for distances and areas in metres."""
-        return self.frame.geometry.to_crs(METRIC_CRS)
+        from .crs import to_metric
+
+        return gpd.GeoSeries(to_metric(self.geometries), crs=METRIC_CRS)
 
     @cached_property
     def located(self) -> np.ndarray:
         """Positions of the features that have a geometry."""
-        geoms = self.frame.geometry.values
+        geoms = self.geometries
         return np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
 
     @property

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from ..crs import metric_transformer, to_metric
 from ..vocab import ESS_LAYERS, METRIC_CRS
 from .grid import DEFAULT_CELL, PolygonIndex
 from .nearest import BoundarySegments
@@ -58,11 +59,10 @@ class PointLocator:
             self.communes.frame.geometry.values, cell))
         self.qpv_edges = self.qpv.memo("boundary-segments", lambda: BoundarySegments(
             np.asarray(self.qpv.metric.values, dtype=object)))
-        self.places = {name: _Places(store.collection(name))
+        # kept on their collection too: an edit rebuilds only the edited layer's places
+        self.places = {name: _places(store.collection(name))
                        for name in ESS_LAYERS if name in store.base}
-        self._local = threading.local()
-        # Lambert-93 distances mean something only over its area of use (France métropolitaine)
-        self.metric_area = CRS(METRIC_CRS).area_of_use.bounds
+        self.metric_area = _metric_area()
 
     def measurable(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Points where a Lambert-93 distance is meaningful (within its area of use)."""
@@ -71,11 +71,7 @@ class PointLocator:
 
     def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat (EPSG:4326) → x/y in Lambert-93 (EPSG:2154), metres."""
-        transformer = getattr(self._local, "transformer", None)
-        if transformer is None:  # pyproj transformers are not shared between threads
-            transformer = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-            self._local.transformer = transformer
-        x, y = transformer.transform(np.asarray(lon, float), np.asarray(lat, float))
+        x, y = metric_transformer().transform(np.asarray(lon, float), np.asarray(lat, float))
         return np.asarray(x, float), np.asarray(y, float)
 
     def locate(self, lon: np.ndarray, lat: np.ndarray) -> Located:
@@ -164,14 +160,29 @@ class PointLocator:
         return " ".join(notes) or None
 
 
+@cache
+def _metric_area() -> tuple[float, float, float, float]:
+    """Lambert-93 distances mean something only over its area of use (France métropolitaine)."""
+    return CRS(METRIC_CRS).area_of_use.bounds
+
+
+def _places(collection: Collection) -> _Places:
+    return collection.memo("places", lambda: _Places(collection))
+
+
 class _Places:
     """The located features of one ESS layer, in Lambert-93, for nearest queries."""
 
     def __init__(self, collection: Collection) -> None:
-        self.collection = collection
         self.positions = collection.located
-        self.geoms = np.asarray(collection.metric.values, dtype=object)[self.positions]
+        self.geoms = to_metric(collection.geometries[self.positions])
         self.tree = shapely.STRtree(self.geoms)
+        # the few texts an answer shows, read without typing the whole layer's frame
+        id_field = collection.layer.id_field
+        self.texts = {name: [_text(v) for v in collection.values(name)]
+                      if name in collection.layer.properties else [None] * len(collection)
+                      for name in ("nom", "type", "precision")}
+        self.ids = [str(v) for v in collection.values(id_field)]
 
     def nearest(self, point: shapely.Point, k: int) -> list[dict[str, Any]]:
         if not len(self.positions):
@@ -183,16 +194,14 @@ class _Places:
             candidates = self.tree.query(point, predicate="dwithin", distance=radius)
         distances = shapely.distance(point, self.geoms[candidates])
         order = np.lexsort((self.positions[candidates], distances))[:k]
-        records = self.collection.records
-        id_field = self.collection.layer.id_field
         result = []
         for i in order:
-            row = records[int(self.positions[candidates[i]])]
+            at = int(self.positions[candidates[i]])
             result.append({
-                "id": str(row[id_field]),
-                "nom": _text(row.get("nom")) or str(row[id_field]),
-                "type": _text(row.get("type")),
-                "precision": _text(row.get("precision")),
+                "id": self.ids[at],
+                "nom": self.texts["nom"][at] or self.ids[at],
+                "type": self.texts["type"][at],
+                "precision": self.texts["precision"][at],
                 "distance_m": int(round(float(distances[i]))),
             })
         return result
