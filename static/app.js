@@ -150,16 +150,18 @@
       if (value === null || value === undefined || value === "") return;
       if (Array.isArray(value) && !value.length) return;
       dl.appendChild(el("dt", { text: title(layer.def.labels[name]) }));
-      dl.appendChild(el("dd", { text: valueText(name, value) }));
+      var translated = name === "defi" || typeof value === "boolean";
+      dl.appendChild(el("dd", { lang: translated ? null : "fr", text: valueText(name, value) }));
     });
     var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name]; });
     var more = folded.length ? el("details", {}, [el("summary", { text: folded.map(function (name) {
       return title(layer.def.labels[name]);
     }).join(" · ") })].concat(folded.map(function (name) {
-      return el("p", {}, [el("strong", { text: title(layer.def.labels[name]) + " : " }), props[name]]);
+      return el("p", {}, [el("strong", { text: title(layer.def.labels[name]) + " : " }),
+        el("span", { lang: "fr", text: props[name] })]);
     }))) : null;
     var node = el("div", { className: "card" }, [
-      el(heading || "h2", { text: featureName(layer, props) }),
+      el(heading || "h2", { lang: "fr", text: featureName(layer, props) }),
       el("p", { className: "kind-line", text: title(layer.def.title) }),
       precisionNode(props), dl, more,
     ]);
@@ -234,10 +236,10 @@
               { permanent: true, direction: "center", className: "qpv-label" });
           }
         }
-        leaflet.bindPopup(function () { return card(layer, props); }, { maxWidth: 320 });
-        leaflet.on("popupopen", function () { select(item, false); });
-        leaflet.on("popupclose", function () {
-          if (state.selected && state.selected.id === id) { state.selected = null; writeHash(); }
+        // a click (or Enter / Space on a marker) opens the details panel, never a popup
+        leaflet.on("click", function () {
+          var icon = leaflet.getElement && def.kind === "ess" ? leaflet.getElement() : null;
+          select(item, false, icon || state.map.getContainer());
         });
         item.leaflet = leaflet;
         group.addLayer(leaflet);
@@ -300,43 +302,114 @@
 
   // -- selection, list view ----------------------------------------------------------------
 
-  function select(item, move) {
+  /** Select a feature: its details open in the details panel (focus moves there), the map
+   * shows where it is. ``move`` brings it into view; ``opener`` gets focus back on close. */
+  function select(item, move, opener, extra) {
+    opener = opener || document.activeElement;
     state.selected = { layer: item.layer.def.id, id: item.id };
     writeHash();
-    if (!move) return;
-    if (!item.leaflet) { showDetail(item); return; }
-    if (!state.visible[item.layer.def.id]) {
+    showDetail(item, opener, extra);
+    if (!item.leaflet) return;
+    if (move && !state.visible[item.layer.def.id] && state.tab === "map") {
       $("layer-" + item.layer.def.id).checked = true;
       setVisible(item.layer.def.id, true);
     }
     whenIdle(function () {
-      if (item.layer.def.kind === "ess") {
-        item.layer.group.zoomToShowLayer(item.leaflet, function () { item.leaflet.openPopup(); });
-      } else if (item.leaflet.getBounds) {
-        state.map.fitBounds(item.leaflet.getBounds(), { maxZoom: 15 });
-        item.leaflet.openPopup();
-      } else {
-        state.map.setView(item.leaflet.getLatLng(), Math.max(state.map.getZoom(), 15));
-        item.leaflet.openPopup();
+      if (move && item.layer.def.kind === "ess" && state.tab === "map") {
+        item.layer.group.zoomToShowLayer(item.leaflet, function () { highlight(item); });
+        return;
       }
+      if (move) {
+        if (item.leaflet.getBounds) state.map.fitBounds(item.leaflet.getBounds(), { maxZoom: 15, paddingBottomRight: detailPadding() });
+        else state.map.setView(item.leaflet.getLatLng(), Math.max(state.map.getZoom(), 15));
+      }
+      highlight(item);
     });
   }
 
-  function showDetail(item) {
+  /** Room taken by the details panel over the map (wide screens), so the feature stays visible. */
+  function detailPadding() {
+    var box = $("detail");
+    return !box.hidden && getComputedStyle(box).position === "absolute" ? [box.offsetWidth + 20, 0] : [0, 0];
+  }
+
+  /** The map's pointer to the selected feature: an outline, not a popup (nothing to close). */
+  function highlight(item) {
+    if (state.highlight) state.map.removeLayer(state.highlight);
+    state.highlight = null;
+    if (!item.leaflet) return;
+    var style = { color: "#1b2631", weight: 4, fill: false, interactive: false, dashArray: "6 4" };
+    state.highlight = item.leaflet.getLatLng
+      ? L.circleMarker(item.leaflet.getLatLng(), Object.assign({ radius: 18 }, style))
+      : L.geoJSON(item.leaflet.toGeoJSON(), { style: style, interactive: false });
+    state.highlight.addTo(state.map);
+  }
+
+  function showDetail(item, opener, extra) {
     var box = $("detail");
     clear(box);
-    var close = el("button", { type: "button", className: "close", text: t("detail_close"),
-      onclick: function () { box.hidden = true; state.selected = null; writeHash(); } });
-    box.appendChild(card(item.layer, item.props, "h2"));
-    box.appendChild(close);
+    state.detailOpener = opener && opener !== document.body ? opener : null;
+    var node = card(item.layer, item.props, "h2");
+    var heading = node.querySelector("h2");
+    heading.id = "detail-title";
+    heading.setAttribute("tabindex", "-1");
+    box.appendChild(node);
+    if (extra) box.appendChild(extra);
+    box.appendChild(el("button", { type: "button", className: "close", id: "detail-close",
+      text: t("detail_close"), onclick: function () { closeDetail(); } }));
     box.hidden = false;
-    box.focus();
+    heading.focus({ preventScroll: true });
+    box.scrollTop = 0;
+    if (getComputedStyle(box).position !== "absolute") box.scrollIntoView({ block: "start" });
+  }
+
+  function closeDetail(keepFocus) {
+    var box = $("detail");
+    if (box.hidden) return;
+    box.hidden = true;
+    clear(box);
+    if (state.highlight) { state.map.removeLayer(state.highlight); state.highlight = null; }
+    state.selected = null;
+    writeHash();
+    var back = state.detailOpener;
+    state.detailOpener = null;
+    if (keepFocus === true) return;
+    if (back && !document.contains(back) && back.getAttribute && back.getAttribute("data-key")) {
+      // the list was rebuilt meanwhile (the map moved): the same entry, new button
+      var key = back.getAttribute("data-key");
+      back = Array.prototype.filter.call(document.querySelectorAll("#panel [data-key]"), function (b) {
+        return b.getAttribute("data-key") === key;
+      })[0] || null;
+    }
+    if (back && document.contains(back) && back.getClientRects().length) back.focus();
+    else if (state.tab === "map") $("list-title").focus();
+    else $("panel").focus();
+  }
+
+  /** Escape closes the details (from inside them, from the map, or with focus nowhere). */
+  function onEscape(event) {
+    if (event.key !== "Escape" || $("detail").hidden) return;
+    var active = document.activeElement;
+    if (!active || active === document.body || $("detail").contains(active) || $("map").contains(active)) {
+      event.preventDefault();
+      closeDetail();
+    }
+  }
+
+  /** Space activates Leaflet's zoom buttons and the place markers, as Enter does. */
+  function onMapSpace(event) {
+    if (event.key !== " ") return;
+    var target = event.target;
+    if (target.matches && target.matches(".leaflet-control-zoom a, .leaflet-marker-icon")) {
+      event.preventDefault();
+      target.click();
+    }
   }
 
   function itemButton(item) {
     return el("li", {}, [el("button", { type: "button", "data-key": item.layer.def.id + ":" + item.id,
       onclick: function () { select(item, true); } },
-      [item.name, el("span", { className: "kind", text: title(item.layer.def.title) })])]);
+      [el("span", { lang: "fr", text: item.name }), el("span", { className: "kind", text: title(item.layer.def.title) })])]);
   }
 
   var LIST_MAX = 150;
@@ -417,6 +490,10 @@
     var results = clear($("search-results"));
     if (!query) return;
     localMatches(query).forEach(function (item) { results.appendChild(itemButton(item)); });
+    if (query.length < 3) {  // the address search needs 3 characters: say so plainly
+      results.appendChild(el("li", { className: "help", text: t("search_short") }));
+      return;
+    }
     try {
       var answer = await getJSON("api/geocode/search?limit=5&q=" + encodeURIComponent(query));
       (answer.features || []).forEach(function (f) {
@@ -427,7 +504,7 @@
         } }, [label, el("span", { className: "kind", text: t("search_address") })])]));
       });
     } catch (err) {
-      results.appendChild(el("li", { className: "help", text: t("search_failed") + err.message }));
+      results.appendChild(el("li", { className: "help", text: t("search_failed") }));
     }
     if (!results.firstChild) results.appendChild(el("li", { className: "help", text: t("search_none") }));
   }
@@ -491,8 +568,10 @@
       if (!f) { clear(out).appendChild(el("p", { text: t("check_notfound") })); return; }
       var c = f.geometry.coordinates;
       await check(c[0], c[1], t("check_found") + f.properties.label);
-    } catch (err) {
-      clear(out).appendChild(el("p", { text: t("search_failed") + err.message }));
+    } catch (err) {  // the geocoder is down: say so simply, and offer the other way
+      clear(out).appendChild(el("p", { text: t("check_failed") }));
+      out.appendChild(el("button", { type: "button", className: "secondary", text: t("check_locate"),
+        onclick: onLocate }));
     }
   }
 
@@ -542,48 +621,40 @@
       state.diag.classes.unknown.count + ")"]));
   }
 
-  function showReasons(entry) {
-    var box = clear($("diag-reasons"));
-    box.appendChild(el("h2", { text: entry.lib_qp + " (" + entry.code_qp + ")" }));
-    box.appendChild(el("p", { text: t("diag_score") + " : " +
+  /** The diagnosis of one QPV, shown in its details panel under the QPV's card. */
+  function reasonsNode(entry) {
+    var box = el("section", { className: "diag-reasons", "aria-labelledby": "diag-reasons-title" });
+    box.appendChild(el("h3", { id: "diag-reasons-title", text: t("diag_title_qpv") }));
+    var rank = entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank);
+    box.appendChild(el("p", { text: t("diag_rank") + " " + rank + " — " + t("diag_score") + " : " +
       (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score) + "/100") }));
     if (entry.indicator_coverage !== undefined && entry.indicator_coverage !== null) {
       box.appendChild(el("p", { className: "help", text: t("diag_coverage") +
         Math.round(entry.indicator_coverage * 100) + " %" }));
     }
-    box.appendChild(el("h3", { text: t("diag_reasons") }));
-    var ul = el("ul", { className: "reasons" });
+    box.appendChild(el("h4", { text: t("diag_reasons") }));
+    var ul = el("ul", { className: "reasons", lang: "fr" });
     (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
     box.appendChild(ul);
-    box.appendChild(el("a", { href: "api/maps/qpv/" + encodeURIComponent(entry.code_qp) + ".html",
-      target: "_blank", rel: "noopener", text: t("report_link") }));
-    box.hidden = false;
+    return box;
   }
 
-  function selectDiag(entry, move) {
+  function selectDiag(entry, move, opener) {
     var rows = $("diag-table").querySelectorAll("tr[data-code]");
-    rows.forEach(function (row) { row.classList.toggle("selected", row.dataset.code === entry.code_qp); });
-    showReasons(entry);
-    state.selected = { layer: "qpv", id: entry.code_qp };
-    writeHash();
+    rows.forEach(function (row) {
+      var on = row.dataset.code === entry.code_qp;
+      row.classList.toggle("selected", on);
+      var button = row.querySelector("button");
+      if (on) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
+    });
+    var item = state.layers.qpv && state.layers.qpv.byId[entry.code_qp];
+    if (!item) return;
     var shape = state.diag.shapes[entry.code_qp];
+    opener = opener || document.activeElement;
+    select(item, false, opener, reasonsNode(entry));
     if (shape && move) {
-      whenIdle(function () {
-        state.map.fitBounds(shape.getBounds(), { maxZoom: 15 });
-        shape.openPopup();
-      });
+      whenIdle(function () { state.map.fitBounds(shape.getBounds(), { maxZoom: 15, paddingBottomRight: detailPadding() }); });
     }
-  }
-
-  function diagPopup(entry) {
-    var node = el("div", { className: "card" }, [el("h2", { text: entry.lib_qp })]);
-    var rank = entry.rank === null || entry.rank === undefined ? "—" : entry.rank;
-    node.appendChild(el("p", { text: t("diag_rank") + " " + rank + " — " + t("diag_score") + " : " +
-      (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score)) }));
-    var ul = el("ul", { className: "reasons" });
-    (entry.reasons || []).slice(0, 4).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
-    node.appendChild(ul);
-    return node;
   }
 
   function renderDiag() {
@@ -598,10 +669,9 @@
       if (item && item.leaflet) {
         var shape = L.geoJSON(item.leaflet.toGeoJSON(), { style: { color: "#333", weight: 1.5,
           fillColor: classColor(entry.code_qp), fillOpacity: 0.85 } });
-        shape.bindPopup(function () { return diagPopup(entry); });
         shape.bindTooltip(el("span", { text: entry.lib_qp }), { permanent: true, direction: "center",
           className: "qpv-label" });
-        shape.on("click", function () { selectDiag(entry, false); });
+        shape.on("click", function () { selectDiag(entry, false, state.map.getContainer()); });
         group.addLayer(shape);
         state.diag.shapes[entry.code_qp] = shape;
       }
@@ -612,8 +682,8 @@
       body.appendChild(el("tr", { "data-code": entry.code_qp }, [
         el("td", { className: "num", text: entry.rank === null || entry.rank === undefined ? "—"
           : String(entry.rank) }),
-        el("td", {}, [el("button", { type: "button", onclick: function () { selectDiag(entry, true); } },
-          [entry.lib_qp])]),
+        el("td", {}, [el("button", { type: "button", onclick: function (event) { selectDiag(entry, true, event.currentTarget); } },
+          [el("span", { lang: "fr", text: entry.lib_qp })])]),
         el("td", { className: "num" }, [chip, score]),
       ]));
     });
@@ -657,7 +727,7 @@
     $("tab-diag").tabIndex = diag ? 0 : -1;
     $("panel-residents").hidden = diag;
     $("panel-diag").hidden = !diag;
-    state.map.closePopup();
+    closeDetail(true);
     state.order.forEach(function (id) {
       var keep = id === "communes" && state.visible[id];
       if ((diag && !keep) || !state.visible[id]) state.map.removeLayer(state.layers[id].group);
@@ -684,6 +754,15 @@
     });
     $("lang").setAttribute("lang", state.lang === "fr" ? "en" : "fr");
     $("map").setAttribute("aria-label", t("map_label"));
+    document.title = t("page_title");
+    if (state.zoom) {  // Leaflet's own control texts, in the page's language
+      var zoom = state.zoom.getContainer();
+      [[".leaflet-control-zoom-in", "zoom_in"], [".leaflet-control-zoom-out", "zoom_out"]].forEach(function (pair) {
+        var button = zoom.querySelector(pair[0]);
+        button.title = t(pair[1]);
+        button.setAttribute("aria-label", t(pair[1]));
+      });
+    }
     var select = $("diag-defi");
     Array.prototype.slice.call(select.options, 1).forEach(function (option) {
       option.textContent = defiTitle(option.value);
@@ -801,8 +880,10 @@
     });
     applyLanguage();
 
-    var map = L.map("map", { zoomControl: true, keyboard: true, maxZoom: 19, minZoom: 4 });
+    var map = L.map("map", { zoomControl: false, keyboard: true, maxZoom: 19, minZoom: 4 });
     state.map = map;
+    state.zoom = L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
+    map.getContainer().addEventListener("keydown", onMapSpace);
     if (config.tiles) {
       var tiles = L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution,
                                                   maxZoom: 19 }).addTo(map);
@@ -856,13 +937,7 @@
       var layerId = hash.sel.slice(0, cut), featureId = hash.sel.slice(cut + 1);
       var layer = own(state.layers, layerId) ? state.layers[layerId] : null;
       var item = layer && own(layer.byId, featureId) ? layer.byId[featureId] : null;
-      if (item) {
-        if (item.leaflet && hash.view) {
-          if (item.layer.def.kind === "ess") {
-            item.layer.group.zoomToShowLayer(item.leaflet, function () { item.leaflet.openPopup(); });
-          } else item.leaflet.openPopup();
-        } else select(item, true);
-      }
+      if (item) select(item, !hash.view, document.body);
     } else if (hash.sel) {
       state.selected = { layer: hash.sel.split(":")[0], id: hash.sel.slice(hash.sel.indexOf(":") + 1) };
     }
@@ -877,6 +952,7 @@
     $("check-form").addEventListener("submit", onCheckAddress);
     $("check-locate").addEventListener("click", onLocate);
     $("login-open").addEventListener("click", openLogin);
+    document.addEventListener("keydown", onEscape);
     $("lang").addEventListener("click", function () {
       state.lang = state.lang === "fr" ? "en" : "fr";
       applyLanguage();

@@ -96,7 +96,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     assert created[0]["geometry"]["coordinates"] == pytest.approx([1.4433, 43.6045])
 
     # edit from the place's card
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator("#detail")
     popup.wait_for()
     assert HOSTILE in popup.inner_text()
     popup.get_by_role("button", name="Modifier").click()
@@ -107,7 +107,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     assert api_feature(site, fid).json()["properties"]["statut"] == "a_venir"
 
     # someone else changes it while the form is open: the conflict view, then overwrite
-    page.locator(".leaflet-popup-content").get_by_role("button", name="Modifier").click()
+    page.locator("#detail").get_by_role("button", name="Modifier").click()
     other = httpx.patch(f"{site.url}/api/collections/hebergement/items/{fid}",
                         content='{"properties": {"description": "ajout concurrent"}}',
                         headers={**site.auth("moderator"), "If-Match": '"2"',
@@ -126,7 +126,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     assert api_feature(site, fid).json()["properties"]["statut"] == "ferme"
 
     # history, then revert to version 1
-    page.locator(".leaflet-popup-content").get_by_role("button", name="Historique").click()
+    page.locator("#detail").get_by_role("button", name="Historique").click()
     page.locator("#history-heading").wait_for()
     history = page.locator(".history").inner_text()
     assert "ouverture repoussée" in history and "moderator@example.fr" in history

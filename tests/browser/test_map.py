@@ -42,11 +42,11 @@ def test_first_load_draws_16_qpv_without_leaving_loopback(live_server, open_page
     assert not any("tile" in url for url in rec.requests)  # tiles off: none requested
 
 
-def test_click_place_opens_popup_with_precision(live_server, open_page):
+def test_click_place_opens_details_with_precision(live_server, open_page):
     rec = open_page(live_server.url + "/#map=15/43.56665/1.39967")
     page = rec.page
     page.locator('.leaflet-marker-icon[title="Le FIL"]').click()
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator("#detail")
     popup.wait_for()
     text = popup.inner_text()
     assert "Le FIL" in text
@@ -64,14 +64,20 @@ def test_search_empalot_moves_the_map_there(live_server, open_page, toulouse_sto
     # the QPV (local) and the BAN address (through the stand-in) are both offered
     page.locator("#search-results button", has_text="Avenue d'Empalot").wait_for()
     page.locator("#search-results button", has_text="Quartiers prioritaires").first.click()
-    page.locator(".leaflet-popup-content", has_text="Empalot").wait_for()
+    page.locator("#detail", has_text="Empalot").wait_for()
     qpv = toulouse_store.collections["qpv"]
     minx, miny, maxx, maxy = qpv.frame.geometry.iloc[qpv.position("QN03109M")].bounds
     wait_until(page, "location.hash.indexOf('sel=qpv:QN03109M') >= 0")
     wait_until(page, "+(location.hash.match(/map=(\\d+)/) || [0, 0])[1] >= 13")
     zoom, lat, lon = center(page)
     assert zoom >= 13
-    assert minx <= lon <= maxx and miny <= lat <= maxy
+    # the whole QPV is in view (the view is shifted to leave room for the details panel)
+    width, height = page.evaluate("[document.getElementById('map').clientWidth, "
+                                  "document.getElementById('map').clientHeight]")
+    half_lon = width / 2 * 360 / (256 * 2 ** zoom)
+    half_lat = height / 2 * 360 / (256 * 2 ** zoom) * 0.72  # cos(43.6°)
+    assert lon - half_lon <= minx and maxx <= lon + half_lon
+    assert lat - half_lat <= miny and maxy <= lat + half_lat
     assert rec.errors == [] and rec.outside() == []
 
 
@@ -123,10 +129,14 @@ def test_list_view_is_operable_with_the_keyboard(live_server, open_page, toulous
         pytest.fail("Tab never reached the list of what is in view")
     name = page.evaluate("document.activeElement.firstChild.textContent")
     page.keyboard.press("Enter")
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator("#detail")
     popup.wait_for()
     assert name in popup.inner_text()
-    # the list is rebuilt when the map moves: the keyboard focus stays on the same entry
+    # focus went into the details; Escape brings it back to the same entry of the list,
+    # although the list was rebuilt when the map moved
+    assert page.evaluate("document.activeElement.id") == "detail-title"
+    page.wait_for_timeout(500)
+    page.keyboard.press("Escape")
     wait_until(page, "!!document.activeElement.closest('#in-view')")
     assert page.evaluate("document.activeElement.firstChild.textContent") == name
     # places without a position: listed, reachable, shown as a card (not on the map)
@@ -146,7 +156,7 @@ def test_list_view_is_operable_with_the_keyboard(live_server, open_page, toulous
 def test_english_switch_and_deep_link_restore(live_server, open_page):
     rec = open_page(live_server.url + "/#map=14/43.5797/1.4420&sel=qpv:QN03109M&layers=qpv,projets")
     page = rec.page
-    page.locator(".leaflet-popup-content", has_text="Empalot").wait_for()
+    page.locator("#detail", has_text="Empalot").wait_for()
     assert not page.locator("#layer-communes").is_checked()
     assert page.locator("#layer-projets").is_checked()
     page.click("#lang")
@@ -170,7 +180,7 @@ def test_axe_finds_no_serious_violation(live_server, open_page):
     rec = open_page(live_server.url + "/#map=15/43.56665/1.39967")
     page = rec.page
     page.locator('.leaflet-marker-icon[title="Le FIL"]').click()
-    page.locator(".leaflet-popup-content").wait_for()
+    page.locator("#detail").wait_for()
     page.wait_for_timeout(500)  # let the popup fade-in end: axe measures contrast with opacity
     assert _serious(page) == []
 
@@ -195,7 +205,7 @@ def test_xss_payload_stays_text(xss_server, open_page):
     page = rec.page
     marker = page.locator(f'.leaflet-marker-icon[title="{XSS}"]')
     marker.click()
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator("#detail")
     popup.wait_for()
     assert XSS in popup.inner_text()
     assert XSS in page.locator("#in-view").inner_text()
@@ -256,9 +266,9 @@ def test_diagnostic_tab_choropleth_ranking_and_downloads(live_server, open_page,
     # a row click zooms to the QPV and shows its reasons
     first = ranking[0]
     rows.first.locator("button").click()
-    reasons = page.locator("#diag-reasons")
+    reasons = page.locator("#detail .diag-reasons")
     reasons.wait_for()
-    assert first["lib_qp"] in reasons.inner_text()
+    assert first["lib_qp"] in page.locator("#detail h2").inner_text()
     assert first["reasons"][0] in reasons.inner_text()
     wait_until(page, "location.hash.indexOf('sel=qpv:" + first["code_qp"] + "') >= 0")
     qpv = toulouse_store.collections["qpv"]
@@ -337,7 +347,7 @@ def test_a_hostile_name_written_through_the_api_stays_text(xss_server, open_page
     rec = open_page(xss_server.url + "/#map=17/43.5830/1.4470")
     page = rec.page
     page.locator(f'.leaflet-marker-icon[title="{hostile}"]').click()
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator("#detail")
     popup.wait_for()
     assert hostile in popup.inner_text()
     assert page.locator('img[src="y"]').count() == 0
