@@ -241,6 +241,9 @@
           var icon = leaflet.getElement && def.kind === "ess" ? leaflet.getElement() : null;
           select(item, false, icon || state.map.getContainer());
         });
+        if (def.kind === "ess") {  // Space opens a marker's details too (see onMapSpace)
+          leaflet.on("add", function () { markerItems.set(leaflet.getElement(), item); });
+        }
         item.leaflet = leaflet;
         group.addLayer(leaflet);
       }
@@ -396,13 +399,18 @@
     }
   }
 
-  /** Space activates Leaflet's zoom buttons and the place markers, as Enter does. */
+  var markerItems = new WeakMap();  // a marker's icon element → its feature
+
+  /** Enter and Space open a marker's details; Space activates the zoom buttons too. */
   function onMapSpace(event) {
-    if (event.key !== " ") return;
+    if (event.key !== " " && event.key !== "Enter") return;
     var target = event.target;
-    if (target.matches && target.matches(".leaflet-control-zoom a, .leaflet-marker-icon")) {
+    if (event.key === " " && target.matches && target.matches(".leaflet-control-zoom a")) {
       event.preventDefault();
       target.click();
+    } else if (markerItems.has(target)) {  // (no keypress follows: Leaflet's is not needed)
+      event.preventDefault();
+      select(markerItems.get(target), false, target);
     }
   }
 
