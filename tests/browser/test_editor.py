@@ -10,7 +10,7 @@ import pytest
 
 from ..editing_site import Site
 from .conftest import ARTIFACTS
-from .test_map import _serious
+from .test_accessibility import _violations
 
 PASSWORD = "un mot de passe assez long"
 HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
@@ -85,7 +85,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     page.locator("#ed-lon").fill("1.4433")
     page.locator("#ed-lat").fill("43.6045")
     page.locator("#ed-source").fill("test automatique (données synthétiques)")
-    assert _serious(page) == []
+    assert _violations(page) == []
     page.locator("#ed-save").click()
     page.get_by_text("Enregistré : version 1").wait_for()
     created = [f for f in httpx.get(f"{site.url}/api/collections/hebergement/items",
@@ -121,6 +121,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     assert "ajout concurrent" in row.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))
+    assert _violations(page) == []
     page.locator("#conflict-mine").click()
     page.get_by_text("Enregistré : version 4").wait_for()
     assert api_feature(site, fid).json()["properties"]["statut"] == "ferme"
@@ -130,6 +131,7 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     page.locator("#history-heading").wait_for()
     history = page.locator(".history").inner_text()
     assert "ouverture repoussée" in history and "moderator@example.fr" in history
+    assert _violations(page) == []
     page.get_by_role("button", name="Revenir à cette version 1").click()
     page.get_by_text("Version rétablie : nouvelle version 5").wait_for()
     back = api_feature(site, fid).json()["properties"]
