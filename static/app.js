@@ -636,6 +636,11 @@
     var rank = entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank);
     box.appendChild(el("p", { text: t("diag_rank") + " " + rank + " — " + t("diag_score") + " : " +
       (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score) + "/100") }));
+    if (entry.rank_range) {
+      box.appendChild(el("p", { text: t("diag_possible") + rangeText(entry.rank_range) +
+        (entry.robustness ? " (" + t(entry.robustness) + ")" : "") + t("diag_top5") +
+        Math.round((entry.top5_share || 0) * 100) + t("diag_of_draws") }));
+    }
     if (entry.indicator_coverage !== undefined && entry.indicator_coverage !== null) {
       box.appendChild(el("p", { className: "help", text: t("diag_coverage") +
         Math.round(entry.indicator_coverage * 100) + " %" }));
@@ -665,7 +670,44 @@
     }
   }
 
+  function rangeText(range) {
+    if (!range) return "—";
+    return range[0] === range[1] ? String(range[0]) : range[0] + "–" + range[1];
+  }
+
+  /** Above the ranking: what drives it, the territory-wide notes, the QPV to document. */
+  function renderDiagHeader() {
+    var box = clear($("diag-header"));
+    if (!state.diag) return;
+    var body = state.diag.body;
+    var eff = body.effective_weights || {};
+    var parts = Object.keys(eff).filter(function (k) { return eff[k]; })
+      .sort(function (a, b) { return eff[b] - eff[a]; })
+      .map(function (k) { return t("comp_" + k) + " " + Math.round(eff[k] * 100) + " %"; });
+    if (parts.length) box.appendChild(el("p", { className: "help", text: t("diag_drives") + parts.join(", ") }));
+    (body.notes || []).forEach(function (note) {
+      box.appendChild(el("p", { className: "note", lang: "fr", text: note }));
+    });
+    var todo = body.to_document_first || [];
+    if (todo.length) {
+      box.appendChild(el("h2", { text: t("diag_document") }));
+      var ul = el("ul", { className: "reasons" });
+      todo.forEach(function (q) {
+        var item = state.layers.qpv && state.layers.qpv.byId[q.code_qp];
+        var label = t("diag_possible") + rangeText(q.rank_range) + t("diag_top5") +
+          Math.round((q.top5_share || 0) * 100) + t("diag_of_draws");
+        var entry = state.diag.items.filter(function (e) { return e.code_qp === q.code_qp; })[0];
+        ul.appendChild(el("li", {}, [item && entry ? el("button", { type: "button", className: "linklike",
+          onclick: function (event) { selectDiag(entry, true, event.currentTarget); } },
+          [el("span", { lang: "fr", text: q.lib_qp })]) : el("span", { lang: "fr", text: q.lib_qp }),
+          " — " + label]));
+      });
+      box.appendChild(ul);
+    }
+  }
+
   function renderDiag() {
+    renderDiagHeader();
     var body = clear($("diag-table").tBodies[0]);
     if (state.diagLayer) state.map.removeLayer(state.diagLayer);
     if (!state.diag) return;
@@ -693,6 +735,9 @@
         el("td", {}, [el("button", { type: "button", onclick: function (event) { selectDiag(entry, true, event.currentTarget); } },
           [el("span", { lang: "fr", text: entry.lib_qp })])]),
         el("td", { className: "num" }, [chip, score]),
+        el("td", { className: "range" }, [rangeText(entry.rank_range),
+          entry.robustness ? el("span", { className: "robust " + entry.robustness,
+            text: t(entry.robustness) }) : null]),
       ]));
     });
     state.diagLayer = group;
@@ -713,7 +758,7 @@
         getJSON("api/analysis/underserved" + (q ? "?" + q : "")),
         getJSON("api/map/diagnostic-classes" + (q ? "?" + q : "")),
       ]);
-      state.diag = { items: results[0].items || [], classes: results[1] };
+      state.diag = { items: results[0].items || [], classes: results[1], body: results[0] };
       renderDiag();
       if (state.selected && state.selected.layer === "qpv") {
         var entry = state.diag.items.filter(function (e) { return e.code_qp === state.selected.id; })[0];

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ..vocab import PLACE_KINDS
-from . import answer, coverage, need, score
+from . import answer, coverage, need, score, sensitivity
 from .inputs import Inputs
 from .params import COMPONENTS, DEFIS, Parameters
 from .reasons import reasons
@@ -34,6 +34,9 @@ class Diagnostic:
     parameters: Parameters
     available: dict[str, bool]
     method: str = METHOD
+    effective_weights: dict[str, float | None] = field(default_factory=dict)
+    answers_located: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def weights_text(self) -> str:
@@ -89,6 +92,15 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     codes = inputs.qpv["code_qp"].astype(str).tolist()
     ranks, order = score.rank(table["score"].to_numpy(), codes)
     table["rank"] = pd.array([None if np.isnan(r) else int(r) for r in ranks], dtype="Int64")
+    sens = sensitivity.sensitivity(parts, params.weights,
+                                   table["need_known"].to_numpy(dtype=bool),
+                                   table["score"].to_numpy(dtype=float))
+    for column, values in (("rank_best", sens.best), ("rank_worst", sens.worst)):
+        table[column] = pd.array([None if np.isnan(v) else int(v) for v in values],
+                                 dtype="Int64")
+    table["top5_share"] = sens.top_share
+    table["robustness"] = [sensitivity.robustness(b, w)
+                           for b, w in zip(sens.best, sens.worst, strict=True)]
 
     table.insert(0, "code_qp", codes)
     table.insert(1, "lib_qp", inputs.qpv["lib_qp"].astype(str).to_numpy())
@@ -100,6 +112,32 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     table["ring_m"] = float(ring_m)
     frame = gpd.GeoDataFrame(table, geometry=qpv.values, crs=inputs.qpv.crs)
     frame = frame.iloc[order].reset_index(drop=True)
-    result = Diagnostic(frame, params, available)
+    located = located_answers(places)
+    result = Diagnostic(frame, params, available, effective_weights=sens.effective,
+                        answers_located=located, notes=notes(located, defi))
     frame["weights"] = result.weights_text
     return result
+
+
+def located_answers(places: gpd.GeoDataFrame) -> dict[str, int]:
+    """Answers of each Défi that count (located at least to the street; a position known
+    only to the neighbourhood counts, one known only to the commune never does)."""
+    precise = ~places["precision"].isin(["commune"]).to_numpy()
+    return {name: int((answer.answer_mask(places, name) & precise).sum()) for name in DEFIS}
+
+
+def notes(located: dict[str, int], defi: str | None) -> list[str]:
+    """Territory-wide facts a reader must know before reading the ranking (French)."""
+    out = []
+    empty = [name for name in DEFIS if located[name] == 0]
+    chosen = [defi] if defi else DEFIS
+    for name in empty:
+        if name in chosen:
+            out.append(f"Aucune réponse ESS localisée pour le Défi « {DEFIS[name]} » sur le "
+                       "territoire : pour ce Défi, le classement ne tient qu'au besoin social, "
+                       "à l'accès en transport et aux besoins signalés, pas à l'offre ESS.")
+    if sum(located.values()) and sum(located.values()) < 5:
+        out.append(f"Seulement {sum(located.values())} réponses ESS localisées (tous Défis, "
+                   "un lieu pouvant en porter plusieurs) : la part « réponse » et « distance » "
+                   "du score tient à très peu de lieux.")
+    return out

@@ -31,7 +31,7 @@ LAYER_COLUMNS = (
     "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
     "reasons", "defi", "ring_m", "weights", *CARRIED,
 )
-DECIMALS = {"score": 2, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
+DECIMALS = {"score": 2, "top5_share": 3, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
             "jobseekers_per_100": 2, **{f"comp_{c}": 4 for c in COMPONENTS},
             **{f"dist_{k}_m": 0 for k in ("lieu_totem", "hebergement", "accompagnement",
                                           "station")},
@@ -70,8 +70,42 @@ def items(result: Diagnostic) -> list[dict]:
             "components": {c: plain(f"comp_{c}", row[f"comp_{c}"]) for c in COMPONENTS},
             "measures": {m: plain(m, row[m]) for m in MEASURES},
             "reasons": list(row["reasons"]),
+            "rank_range": _range(row),
+            "top5_share": plain("top5_share", row["top5_share"]),
+            "robustness": row["robustness"],
         })
     return out
+
+
+def _range(row: dict) -> list[int] | None:
+    best, worst = plain("rank", row["rank_best"]), plain("rank", row["rank_worst"])
+    return None if best is None or worst is None else [best, worst]
+
+
+def header(result: Diagnostic) -> dict:
+    """What a reader must see before the list: effective weights, located answers per
+    Défi, notes, how uncertainty was measured, and the QPV to document first."""
+    from . import sensitivity
+
+    unknown = [{"code_qp": row["code_qp"], "lib_qp": row["lib_qp"], "rank_range": _range(row),
+                "top5_share": plain("top5_share", row["top5_share"])}
+               for row in result.frame.to_dict("records") if not row["need_known"]]
+    unknown.sort(key=lambda u: (u["rank_range"] or [10**6])[0])
+    return {
+        "effective_weights": result.effective_weights,
+        "answers_located": result.answers_located,
+        "notes": result.notes,
+        "sensitivity": {
+            "draws": sensitivity.DRAWS, "seed": sensitivity.SEED,
+            "weight_factor": list(sensitivity.FACTOR), "robust_span": sensitivity.ROBUST_SPAN,
+            "description": ("Chaque poids multiplié par un tirage uniforme entre 0,5 et 1,5 "
+                            f"({sensitivity.DRAWS} tirages, graine {sensitivity.SEED}) ; "
+                            "besoin inconnu tiré entre le plus faible et le plus fort besoin "
+                            "connu. Rang « robuste » : l'écart entre meilleur et pire rang "
+                            f"est d'au plus {sensitivity.ROBUST_SPAN}."),
+        },
+        "to_document_first": unknown,
+    }
 
 
 def layer_frame(result: Diagnostic) -> gpd.GeoDataFrame:

@@ -263,6 +263,15 @@ def test_diagnostic_tab_choropleth_ranking_and_downloads(live_server, open_page,
     assert page.locator('path[fill="#bdbdbd"]').count() == sum(
         1 for item in ranking if item["score"] is None)
     assert "tab=diagnostic" in page.evaluate("location.hash")
+    # what drives the ranking, the QPV to document first, and each rank's possible range
+    header = page.locator("#diag-header").inner_text()
+    assert "Ce qui fait vraiment le classement" in header and "accès métro/tram" in header
+    assert "À documenter en priorité" in header and "rang possible 1" in header
+    first_range = ranking[0]["rank_range"]
+    expected = str(first_range[0]) if first_range[0] == first_range[1] else \
+        f"{first_range[0]}–{first_range[1]}"
+    assert rows.first.locator("td.range").inner_text().startswith(expected)
+    assert ranking[0]["robustness"] in rows.first.locator("td.range").inner_text()
     # a row click zooms to the QPV and shows its reasons
     first = ranking[0]
     rows.first.locator("button").click()

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ...analysis import DEFIS, make_parameters
-from ...analysis.report import items, to_csv
+from ...analysis.report import header, items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
 from ...views import analysis
@@ -62,6 +62,27 @@ class UnderservedItem(BaseModel):
     components: Components
     measures: Measures
     reasons: list[str]
+    rank_range: list[int] | None = Field(
+        description="[meilleur, pire] rang quand les poids varient (×0,5 à ×1,5) ; pour un "
+        "besoin inconnu, rang possible parmi les QPV classés")
+    top5_share: float | None = Field(description="Part des tirages où le QPV est dans les 5 "
+                                     "premiers")
+    robustness: str | None = Field(description="robuste ou fragile")
+
+
+class DocumentFirst(BaseModel):
+    code_qp: str
+    lib_qp: str
+    rank_range: list[int] | None
+    top5_share: float | None
+
+
+class SensitivityInfo(BaseModel):
+    draws: int
+    seed: int
+    weight_factor: list[float]
+    robust_span: int
+    description: str
 
 
 class Underserved(BaseModel):
@@ -69,6 +90,16 @@ class Underserved(BaseModel):
     defi: str | None
     ring_m: float
     weights: dict[str, float]
+    effective_weights: dict[str, float | None] = Field(
+        description="Part de chaque composante dans l'écart des scores entre QPV classés "
+        "(somme 1) : ce qui fait vraiment le classement")
+    answers_located: dict[str, int] = Field(
+        description="Réponses ESS localisées (au moins au quartier) par Défi")
+    notes: list[str]
+    sensitivity: SensitivityInfo
+    to_document_first: list[DocumentFirst] = Field(
+        description="QPV sans indicateurs INSEE, avec leur rang possible : à documenter en "
+        "priorité")
     method: str
     items: list[UnderservedItem]
 
@@ -153,7 +184,7 @@ def underserved(
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return Underserved(territoire=store.territory.id, defi=params.defi, ring_m=params.ring_m,
-                       weights=dict(params.weights), method=result.method,
+                       weights=dict(params.weights), method=result.method, **header(result),
                        items=[UnderservedItem.model_validate(i) for i in items(result)])
 
 

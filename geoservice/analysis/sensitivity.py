@@ -1,0 +1,124 @@
+"""What drives the ranking, and how sure it is.
+
+- **Effective weights**: each component's share of the spread of the score among the
+  ranked QPV, ``w_k · sd(c_k) / Σ_j w_j · sd(c_j)`` (sums to 1). A component with a large
+  nominal weight but little variation between QPV moves the ranking little: this says so.
+- **Rank ranges**: the ranking is recomputed over ``DRAWS`` draws in which every weight is
+  multiplied by U(0.5, 1.5) (seeded: the same answer every time). ``rank_range`` = [best,
+  worst] rank over the draws and the nominal weights (so it always contains the rank),
+  ``top5_share`` = share of draws in which the QPV is in the top 5. A rank is *robuste*
+  when its range spans at most ``ROBUST_SPAN`` + 1 ranks, *fragile* otherwise.
+- **Unknown need** (QPV without INSEE indicators): its need is drawn uniformly between the
+  lowest and highest need of the known QPV, on top of the weight draws; its possible rank
+  is counted among the ranked QPV (as if it were added to them). Those QPV are listed
+  first in a block « à documenter en priorité » when their best possible rank is high,
+  never silently last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .params import COMPONENTS
+
+DRAWS = 400
+SEED = 20261123
+FACTOR = (0.5, 1.5)
+ROBUST_SPAN = 2
+TOP = 5
+
+
+@dataclass
+class Sensitivity:
+    best: np.ndarray          # best rank per QPV (NaN: no score possible)
+    worst: np.ndarray
+    top_share: np.ndarray     # share of draws in the top 5
+    effective: dict[str, float | None]
+
+
+def _weighted(parts: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per component: the weight row vector and the values matrix (QPV × components)."""
+    names = [c for c in COMPONENTS if weights.get(c, 0) > 0]
+    values = parts[names].to_numpy(dtype=float) if names else np.zeros((len(parts), 0))
+    return np.array([weights[c] for c in names], dtype=float), values
+
+
+def _scores(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Scores (0–100) for weight rows ``w`` (draws × k) — NaN components left out, as in
+    :func:`geoservice.analysis.score.score`."""
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
+    num = w @ filled.T                      # draws × QPV
+    den = w @ known.T.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, 100.0 * num / den, np.nan)
+
+
+def effective_weights(parts: pd.DataFrame, weights: dict[str, float],
+                      ranked: np.ndarray) -> dict[str, float | None]:
+    """Each weighted component's share of the score spread among the ranked QPV."""
+    spread = {}
+    for name in COMPONENTS:
+        w = float(weights.get(name, 0.0))
+        values = parts[name].to_numpy(dtype=float)[ranked]
+        values = values[~np.isnan(values)]
+        spread[name] = w * float(np.std(values)) if w > 0 and len(values) > 1 else 0.0
+    total = sum(spread.values())
+    return {name: (round(spread[name] / total, 4) if total > 0 else None)
+            for name in COMPONENTS}
+
+
+def _competition_rank(scores: np.ndarray) -> np.ndarray:
+    """Rank per row of ``scores`` (draws × QPV): 1 + number of strictly higher scores."""
+    keyed = np.round(scores, 9)
+    return 1 + (keyed[:, None, :] > keyed[:, :, None]).sum(axis=2)
+
+
+def sensitivity(parts: pd.DataFrame, weights: dict[str, float], need_known: np.ndarray,
+                scores: np.ndarray, draws: int = DRAWS, seed: int = SEED) -> Sensitivity:
+    n = len(parts)
+    ranked = ~np.isnan(scores)
+    effective = effective_weights(parts, weights, ranked)
+    w0, values = _weighted(parts, weights)
+    best = np.full(n, np.nan)
+    worst = np.full(n, np.nan)
+    top = np.full(n, np.nan)
+    if not len(w0) or not ranked.any():
+        return Sensitivity(best, worst, top, effective)
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(*FACTOR, size=(draws, len(w0)))
+    w = np.vstack([w0, w0 * factors])       # row 0: the nominal weights
+    known_rows = np.flatnonzero(ranked)
+    drawn = _scores(values[known_rows], w)  # (draws + 1) × ranked QPV
+    ranks = _competition_rank(drawn)
+    best[known_rows] = ranks.min(axis=0)
+    worst[known_rows] = ranks.max(axis=0)
+    top[known_rows] = (ranks[1:] <= TOP).mean(axis=0)
+
+    need_column = [c for c in COMPONENTS if weights.get(c, 0) > 0].index("need") \
+        if weights.get("need", 0) > 0 else None
+    unknown = np.flatnonzero(~ranked & ~need_known)
+    if need_column is not None and len(unknown):
+        known_need = parts["need"].to_numpy(dtype=float)[known_rows]
+        low, high = float(np.nanmin(known_need)), float(np.nanmax(known_need))
+        for q in unknown:
+            row = np.repeat(values[q][None, :], len(w), axis=0)
+            row[:, need_column] = rng.uniform(low, high, size=len(w))
+            row[0, need_column] = low  # the nominal draw: its least possible need
+            known_ = ~np.isnan(row)
+            num = (w * np.where(known_, row, 0.0)).sum(axis=1)
+            den = (w * known_).sum(axis=1)
+            own = np.where(den > 0, 100.0 * num / den, np.nan)
+            possible = 1 + (np.round(drawn, 9) > np.round(own, 9)[:, None]).sum(axis=1)
+            best[q], worst[q] = possible.min(), possible.max()
+            top[q] = float((possible[1:] <= TOP).mean())
+    return Sensitivity(best, worst, top, effective)
+
+
+def robustness(best: float, worst: float) -> str | None:
+    if np.isnan(best) or np.isnan(worst):
+        return None
+    return "robuste" if worst - best <= ROBUST_SPAN else "fragile"
