@@ -136,8 +136,10 @@ def notes(located: dict[str, int], defi: str | None) -> list[str]:
             out.append(f"Aucune réponse ESS localisée pour le Défi « {DEFIS[name]} » sur le "
                        "territoire : pour ce Défi, le classement ne tient qu'au besoin social, "
                        "à l'accès en transport et aux besoins signalés, pas à l'offre ESS.")
-    if sum(located.values()) and sum(located.values()) < 5:
-        out.append(f"Seulement {sum(located.values())} réponses ESS localisées (tous Défis, "
-                   "un lieu pouvant en porter plusieurs) : la part « réponse » et « distance » "
-                   "du score tient à très peu de lieux.")
+    count = sum(located.values())
+    if 0 < count < 5:
+        what = "une réponse ESS localisée" if count == 1 else f"{count} réponses ESS localisées"
+        out.append(f"Seulement {what} (tous Défis, un lieu à plusieurs Défis compté pour "
+                   "chacun) : les parts « réponse » et « distance » du score tiennent à très "
+                   "peu de lieux.")
     return out
