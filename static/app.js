@@ -645,6 +645,7 @@
       box.appendChild(el("p", { className: "help", text: t("diag_coverage") +
         Math.round(entry.indicator_coverage * 100) + " %" }));
     }
+    if (entry.drivers) box.appendChild(el("p", { lang: "fr", className: "drivers", text: entry.drivers }));
     box.appendChild(el("h4", { text: t("diag_reasons") }));
     var ul = el("ul", { className: "reasons", lang: "fr" });
     (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });

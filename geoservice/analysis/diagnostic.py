@@ -99,6 +99,8 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
         table[column] = pd.array([None if np.isnan(v) else int(v) for v in values],
                                  dtype="Int64")
     table["top5_share"] = sens.top_share
+    pushes = sensitivity.drivers(parts, params.weights, ~np.isnan(table["score"].to_numpy()))
+    table["drivers"] = [sensitivity.drivers_text(found) for found in pushes]
     table["robustness"] = [sensitivity.robustness(b, w)
                            for b, w in zip(sens.best, sens.worst, strict=True)]
 

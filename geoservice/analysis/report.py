@@ -72,9 +72,14 @@ def items(result: Diagnostic) -> list[dict]:
             "reasons": list(row["reasons"]),
             "rank_range": _range(row),
             "top5_share": plain("top5_share", row["top5_share"]),
-            "robustness": row["robustness"],
+            "robustness": _text(row["robustness"]),
+            "drivers": _text(row["drivers"]),
         })
     return out
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _range(row: dict) -> list[int] | None:

@@ -122,3 +122,46 @@ def robustness(best: float, worst: float) -> str | None:
     if np.isnan(best) or np.isnan(worst):
         return None
     return "robuste" if worst - best <= ROBUST_SPAN else "fragile"
+
+
+COMPONENT_WORDS = {"need": "besoin social", "answer": "faible réponse ESS",
+                   "distance": "éloignement des lieux ESS", "access": "accès métro/tram",
+                   "demand": "besoins signalés"}
+
+
+def drivers(parts: pd.DataFrame, weights: dict[str, float], ranked: np.ndarray
+            ) -> list[list[tuple[str, float]]]:
+    """Per QPV, the (at most two) components that push its score above the mean of the
+    ranked QPV, with their push in score points: ``100 · w_k (c_k − mean_k) / Σ w``."""
+    names = [c for c in COMPONENTS if weights.get(c, 0) > 0]
+    values = parts[names].to_numpy(dtype=float) if names else np.zeros((len(parts), 0))
+    w = np.array([weights[c] for c in names], dtype=float)
+    known = ~np.isnan(values)
+    den = (known * w).sum(axis=1)
+    means = np.full(len(names), np.nan)
+    for k in range(len(names)):
+        column = values[ranked, k]
+        column = column[~np.isnan(column)]
+        if len(column):  # a component nobody has (no station data) pushes nobody
+            means[k] = column.mean()
+    out = []
+    for i in range(len(parts)):
+        if den[i] <= 0 or not ranked[i]:
+            out.append([])
+            continue
+        push = [(names[k], 100 * w[k] * (values[i, k] - means[k]) / den[i])
+                for k in range(len(names)) if known[i, k] and not np.isnan(means[k])]
+        push = sorted((p for p in push if p[1] >= 0.05), key=lambda p: -p[1])[:2]
+        out.append([(name, round(float(points), 1)) for name, points in push])
+    return out
+
+
+def drivers_text(found: list[tuple[str, float]]) -> str | None:
+    """« pèse surtout : accès métro/tram (+8,1 points), … » (French), or None."""
+    from .text import number
+
+    if not found:
+        return None
+    return ("pèse surtout (par rapport à la moyenne des QPV classés) : "
+            + ", ".join(f"{COMPONENT_WORDS[name]} (+{number(points)} points)"
+                        for name, points in found))

@@ -98,3 +98,22 @@ def test_effective_weights_on_a_hand_made_case():
     scores = np.array([10.0, 20.0, 30.0])
     study = sensitivity(parts, weights, np.ones(3, dtype=bool), scores, draws=50, seed=1)
     assert list(study.best) == [3, 2, 1] and list(study.worst) == [3, 2, 1]
+
+
+def test_what_weighs_most_for_each_qpv_in_points(client):
+    body = client.get(URL).json()
+    ranked = [i for i in body["items"] if i["rank"] is not None]
+    weights = body["weights"]
+    means = {c: np.mean([i["components"][c] for i in ranked if i["components"][c] is not None])
+             for c in COMPONENTS}
+    top = ranked[0]
+    den = sum(weights[c] for c in COMPONENTS if top["components"][c] is not None)
+    pushes = {c: 100 * weights[c] * (top["components"][c] - means[c]) / den
+              for c in COMPONENTS if top["components"][c] is not None}
+    best = max(pushes, key=pushes.get)
+    words = {"access": "accès métro/tram", "need": "besoin social",
+             "answer": "faible réponse ESS", "distance": "éloignement des lieux ESS"}
+    assert top["drivers"].startswith("pèse surtout")
+    figure = f"{pushes[best]:.1f}".replace(".", ",")
+    assert f"{words[best]} (+{figure} points)" in top["drivers"]
+    assert all(i["drivers"] is None for i in body["items"] if i["rank"] is None)

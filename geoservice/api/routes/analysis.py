@@ -68,6 +68,8 @@ class UnderservedItem(BaseModel):
     top5_share: float | None = Field(description="Part des tirages où le QPV est dans les 5 "
                                      "premiers")
     robustness: str | None = Field(description="robuste ou fragile")
+    drivers: str | None = Field(description="Les deux composantes qui poussent le score au-"
+                                "dessus de la moyenne des QPV classés, en points")
 
 
 class DocumentFirst(BaseModel):
