@@ -43,9 +43,11 @@ def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries, ring_m: float
 
 
 def answer_mask(places: gpd.GeoDataFrame, defi: str | None) -> np.ndarray:
-    """Located, open (or status unknown) answers tagged with the Défi (all when None)."""
+    """Located, open (or status unknown) answers tagged with the Défi (all when None). A
+    position known only to the commune never counts: it says nothing of a neighbourhood."""
     status = places["statut"].isin(ANSWER_STATUSES).to_numpy()
-    return located(places) & status & has_defi(places["defi"], defi)
+    precise = ~places["precision"].isin(["commune"]).to_numpy()
+    return located(places) & status & precise & has_defi(places["defi"], defi)
 
 
 def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,

@@ -57,6 +57,9 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
 
     total, per_defi, members, pairs = answer.count_answers(qpv, inputs.places, ring_m, defi)
     table["answers"] = total
+    # reach, cumulative: the ring (default 500 m) and 1 km (never less than the ring)
+    table["answers_1km"] = answer.count_answers(qpv, inputs.places, max(ring_m, 1000.0),
+                                                defi)[0]
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
     places = inputs.places
@@ -122,10 +125,9 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
 
 
 def located_answers(places: gpd.GeoDataFrame) -> dict[str, int]:
-    """Answers of each Défi that count (located at least to the street; a position known
-    only to the neighbourhood counts, one known only to the commune never does)."""
-    precise = ~places["precision"].isin(["commune"]).to_numpy()
-    return {name: int((answer.answer_mask(places, name) & precise).sum()) for name in DEFIS}
+    """Answers of each Défi that count in the territory (a position known to the
+    neighbourhood counts, one known only to the commune never does)."""
+    return {name: int(answer.answer_mask(places, name).sum()) for name in DEFIS}
 
 
 def notes(located: dict[str, int], defi: str | None) -> list[str]:

@@ -18,7 +18,7 @@ from .need import CARRIED, COUNT_INDICATORS
 from .params import COMPONENTS, DEFIS
 
 MEASURES = (
-    "pop_mun", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers",
+    "pop_mun", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers", "answers_1km",
     *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
     "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
     "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",

@@ -117,3 +117,20 @@ def test_what_weighs_most_for_each_qpv_in_points(client):
     figure = f"{pushes[best]:.1f}".replace(".", ",")
     assert f"{words[best]} (+{figure} points)" in top["drivers"]
     assert all(i["drivers"] is None for i in body["items"] if i["rank"] is None)
+
+
+def test_reach_is_cumulative_and_a_commune_position_never_counts(client):
+    import geopandas as gpd
+    import shapely
+
+    from geoservice.analysis.answer import answer_mask
+
+    body = client.get(URL).json()
+    for item in body["items"]:
+        assert item["measures"]["answers_1km"] >= item["measures"]["answers"]
+    places = gpd.GeoDataFrame({
+        "defi": [["inclusion"], ["inclusion"], ["inclusion"]],
+        "statut": ["ouvert", "ouvert", "ouvert"],
+        "precision": ["adresse", "quartier", "commune"],
+    }, geometry=[shapely.Point(0, 0)] * 3, crs="EPSG:2154")
+    assert answer_mask(places, "inclusion").tolist() == [True, True, False]

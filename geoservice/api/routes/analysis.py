@@ -36,7 +36,8 @@ class Measures(BaseModel):
     tp60: float | None = Field(description="Taux de pauvreté (%)")
     tx_tot_empl: float | None = Field(description="Taux d'emploi des 15-64 ans (%)")
     jobseekers_per_100: float | None
-    answers: int
+    answers: int = Field(description="Réponses ESS du Défi dans le QPV ou son anneau")
+    answers_1km: int = Field(description="Réponses ESS du Défi à moins de 1 km (cumulé)")
     answers_inclusion: int
     answers_economie_circulaire: int
     answers_alimentation_durable: int
