@@ -17,7 +17,6 @@ import time
 import numpy as np
 
 from .catalog import LayerDef, load_catalog
-from .frames import rows_frame
 from .settings import Settings
 from .storage import CollectionData, FeatureStore, open_store
 from .store import Collection, Store
@@ -32,9 +31,7 @@ WARM_DELAY = 0.5
 def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
     """A collection whose frame is typed from the rows on first use (not at once)."""
     versions = np.array([r.version for r in data.rows], dtype=np.int64)
-    rows = data.rows
-    return Collection(layer, None, data.provenance, data.revision, versions,
-                      source=lambda: rows_frame(rows, layer), rows=rows)
+    return Collection(layer, None, data.provenance, data.revision, versions, rows=data.rows)
 
 
 def build_snapshot(settings: Settings, storage: FeatureStore,

@@ -23,6 +23,7 @@ import shapely
 from .catalog import LayerDef
 from .errors import InvalidParameter, NotFound
 from .frames import plain as _plain
+from .frames import rows_frame
 from .settings import Settings
 from .territory import Territory
 from .vocab import METRIC_CRS
@@ -65,8 +66,9 @@ class Memo:
 class Collection:
     """One layer's features (EPSG:4326) and what it knows about them.
 
-    The frame is given, or built from ``source`` on first use: a snapshot made by a write
-    costs one read of the rows, and a burst of writes between two reads builds one frame.
+    The frame is given, or typed from the stored ``rows`` on first use: a snapshot made by
+    a write costs one read of the rows, and a burst of writes between two reads builds one
+    frame.
     """
 
     layer: LayerDef
@@ -75,14 +77,13 @@ class Collection:
     revision: int = 0
     versions: np.ndarray | None = None
     """Version of each feature (storage), aligned with the frame's rows; None for views."""
-    source: Callable[[], gpd.GeoDataFrame] | None = field(default=None, repr=False)
     rows: list | None = field(default=None, repr=False)
     """The stored rows the frame is made from, until it is made (positions and a few texts
     can be read from them without typing a whole frame)."""
 
     def __post_init__(self) -> None:
-        if self._frame is None and self.source is None:
-            raise ValueError("a collection needs a frame or a source")
+        if self._frame is None and self.rows is None:
+            raise ValueError("a collection needs a frame or its stored rows")
         if self._frame is not None:
             self._frame = self._frame.reset_index(drop=True)
         self._frame_lock = threading.Lock()
@@ -93,9 +94,8 @@ class Collection:
         if self._frame is None:
             with self._frame_lock:
                 if self._frame is None:
-                    assert self.source is not None
-                    self._frame = self.source().reset_index(drop=True)
-                    self.source = self.rows = None
+                    self._frame = rows_frame(self.rows or [], self.layer)
+                    self.rows = None
         return self._frame
 
     @cached_property

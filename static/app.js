@@ -833,13 +833,14 @@
 
   var STAFF_FLAG = "geoservice-staff";
 
-  async function postJSON(url, body, headers) {
-    var response = await fetch(url, { method: "POST", credentials: "same-origin",
-      headers: Object.assign({ "Content-Type": "application/json", Accept: "application/json" },
-                             headers || {}),
+  /** A JSON request with the session cookie; answers never throw on an HTTP error. */
+  async function requestJSON(method, url, body, headers) {
+    var response = await fetch(url, { method: method, credentials: "same-origin",
+      headers: Object.assign({ Accept: "application/json" },
+        body === undefined ? {} : { "Content-Type": "application/json" }, headers || {}),
       body: body === undefined ? undefined : JSON.stringify(body) });
     var answer = null;
-    try { answer = await response.json(); } catch (e) { answer = null; }
+    if (response.status !== 204) { try { answer = await response.json(); } catch (e) { answer = null; } }
     return { ok: response.ok, status: response.status, body: answer, headers: response.headers };
   }
 
@@ -881,7 +882,7 @@
       form.addEventListener("submit", async function (event) {
         event.preventDefault();
         message.textContent = "";
-        var answer = await postJSON("api/auth/login", { email: email.value, password: password.value });
+        var answer = await requestJSON("POST", "api/auth/login", { email: email.value, password: password.value });
         if (!answer.ok) {
           message.textContent = t("login_failed") +
             ((answer.body && (answer.body.detail || answer.body.title)) || ("HTTP " + answer.status));
@@ -912,6 +913,7 @@
 
   var editorApi = {
     state: state, t: t, el: el, clear: clear, $: $, title: title, getJSON: getJSON,
+    requestJSON: requestJSON,
     status: status, reloadLayer: reloadLayer, select: select, defiTitle: defiTitle,
     whenIdle: whenIdle, staffFlag: STAFF_FLAG,
   };

@@ -94,15 +94,11 @@
     return (answer.body && (answer.body.detail || answer.body.title)) || ("HTTP " + answer.status);
   }
 
+  /** A write (or a staff read) with the session's CSRF token; 401 says the session ended. */
   async function send(method, url, body, headers) {
-    var response = await fetch(url, { method: method, credentials: "same-origin",
-      headers: Object.assign({ Accept: "application/geo+json, application/json",
-        "X-CSRF-Token": me.csrf }, body === undefined ? {} : { "Content-Type": "application/json" },
-        headers || {}),
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    var answer = null;
-    if (response.status !== 204) { try { answer = await response.json(); } catch (e) { answer = null; } }
-    var out = { ok: response.ok, status: response.status, body: answer, etag: response.headers.get("ETag") };
+    var out = await app.requestJSON(method, url, body, Object.assign({
+      Accept: "application/geo+json, application/json", "X-CSRF-Token": me.csrf }, headers || {}));
+    out.etag = out.headers.get("ETag");
     if (out.status === 401) app.status(tt("session_over"));
     return out;
   }
@@ -292,8 +288,8 @@
     var properties = {};
     Object.keys(editing.fields).forEach(function (name) {
       var value = editing.fields[name].get();
-      if (value !== null && !(Array.isArray(value) && !value.length && name !== "defi")) properties[name] = value;
-      else if (name === "defi") properties[name] = value || [];
+      if (name === "defi") properties.defi = value || [];  // required, possibly empty
+      else if (value !== null && !(Array.isArray(value) && !value.length)) properties[name] = value;
     });
     if (editing.feature && editing.feature.properties.territoire) properties.territoire = editing.feature.properties.territoire;
     var lon = editing.lon.value.trim().replace(",", "."), lat = editing.lat.value.trim().replace(",", ".");
@@ -355,9 +351,12 @@
 
   function shown(name, value) {
     if (value === null || value === undefined || value === "") return tt("empty");
-    if (Array.isArray(value)) return value.map(function (v) { return valueLabel(name, v); }).join(", ") || tt("empty");
     if (typeof value === "boolean") return tt(value ? "yes" : "no");
-    return name in VALUES.fr || typeof value !== "string" ? String(value) : valueLabel(name, value);
+    var spec = editing && editing.schema[name];
+    var listed = spec && (spec.enum || (spec.items && spec.items.enum));  // labels for codes only
+    var label = function (v) { return listed ? valueLabel(name, v) : String(v); };
+    if (Array.isArray(value)) return value.map(label).join(", ") || tt("empty");
+    return label(value);
   }
 
   function showConflict(mine, problemBody) {
@@ -476,9 +475,9 @@
     node.appendChild(el("div", { className: "edit-actions" }, [
       el("button", { type: "button", className: "secondary edit-button", text: tt("edit"), onclick: async function () {
         app.state.map.closePopup();
-        var response = await fetch(itemUrl(layerId, props.id), { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
-        if (!response.ok) { app.status(tt("failed") + "HTTP " + response.status); return; }
-        openForm(layerId, await response.json(), response.headers.get("ETag"));
+        var answer = await send("GET", itemUrl(layerId, props.id));
+        if (!answer.ok) { app.status(tt("failed") + problem(answer)); return; }
+        openForm(layerId, answer.body, answer.etag);
       } }),
       el("button", { type: "button", className: "secondary history-button", text: tt("history"), onclick: function () {
         app.state.map.closePopup();

@@ -13,6 +13,7 @@ import shapely
 import shapely.geometry
 
 from .. import csvsafe
+from . import sensitivity
 from .diagnostic import Diagnostic
 from .need import CARRIED, COUNT_INDICATORS
 from .params import COMPONENTS, DEFIS
@@ -90,8 +91,6 @@ def _range(row: dict) -> list[int] | None:
 def header(result: Diagnostic) -> dict:
     """What a reader must see before the list: effective weights, located answers per
     Défi, notes, how uncertainty was measured, and the QPV to document first."""
-    from . import sensitivity
-
     unknown = [{"code_qp": row["code_qp"], "lib_qp": row["lib_qp"], "rank_range": _range(row),
                 "top5_share": plain("top5_share", row["top5_share"])}
                for row in result.frame.to_dict("records") if not row["need_known"]]

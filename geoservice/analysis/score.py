@@ -52,20 +52,30 @@ def components(need: np.ndarray, answers: np.ndarray, distances: dict[str, np.nd
     })
 
 
+def weighted(parts: pd.DataFrame, weights: dict[str, float]
+             ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The components with a weight > 0: their names, weights (k) and values (QPV × k)."""
+    names = [c for c in COMPONENTS if float(weights.get(c, 0.0)) > 0]
+    w = np.array([float(weights[c]) for c in names], dtype=float)
+    values = parts[names].to_numpy(dtype=float) if names else np.zeros((len(parts), 0))
+    return names, w, values
+
+
+def combine(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """100 · Σ w·c / Σ w over the known components (last axis), NaN when none is known.
+    Broadcasts: values (QPV × k) with w (k,) gives one score per QPV; values (1 × QPV × k)
+    with w (draws × 1 × k) gives a score per draw and QPV."""
+    known = ~np.isnan(values)
+    num = (w * np.where(known, values, 0.0)).sum(axis=-1)
+    den = (w * known).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, 100.0 * num / den, np.nan)
+
+
 def score(parts: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
     """0–100 or NaN (need unknown while weighted, or no component available)."""
-    num = np.zeros(len(parts))
-    den = np.zeros(len(parts))
-    for name in COMPONENTS:
-        w = float(weights.get(name, 0.0))
-        if w <= 0:
-            continue
-        values = parts[name].to_numpy(dtype=float)
-        known = ~np.isnan(values)
-        num += np.where(known, w * values, 0.0)
-        den += np.where(known, w, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result = np.where(den > 0, 100.0 * num / den, np.nan)
+    _, w, values = weighted(parts, weights)
+    result = combine(values, w)
     if weights.get("need", 0) > 0:
         result = np.where(np.isnan(parts["need"].to_numpy(dtype=float)), np.nan, result)
     return result

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .params import COMPONENTS
+from .score import combine, weighted
 
 DRAWS = 400
 SEED = 20261123
@@ -37,24 +38,6 @@ class Sensitivity:
     worst: np.ndarray
     top_share: np.ndarray     # share of draws in the top 5
     effective: dict[str, float | None]
-
-
-def _weighted(parts: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Per component: the weight row vector and the values matrix (QPV × components)."""
-    names = [c for c in COMPONENTS if weights.get(c, 0) > 0]
-    values = parts[names].to_numpy(dtype=float) if names else np.zeros((len(parts), 0))
-    return np.array([weights[c] for c in names], dtype=float), values
-
-
-def _scores(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Scores (0–100) for weight rows ``w`` (draws × k) — NaN components left out, as in
-    :func:`geoservice.analysis.score.score`."""
-    known = ~np.isnan(values)
-    filled = np.where(known, values, 0.0)
-    num = w @ filled.T                      # draws × QPV
-    den = w @ known.T.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, 100.0 * num / den, np.nan)
 
 
 def effective_weights(parts: pd.DataFrame, weights: dict[str, float],
@@ -82,7 +65,7 @@ def sensitivity(parts: pd.DataFrame, weights: dict[str, float], need_known: np.n
     n = len(parts)
     ranked = ~np.isnan(scores)
     effective = effective_weights(parts, weights, ranked)
-    w0, values = _weighted(parts, weights)
+    names, w0, values = weighted(parts, weights)
     best = np.full(n, np.nan)
     worst = np.full(n, np.nan)
     top = np.full(n, np.nan)
@@ -92,14 +75,13 @@ def sensitivity(parts: pd.DataFrame, weights: dict[str, float], need_known: np.n
     factors = rng.uniform(*FACTOR, size=(draws, len(w0)))
     w = np.vstack([w0, w0 * factors])       # row 0: the nominal weights
     known_rows = np.flatnonzero(ranked)
-    drawn = _scores(values[known_rows], w)  # (draws + 1) × ranked QPV
+    drawn = combine(values[known_rows][None, :, :], w[:, None, :])  # (draws+1) × ranked
     ranks = _competition_rank(drawn)
     best[known_rows] = ranks.min(axis=0)
     worst[known_rows] = ranks.max(axis=0)
     top[known_rows] = (ranks[1:] <= TOP).mean(axis=0)
 
-    need_column = [c for c in COMPONENTS if weights.get(c, 0) > 0].index("need") \
-        if weights.get("need", 0) > 0 else None
+    need_column = names.index("need") if "need" in names else None
     unknown = np.flatnonzero(~ranked & ~need_known)
     if need_column is not None and len(unknown):
         known_need = parts["need"].to_numpy(dtype=float)[known_rows]
@@ -108,10 +90,7 @@ def sensitivity(parts: pd.DataFrame, weights: dict[str, float], need_known: np.n
             row = np.repeat(values[q][None, :], len(w), axis=0)
             row[:, need_column] = rng.uniform(low, high, size=len(w))
             row[0, need_column] = low  # the nominal draw: its least possible need
-            known_ = ~np.isnan(row)
-            num = (w * np.where(known_, row, 0.0)).sum(axis=1)
-            den = (w * known_).sum(axis=1)
-            own = np.where(den > 0, 100.0 * num / den, np.nan)
+            own = combine(row, w)  # one score per draw, paired row by row
             possible = 1 + (np.round(drawn, 9) > np.round(own, 9)[:, None]).sum(axis=1)
             best[q], worst[q] = possible.min(), possible.max()
             top[q] = float((possible[1:] <= TOP).mean())
@@ -133,9 +112,7 @@ def drivers(parts: pd.DataFrame, weights: dict[str, float], ranked: np.ndarray
             ) -> list[list[tuple[str, float]]]:
     """Per QPV, the (at most two) components that push its score above the mean of the
     ranked QPV, with their push in score points: ``100 · w_k (c_k − mean_k) / Σ w``."""
-    names = [c for c in COMPONENTS if weights.get(c, 0) > 0]
-    values = parts[names].to_numpy(dtype=float) if names else np.zeros((len(parts), 0))
-    w = np.array([weights[c] for c in names], dtype=float)
+    names, w, values = weighted(parts, weights)
     known = ~np.isnan(values)
     den = (known * w).sum(axis=1)
     means = np.full(len(names), np.nan)

@@ -37,11 +37,14 @@ async def session_of(request: Request, storage: FeatureStore) -> Caller | None:
     return caller
 
 
+def _attributes(request: Request) -> dict:
+    return {"path": "/", "httponly": True, "samesite": "lax",
+            "secure": base_url(request).startswith("https:")}
+
+
 def set_cookie(request: Request, response: Response, value: str, hours: float) -> None:
-    response.set_cookie(COOKIE, value, max_age=int(hours * 3600), path="/", httponly=True,
-                        samesite="lax", secure=base_url(request).startswith("https:"))
+    response.set_cookie(COOKIE, value, max_age=int(hours * 3600), **_attributes(request))
 
 
 def clear_cookie(request: Request, response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=base_url(request).startswith("https:"))
+    response.delete_cookie(COOKIE, **_attributes(request))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..errors import InvalidParameter, NotFound, Unauthorized
 from ..storage import FeatureStore
-from ..storage.base import ROLES, Account, Token, now
+from ..storage.base import ROLES, Account, Token, now, stamp
 
 PREFIX = "gst_"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
@@ -60,8 +60,9 @@ def add_user(storage: FeatureStore, email: str, role: str,
     return account
 
 
-def _digest(secret_token: str) -> str:
-    return hashlib.sha256(secret_token.encode()).hexdigest()
+def digest(secret: str) -> str:
+    """SHA-256 (hex) of a random secret: tokens, session cookies, login states."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_token(storage: FeatureStore, email: str, expires_days: int | None = None
@@ -77,10 +78,9 @@ def create_token(storage: FeatureStore, email: str, expires_days: int | None = N
     token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     created = datetime.now(UTC)
     expires = None if expires_days is None else created + timedelta(days=expires_days)
-    record = Token(token_id, email, created.isoformat(timespec="milliseconds"),
-                   None if expires is None else expires.isoformat(timespec="milliseconds"),
-                   None)
-    storage.add_token(record, _digest(token))
+    record = Token(token_id, email, stamp(created),
+                   None if expires is None else stamp(expires), None)
+    storage.add_token(record, digest(token))
     return token, record
 
 
@@ -89,7 +89,7 @@ def authenticate_token(storage: FeatureStore, token: str) -> Caller:
     revoked or expired token; disabled account)."""
     if not _TOKEN.fullmatch(token):
         raise Unauthorized("jeton invalide", headers=CHALLENGE)
-    found = storage.token_by_hash(_digest(token))
+    found = storage.token_by_hash(digest(token))
     if found is None:  # looked up by the SHA-256 of the whole token
         raise Unauthorized("jeton inconnu", headers=CHALLENGE)
     record, account = found

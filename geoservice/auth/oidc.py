@@ -29,17 +29,13 @@ import jwt
 from ..errors import ConfigError, Forbidden, InvalidParameter, Unauthorized, UpstreamUnavailable
 from ..settings import Settings
 from ..storage import FeatureStore
-from ..storage.base import Account
-from .accounts import normalise_email
+from ..storage.base import Account, stamp
+from .accounts import digest, normalise_email
 
 STATE_MINUTES = 10
 METADATA_SECONDS = 3600
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
               "ES512", "EdDSA")  # never "none" nor a shared-secret HS*
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _challenge(verifier: str) -> str:
@@ -145,9 +141,9 @@ class OidcProvider:
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64)
         expires = datetime.now(UTC) + timedelta(minutes=STATE_MINUTES)
-        storage.put_login_state(_digest(state), {
+        storage.put_login_state(digest(state), {
             "nonce": nonce, "verifier": verifier, "next": safe_next(next_path),
-            "redirect_uri": redirect_uri}, expires.isoformat(timespec="milliseconds"))
+            "redirect_uri": redirect_uri}, stamp(expires))
         query = urlencode({
             "response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
             "scope": self.scopes, "state": state, "nonce": nonce,
@@ -193,7 +189,7 @@ class OidcProvider:
         """Check the callback and return (the account that logged in, where to go next)."""
         if not state or not code:
             raise InvalidParameter("Retour du fournisseur sans « code » ni « state »")
-        pending = storage.pop_login_state(_digest(state))
+        pending = storage.pop_login_state(digest(state))
         if pending is None:
             raise InvalidParameter("« state » inconnu, expiré ou déjà utilisé : relancez la "
                                    "connexion")

@@ -12,7 +12,6 @@ one client) gives 429 with ``Retry-After``, even with the right password.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -21,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from ..errors import TooManyRequests, Unauthorized
 from ..settings import Settings
 from ..storage import FeatureStore
-from ..storage.base import Account, Session, now
-from .accounts import Caller, normalise_email
+from ..storage.base import Account, Session, now, stamp
+from .accounts import Caller, digest, normalise_email
 from .passwords import verify_password
 
 COOKIE = "geoservice_session"
@@ -30,22 +29,14 @@ _COOKIE = re.compile(r"^gss_[A-Za-z0-9_-]{43}$")
 CLIENT_FACTOR = 4  # a client (one address) may fail this many times more than one account
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
-
-
 def open_session(storage: FeatureStore, account: Account, via: str, hours: float
                  ) -> tuple[str, Session]:
     """A new session for an account: (the cookie value, shown once; its record)."""
     cookie = "gss_" + secrets.token_urlsafe(32)
     created = datetime.now(UTC)
-    session = Session(account.email, secrets.token_urlsafe(32), via, _stamp(created),
-                      _stamp(created + timedelta(hours=hours)))
-    storage.add_session(session, _digest(cookie))
+    session = Session(account.email, secrets.token_urlsafe(32), via, stamp(created),
+                      stamp(created + timedelta(hours=hours)))
+    storage.add_session(session, digest(cookie))
     return cookie, session
 
 
@@ -54,7 +45,7 @@ def session_caller(storage: FeatureStore, cookie: str) -> Caller | None:
     or expired, or its account disabled (the browser is then simply not logged in)."""
     if not _COOKIE.fullmatch(cookie):
         return None
-    found = storage.session_by_hash(_digest(cookie))
+    found = storage.session_by_hash(digest(cookie))
     if found is None:
         return None
     session, account = found
@@ -68,21 +59,21 @@ def csrf_matches(caller: Caller, sent: str | None) -> bool:
 
 
 def close_session(storage: FeatureStore, cookie: str) -> bool:
-    return bool(_COOKIE.fullmatch(cookie)) and storage.revoke_sessions(_digest(cookie)) > 0
+    return bool(_COOKIE.fullmatch(cookie)) and storage.revoke_sessions(digest(cookie)) > 0
 
 
 # -- password login with a failure limit ----------------------------------------------------
 
 def client_key(address: str | None, salt: str) -> str:
     """How a client is counted: a salted hash of its address (never the address itself)."""
-    return "client:" + _digest(f"{salt}:{address or 'inconnu'}")[:32]
+    return "client:" + digest(f"{salt}:{address or 'inconnu'}")[:32]
 
 
 def _check_rate(storage: FeatureStore, settings: Settings, keys: dict[str, int]) -> None:
     window = timedelta(minutes=settings.login_window_minutes)
     since = datetime.now(UTC) - window
     for key, limit in keys.items():
-        failures = storage.login_failures(key, _stamp(since))
+        failures = storage.login_failures(key, stamp(since))
         if len(failures) >= limit:
             oldest = datetime.fromisoformat(failures[-limit])
             wait = max(1, int((oldest + window - datetime.now(UTC)).total_seconds()) + 1)

@@ -86,13 +86,18 @@ class AccountsSql:
         return Token(*row[:5]), _account(row[5:])
 
     def secret(self, name: str) -> str:
-        """A random value made once per store and shared by every replica (salts)."""
+        """A random value made once per store and shared by every replica (salts); read
+        once per process (it never changes)."""
+        known: dict[str, str] = self.__dict__.setdefault("_secrets", {})
+        if name in known:
+            return known[name]
         p = self.P
         with self._tx(write=True) as cur:
             cur.execute(f"INSERT INTO secrets (name, value) VALUES ({p}, {p}) "
                         "ON CONFLICT (name) DO NOTHING", (name, secrets.token_urlsafe(32)))
             cur.execute(f"SELECT value FROM secrets WHERE name = {p}", (name,))
-            return str(cur.fetchone()[0])
+            known[name] = str(cur.fetchone()[0])
+        return known[name]
 
     # -- browser sessions ------------------------------------------------------------------
 

@@ -33,9 +33,14 @@ Role = Literal["editor", "moderator", "admin"]
 ROLES: tuple[str, ...] = ("editor", "moderator", "admin")
 
 
+def stamp(moment: datetime) -> str:
+    """A timestamp as the store writes it: ISO 8601, milliseconds (sortable as text)."""
+    return moment.isoformat(timespec="milliseconds")
+
+
 def now() -> str:
-    """Timestamps of the store: UTC, ISO 8601, milliseconds (sortable as text)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The current time as the store writes it (UTC)."""
+    return stamp(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ def test_a_resident_can_never_write(site):
 
 
 def test_expired_and_revoked_tokens_get_401(site):
-    from geoservice.auth.accounts import _digest
+    from geoservice.auth.accounts import digest as _digest
     from geoservice.settings import Settings
     from geoservice.storage import open_store
     from geoservice.storage.base import Token

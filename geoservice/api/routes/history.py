@@ -18,14 +18,14 @@ from ...parsing import parse_int
 from ...storage import Row
 from ..auth import CallerDep, storage_of
 from ..deps import StoreDep
-from .editing import (
+from ..writes import (
     GEOJSON,
     READ_ERRORS,
     WRITE_ERRORS,
-    _json_body,
-    _reason,
-    _written,
+    change_reason,
     editing_service,
+    json_body,
+    written_response,
 )
 
 router = APIRouter(prefix="/api", tags=["Édition (OGC API – Features Part 4)"])
@@ -87,13 +87,13 @@ async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
-    body = await _json_body(request, ("application/json",))
+    body = await json_body(request, ("application/json",))
     target = body.get("version") if isinstance(body, dict) else None
     if not isinstance(target, int) or isinstance(target, bool) or target < 1:
         raise InvalidParameter("version : numéro de version (entier ≥ 1) attendu")
     written = await run_in_threadpool(editing.revert, collectionId, featureId, target,
-                                      expected, caller, _reason(request))
-    return _written(request, written, 200)
+                                      expected, caller, change_reason(request))
+    return written_response(request, written, 200)
 
 
 @router.post("/collections/{collectionId}/items/{featureId:path}/restore",
@@ -105,8 +105,8 @@ async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
     editing.require(collectionId, "delete", caller)
     expected = parse_if_match(request.headers.get("if-match"))
     written = await run_in_threadpool(editing.restore, collectionId, featureId, expected,
-                                      caller, _reason(request))
-    return _written(request, written, 200)
+                                      caller, change_reason(request))
+    return written_response(request, written, 200)
 
 
 @router.get("/changesets/{changeset}", summary="Un ensemble de modifications",

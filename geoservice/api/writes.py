@@ -1,0 +1,102 @@
+"""What every write route shares (Part 4 writes, revert, restore): media types, the
+documented problem responses, the write service of this replica, the request's reason and
+JSON body, and the response to a write."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request, Response
+
+from ..editing import Editing, Written
+from ..editing.service import etag
+from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
+from ..export import _dumps
+from .auth import storage_of
+from .links import base_url
+from .problems import problem_response
+
+GEOJSON = "application/geo+json"
+MERGE_PATCH = "application/merge-patch+json"
+MAX_BODY = 256 * 1024
+MAX_REASON = 500
+READ_ERRORS = {
+    400: problem_response("Paramètre invalide"),
+    401: problem_response("Réservé aux comptes (jeton ou session)"),
+    404: problem_response("Collection, objet ou version introuvable"),
+    405: problem_response("Couche de référence ou vue calculée : pas d'historique"),
+}
+WRITE_ERRORS = {
+    400: problem_response("Corps JSON illisible ou en-tête invalide"),
+    404: problem_response("Collection ou objet introuvable"),
+    409: problem_response("L'objet existe déjà"),
+    410: problem_response("Objet supprimé : le restaurer d'abord"),
+    413: problem_response("Corps trop volumineux"),
+    401: problem_response("Sans compte, ou jeton inconnu, expiré ou révoqué"),
+    403: problem_response("Le rôle du compte ne permet pas cette action sur cette couche"),
+    405: problem_response("Couche de référence ou vue calculée : lecture seule"),
+    412: problem_response("If-Match périmé : le corps donne la version actuelle"),
+    415: problem_response("Type de contenu non pris en charge"),
+    422: problem_response("Objet contraire au schéma de la couche (champ nommé)"),
+    428: problem_response("If-Match absent"),
+}
+
+
+def editing_service(request: Request, store: Any) -> Editing:
+    """The write service on this replica's storage; each commit makes the snapshot catch
+    up before the response (read-your-writes)."""
+    readmodel = request.app.state.readmodel
+
+    def caught_up(applied: list) -> None:
+        readmodel.catch_up({a.collection: a.revision for a in applied})
+
+    return Editing(storage_of(request), store.layers, request.app.state.settings.territoire,
+                   on_commit=caught_up)
+
+
+def change_reason(request: Request) -> str | None:
+    """``Geoservice-Reason``: why the change is made (percent-encoded UTF-8)."""
+    raw = request.headers.get("geoservice-reason")
+    if raw is None:
+        return None
+    text = unquote(raw, errors="strict") if "%" in raw else raw
+    text = " ".join(text.split())
+    if len(text) > MAX_REASON:
+        raise InvalidParameter(f"Geoservice-Reason : {MAX_REASON} caractères au plus")
+    return text or None
+
+
+async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in accepted:
+        raise UnsupportedMediaType(f"Content-Type « {media or 'absent'} » : attendu "
+                                   + " ou ".join(accepted))
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"Corps de {declared} octets : {MAX_BODY} au plus")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise PayloadTooLarge(f"Corps de plus de {MAX_BODY} octets")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidParameter(f"Corps JSON illisible ({str(exc)[:80]})") from exc
+
+
+def item_href(request: Request, collection: str, fid: str) -> str:
+    return f"{base_url(request)}/api/collections/{collection}/items/{quote(fid, safe='')}"
+
+
+def written_response(request: Request, written: Written, status: int) -> Response:
+    headers = {"ETag": etag(written.version),
+               "Location": item_href(request, written.collection, written.fid)}
+    if written.changeset is not None:
+        headers["Geoservice-Changeset"] = str(written.changeset)
+    if status == 204:
+        return Response(status_code=204, headers=headers)
+    return Response(_dumps(written.feature), status_code=status, media_type=GEOJSON,
+                    headers=headers)
