@@ -104,6 +104,14 @@ class Settings(BaseSettings):
         "within login_window_minutes; further attempts get 429.")
     login_window_minutes: float = Field(15.0, gt=0)
 
+    # Residents' proposals and problem reports (POST /api/proposals, no account)
+    proposals_per_hour: int = Field(
+        20, ge=1, description="Proposals and problem reports accepted per client (a salted "
+        "hash of its address) per hour; further ones get 429 with Retry-After.")
+    proposal_contact_days: float = Field(
+        90.0, gt=0, description="Days after which a proposer's contact is erased (it is "
+        "shown to moderators only, never published nor exported).")
+
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)

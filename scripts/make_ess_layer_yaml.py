@@ -115,7 +115,9 @@ SPECS = {
             "Unmet needs spotted in neighbourhoods. The source documents name none yet."),
         extra={
             "date_signalement": p("date", "Date du signalement", "Date reported"),
-            "signale_par": p("string", "Signalé par", "Reported by"),
+            "signale_par": p("string", "Signalé par", "Reported by",
+                             enum=["maison_des_citoyens", "habitant", "equipe", "association",
+                                   "autre"]),
             "couvert": p("boolean", "Besoin couvert par un projet", "Need answered by a project"),
             "qpv": p("string", "QPV concerné", "QPV concerned"),
         },

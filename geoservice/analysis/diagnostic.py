@@ -83,6 +83,9 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     bnoms = inputs.besoins["nom"].astype(str).to_numpy()
     table["unmet_needs"] = [len(m) for m in needs]
     table["need_names"] = [[bnoms[p] for p in sorted(m, key=lambda p: bids[p])] for m in needs]
+    bdefis = [[str(d) for d in (v if v is not None else [])] for v in inputs.besoins["defi"]]
+    table["needs"] = [[{"id": bids[p], "nom": bnoms[p], "defi": bdefis[p]}
+                       for p in sorted(m, key=lambda p: bids[p])] for m in needs]
     table["covered_share"] = coverage.covered_share(qpv, places, ring_m, defi, pairs)
 
     parts = score.components(

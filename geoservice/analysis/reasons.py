@@ -59,8 +59,25 @@ def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
     return out
 
 
-def demand_reasons(row: dict) -> list[str]:
-    return [f"besoin non couvert signalé : {name}" for name in row["need_names"]]
+def demand_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
+    """Needs spotted and not covered, per Défi, with the ESS answers of that Défi near the
+    QPV (« 2 besoins Alimentation durable signalés, sans réponse ESS à moins de 500 m »)."""
+    out = []
+    where = text.within(ring_m)
+    for name, title in DEFIS.items():
+        if defi is not None and name != defi:
+            continue
+        named = [n["nom"] for n in row.get("needs") or [] if name in n["defi"]]
+        if not named:
+            continue
+        count = len(named)
+        noun = "besoin" if count == 1 else "besoins"
+        answers = row[f"answers_{name}"]
+        answered = (f"sans réponse ESS {where}" if answers == 0 else
+                    f"{answers} réponse{'s' if answers > 1 else ''} ESS {title} {where}")
+        out.append(f"{count} {noun} {title} signalé{'s' if count > 1 else ''} et non "
+                   f"couvert{'s' if count > 1 else ''}, {answered} : {text.names(named)}")
+    return out
 
 
 def distance_reasons(row: dict, available: dict[str, bool]) -> list[str]:
@@ -87,5 +104,5 @@ def distance_reasons(row: dict, available: dict[str, bool]) -> list[str]:
 def reasons(row: dict, defi: str | None, ring_m: float, available: dict[str, bool]
             ) -> list[str]:
     """All reasons, in a fixed order: need, ESS answer, needs spotted, distances."""
-    return [need_reason(row), *answer_reasons(row, defi, ring_m), *demand_reasons(row),
+    return [need_reason(row), *answer_reasons(row, defi, ring_m), *demand_reasons(row, defi, ring_m),
             *distance_reasons(row, available)]

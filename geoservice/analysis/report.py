@@ -71,6 +71,7 @@ def items(result: Diagnostic) -> list[dict]:
             "components": {c: plain(f"comp_{c}", row[f"comp_{c}"]) for c in COMPONENTS},
             "measures": {m: plain(m, row[m]) for m in MEASURES},
             "reasons": list(row["reasons"]),
+            "needs": list(row.get("needs") or []),
             "rank_range": _range(row),
             "top5_share": plain("top5_share", row["top5_share"]),
             "robustness": _text(row["robustness"]),

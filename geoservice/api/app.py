@@ -18,7 +18,18 @@ from .http import add_http_basics
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
 from .problems import add_exception_handlers
-from .routes import analysis, docs, editing, geocode, history, login, lookup, maps, ogc
+from .routes import (
+    analysis,
+    docs,
+    editing,
+    geocode,
+    history,
+    login,
+    lookup,
+    maps,
+    ogc,
+    proposals,
+)
 from .security import add_security_headers
 
 SWITCH_INTERVAL = 0.001
@@ -93,7 +104,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_request_ids(app)
     add_http_basics(app, settings.allowed_hosts)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
-    for module in (login, history, editing, ogc, lookup, geocode, analysis, maps, docs):
+    for module in (login, proposals, history, editing, ogc, lookup, geocode, analysis, maps,
+                   docs):
         app.include_router(module.router)
     _mount_vendor(app)
     _document_settings(app, settings)

@@ -68,19 +68,20 @@ def change_reason(request: Request) -> str | None:
     return text or None
 
 
-async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+async def json_body(request: Request, accepted: tuple[str, ...], limit: int = MAX_BODY
+                    ) -> Any:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in accepted:
         raise UnsupportedMediaType(f"Content-Type « {media or 'absent'} » : attendu "
                                    + " ou ".join(accepted))
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"Corps de {declared} octets : {MAX_BODY} au plus")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Corps de {declared} octets : {limit} au plus")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            raise PayloadTooLarge(f"Corps de plus de {MAX_BODY} octets")
+        if len(body) > limit:
+            raise PayloadTooLarge(f"Corps de plus de {limit} octets")
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

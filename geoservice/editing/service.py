@@ -29,7 +29,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..storage import Applied, Change, FeatureStore, Row, VersionConflict
-from ..storage.base import Version, WriteMeta
+from ..storage.base import Decision, Version, WriteMeta
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .schema import problems
@@ -138,6 +138,11 @@ class Editing:
 
     def create(self, collection: str, body: Any, caller: Caller | None,
                reason: str | None = None) -> Written:
+        return self.commit(*self.plan_create(collection, body, caller), caller, reason)
+
+    def plan_create(self, collection: str, body: Any, caller: Caller | None
+                    ) -> tuple[Change, Row]:
+        """The checked insert a creation would make, and the row it would store."""
         layer = self.require(collection, "create", caller)
         feature = check_feature_shape(body)
         props = dict(feature["properties"])
@@ -148,18 +153,24 @@ class Editing:
         fid = self._new_id(layer, props)
         props[layer.id_field] = fid
         row = self._checked(layer, {**feature, "properties": props}, fid)
-        return self._commit(Change("insert", collection, fid, row.properties, row.geometry),
-                            caller, reason, row)
+        return Change("insert", collection, fid, row.properties, row.geometry), row
 
     def replace(self, collection: str, fid: str, body: Any, expected: int,
                 caller: Caller | None, reason: str | None = None) -> Written:
         layer = self.require(collection, "update", caller)
         current = self._live(collection, fid)
         feature = check_feature_shape(body)
-        return self._update(layer, current, feature, expected, caller, reason)
+        return self.commit(*self._plan_update(layer, current, feature, expected), caller,
+                           reason)
 
     def patch(self, collection: str, fid: str, body: Any, expected: int,
               caller: Caller | None, reason: str | None = None) -> Written:
+        return self.commit(*self.plan_patch(collection, fid, body, expected, caller), caller,
+                           reason)
+
+    def plan_patch(self, collection: str, fid: str, body: Any, expected: int,
+                   caller: Caller | None) -> tuple[Change, Row]:
+        """The checked update a JSON Merge Patch would make, and the row it would store."""
         layer = self.require(collection, "update", caller)
         current = self._live(collection, fid)
         if not isinstance(body, dict):
@@ -169,15 +180,14 @@ class Editing:
         merged["type"] = "Feature"
         merged.setdefault("geometry", None)
         merged.setdefault("properties", {})
-        return self._update(layer, current, check_feature_shape(merged), expected, caller,
-                            reason)
+        return self._plan_update(layer, current, check_feature_shape(merged), expected)
 
     def delete(self, collection: str, fid: str, expected: int, caller: Caller | None,
                reason: str | None = None) -> Written:
         self.require(collection, "delete", caller)
         current = self._live(collection, fid)
-        return self._commit(Change("delete", collection, fid, expected_version=expected),
-                            caller, reason, current)
+        return self.commit(Change("delete", collection, fid, expected_version=expected),
+                           current, caller, reason)
 
     def restore(self, collection: str, fid: str, expected: int, caller: Caller | None,
                 reason: str | None = None) -> Written:
@@ -185,8 +195,8 @@ class Editing:
         row = self.stored(collection, fid)
         if not row.deleted:
             raise InvalidParameter(f"L'objet {fid} n'est pas supprimé")
-        return self._commit(Change("restore", collection, fid, expected_version=expected),
-                            caller, reason, row)
+        return self.commit(Change("restore", collection, fid, expected_version=expected),
+                           row, caller, reason)
 
     def revert(self, collection: str, fid: str, to_version: int, expected: int,
                caller: Caller | None, reason: str | None = None) -> Written:
@@ -199,8 +209,8 @@ class Editing:
         if old is None:
             raise NotFound(f"Aucune version {to_version} de {fid}")
         feature = row_feature(Row(fid, old.properties, old.geometry))
-        return self._update(layer, current, feature, expected, caller,
-                            reason or f"retour à la version {to_version}")
+        return self.commit(*self._plan_update(layer, current, feature, expected), caller,
+                           reason or f"retour à la version {to_version}")
 
     # -- history ----------------------------------------------------------------------------
 
@@ -250,8 +260,8 @@ class Editing:
                        headers={"ETag": etag(row.version)})
         return row
 
-    def _update(self, layer: LayerDef, current: Row, feature: dict, expected: int,
-                caller: Caller | None, reason: str | None) -> Written:
+    def _plan_update(self, layer: LayerDef, current: Row, feature: dict, expected: int
+                     ) -> tuple[Change, Row]:
         props = dict(feature["properties"])
         given = feature.get("id")
         if given is not None and str(given) != current.fid:
@@ -262,8 +272,13 @@ class Editing:
             if name in current.properties:
                 props[name] = current.properties[name]
         row = self._checked(layer, {**feature, "properties": props}, current.fid)
-        return self._commit(Change("update", layer.id, current.fid, row.properties,
-                                   row.geometry, expected), caller, reason, row)
+        return Change("update", layer.id, current.fid, row.properties, row.geometry,
+                      expected), row
+
+    def validate(self, collection: str, feature: Any, fid: str) -> Row:
+        """The row a feature would be stored as, or 422 (no permission asked: proposals
+        are checked when made, and applied later by a moderator)."""
+        return self._checked(self.layer(collection), check_feature_shape(feature), fid)
 
     def _checked(self, layer: LayerDef, feature: dict, fid: str) -> Row:
         props = feature["properties"]
@@ -276,14 +291,15 @@ class Editing:
             raise invalid(found)
         return Row(fid, props, geometry_wkb(feature.get("geometry")))
 
-    def _commit(self, change: Change, caller: Caller | None, reason: str | None,
-                content: Row) -> Written:
-        """Apply one change; ``content`` is the feature as it will be stored (the written
-        row, or for delete/restore the row read before), so nothing is read back."""
+    def commit(self, change: Change, content: Row, caller: Caller | None,
+               reason: str | None, decision: Decision | None = None) -> Written:
+        """Apply one change (and decide a proposal in the same transaction); ``content`` is
+        the feature as it will be stored (the written row, or for delete/restore the row
+        read before), so nothing is read back."""
         assert caller is not None
         meta = WriteMeta(author=caller.email, role=caller.role, reason=reason)
         try:
-            [applied] = self.storage.apply([change], meta)
+            [applied] = self.storage.apply([change], meta, decision)
         except VersionConflict as exc:
             raise self._conflict(exc) from exc
         self.on_commit([applied])

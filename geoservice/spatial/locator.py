@@ -133,6 +133,16 @@ class PointLocator:
             "note": self._note(lon, lat, located, qpvs, commune),
         }
 
+    def place(self, lon: float, lat: float) -> tuple[str | None, str | None]:
+        """The INSEE code of the territory's commune containing a point (None: outside the
+        territory), and the code of the QPV containing it."""
+        located = self.locate(np.array([lon]), np.array([lat]))
+        qpvs = located.qpv.tolist()
+        code = self._qpv_ref(int(qpvs[0]))["code_qp"] if qpvs else None
+        at = int(located.commune[0])
+        commune = str(self.communes.records[at]["code"]) if at >= 0 else None
+        return commune, code
+
     def _qpv_ref(self, position: int) -> dict[str, str]:
         row = self.qpv.records[position]
         return {"code_qp": str(row["code_qp"]), "lib_qp": str(row["lib_qp"])}

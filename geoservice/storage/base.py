@@ -146,6 +146,43 @@ class Session:
     revoked_at: str | None = None
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A resident's proposal (new feature, correction) or problem report, as stored. Its
+    follow-up key is never stored, only a hash; ``client`` is a salted hash of the
+    proposer's address; ``contact`` is seen by moderators only and purged after a delay."""
+
+    id: str
+    kind: str  # new | correction | report
+    collection: str
+    feature: dict[str, Any] | None
+    created_at: str
+    target: str | None = None
+    target_version: int | None = None
+    note: str | None = None
+    contact: str | None = None
+    problem: str | None = None
+    qpv: str | None = None
+    status: str = "pending"  # pending | accepted | rejected
+    message: str | None = None
+    moderator: str | None = None
+    decided_at: str | None = None
+    result_fid: str | None = None
+    result_version: int | None = None
+    changeset: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A moderator's decision on a pending proposal, committed in the same transaction as
+    the changes it applies (none for a rejection or a handled report)."""
+
+    proposal: str
+    status: str  # accepted | rejected
+    moderator: str
+    message: str | None = None
+
+
 @dataclass
 class ReferenceLoad:
     """What ``data pull`` hands to the store: reference layers to replace, editable layers
@@ -199,9 +236,12 @@ class FeatureStore(Protocol):
     def get(self, collection: str, fid: str) -> Row | None:
         """One feature, deleted ones included (``deleted=True``), or None."""
 
-    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
+              decision: Decision | None = None) -> list[Applied]:
         """Commit the changes atomically (all or nothing) on editable collections, as one
-        changeset; every new version goes to the history with ``meta``."""
+        changeset; every new version goes to the history with ``meta``. With a
+        ``decision``, the proposal is decided in the same transaction (:class:`Conflict`
+        if it is no longer pending: two moderators never both apply it)."""
 
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""
@@ -253,6 +293,27 @@ class FeatureStore(Protocol):
         """Dates of the failed logins of ``key`` since ``since``, oldest first."""
 
     def clear_login_failures(self, key: str) -> None: ...
+
+    # residents' proposals and problem reports (moderation queue), and rate limits
+
+    def add_proposal(self, proposal: Proposal, follow_hash: str, client: str) -> None: ...
+
+    def proposal(self, proposal_id: str) -> tuple[Proposal, str] | None:
+        """A proposal and the hash of its follow-up key."""
+
+    def proposals(self, status: str | None = None, collection: str | None = None,
+                  qpv: str | None = None, kind: str | None = None,
+                  limit: int = 500) -> list[Proposal]:
+        """Proposals, oldest first (the queue's order)."""
+
+    def purge_contacts(self, before: str) -> int:
+        """Forget the contact of every proposal made before ``before``; how many."""
+
+    def hit(self, key: str) -> None:
+        """Count one event for a rate limit (a client's proposal)."""
+
+    def hits(self, key: str, since: str) -> list[str]:
+        """Dates of ``key``'s events since ``since``, oldest first (older ones forgotten)."""
 
     def load(self, load: ReferenceLoad) -> dict[str, int]:
         """In one transaction: replace every reference collection given (keeping the

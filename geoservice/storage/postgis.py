@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .accounts import SESSION_TABLES
+from .proposals import PROPOSAL_TABLES
 from .base import StorageError
 from .sql import Cursor, SqlStore, history_tables
 
@@ -42,7 +43,8 @@ class PostgisStore(SqlStore):
     P = "%s"
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
-        serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES}
+        serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
+                  4: PROPOSAL_TABLES}
     _true, _false = "TRUE", "FALSE"
     _lock_row = " FOR UPDATE"
     filters_in_database = True

@@ -14,6 +14,7 @@ from .base import (
     Applied,
     Change,
     CollectionData,
+    Decision,
     FeatureExists,
     FeatureMissing,
     Kind,
@@ -26,6 +27,7 @@ from .base import (
     check_changes,
     now,
 )
+from .proposals import ProposalsSql
 
 SEED = WriteMeta(author="import", role="systeme", reason="semis initial de la couche")
 
@@ -58,7 +60,7 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
 Cursor = Any
 
 
-class SqlStore(AccountsSql):
+class SqlStore(AccountsSql, ProposalsSql):
     """Shared algorithms; subclasses give ``_tx``, ``P``, ``_geom_in``, ``_geom_out``,
     ``_json_in``, ``_json_out`` and ``MIGRATIONS``."""
 
@@ -179,9 +181,10 @@ class SqlStore(AccountsSql):
 
     # -- writes -------------------------------------------------------------------------
 
-    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
+              decision: Decision | None = None) -> list[Applied]:
         changes = list(changes)
-        if not changes:
+        if not changes and decision is None:
             return []
         meta = meta or WriteMeta()
         with self._tx(write=True) as cur:
@@ -189,7 +192,7 @@ class SqlStore(AccountsSql):
             check_changes(changes, self._kinds(cur, {c.collection for c in changes}))
             out: list[tuple[str, str, int]] = []
             stamp = now()
-            changeset = self._changeset(cur, meta, stamp)
+            changeset = self._changeset(cur, meta, stamp) if changes else None
             for change in changes:
                 current = self._get(cur, change.collection, change.fid, self._lock_row)
                 version = self._apply_one(cur, change, current, stamp)
@@ -197,6 +200,8 @@ class SqlStore(AccountsSql):
                 self._record(cur, change.collection, change.fid, version, change.op,
                              after.properties or {}, after.geometry, meta, changeset, stamp)
                 out.append((change.collection, change.fid, version))
+            if decision is not None:
+                self._decide(cur, decision, out[0][1:] if out else None, changeset, stamp)
             revisions = self._bump(cur, {c.collection for c in changes}, stamp)
             self._after_commit(cur, revisions)
         return [Applied(c, f, v, revisions[c], changeset) for c, f, v in out]

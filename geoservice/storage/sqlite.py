@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .accounts import SESSION_TABLES
+from .proposals import PROPOSAL_TABLES
 from .base import StorageError
 from .sql import Cursor, SqlStore, history_tables
 
@@ -35,7 +36,8 @@ _COMMON = [
 class SqliteStore(SqlStore):
     MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
                                                 serial="INTEGER PRIMARY KEY AUTOINCREMENT",
-                                                big="INTEGER"), 3: SESSION_TABLES}
+                                                big="INTEGER"), 3: SESSION_TABLES,
+                  4: PROPOSAL_TABLES}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)

@@ -127,8 +127,12 @@ def test_reasons_in_plain_french():
         "aucune structure d'accompagnement localisée",
         "station de métro ou de tram la plus proche à 500 m (Metro Un)",
     ]
-    assert "besoin non couvert signalé : Épicerie solidaire" in got["QN_B"]["reasons"]
-    assert "besoin non couvert signalé : Garde d'enfants" in got["QN_C"]["reasons"]
+    assert ("1 besoin Alimentation durable signalé et non couvert, sans réponse ESS à moins "
+            "de 500 m : Épicerie solidaire") in got["QN_B"]["reasons"]
+    assert ("1 besoin Inclusion signalé et non couvert, 1 réponse ESS Inclusion à moins de "
+            "500 m : Garde d'enfants") in got["QN_C"]["reasons"]
+    assert got["QN_B"]["needs"] == [{"id": "N1", "nom": "Épicerie solidaire",
+                                     "defi": ["alimentation_durable"]}]
     assert got["QN_C"]["reasons"][0].startswith("besoin social inconnu")
     assert "lieu totem le plus proche à 5,5 km (T1)" in got["QN_C"]["reasons"]
 

@@ -53,6 +53,12 @@ class Measures(BaseModel):
     nearest_station: str | None
 
 
+class OpenNeed(BaseModel):
+    id: str
+    nom: str
+    defi: list[str]
+
+
 class UnderservedItem(BaseModel):
     rank: int | None = Field(description="1 = le plus mal servi ; null si besoin inconnu")
     code_qp: str
@@ -63,6 +69,8 @@ class UnderservedItem(BaseModel):
     components: Components
     measures: Measures
     reasons: list[str]
+    needs: list[OpenNeed] = Field(description="Besoins signalés non couverts du QPV (dans "
+                                  "le QPV ou son anneau, ou le nommant), pour le Défi choisi")
     rank_range: list[int] | None = Field(
         description="[meilleur, pire] rang quand les poids varient (×0,5 à ×1,5) ; pour un "
         "besoin inconnu, rang possible parmi les QPV classés")
