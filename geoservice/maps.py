@@ -92,6 +92,7 @@ def map_config(store: Store, settings: Settings) -> dict[str, Any]:
             "style": style,
             "labels": {name: spec.label.model_dump() for name, spec in layer.properties.items()},
             "attribution": layer.attribution,
+            "editable": bool(layer.editable),
         })
     communes = store.collections.get("communes")
     bbox = communes.extent if communes is not None else None

@@ -238,6 +238,7 @@
         }
         // a click (or Enter / Space on a marker) opens the details panel, never a popup
         leaflet.on("click", function () {
+          if (state.picking && def.kind !== "ess") return;  // placing a point: the map takes the click
           var icon = leaflet.getElement && def.kind === "ess" ? leaflet.getElement() : null;
           select(item, false, icon || state.map.getContainer());
         });
@@ -985,6 +986,7 @@
     renderUnlocated();
     renderInView();
     map.on("moveend", function () { renderInView(); writeHash(); });
+    if (window.GS_PROPOSE) window.GS_PROPOSE(editorApi);  // residents' contributions
 
     if (hash.defi && own(config.defis, hash.defi)) { state.defi = hash.defi; $("diag-defi").value = hash.defi; }
     if (hash.tab === "diagnostic") setTab("diagnostic");

@@ -69,11 +69,14 @@
       accompagnement: "Accompagnement", accelerateur: "Accélérateur", financement: "Financement",
       lieu_totem: "Lieu totem", projet_ess: "Projet ESS", besoin: "Besoin",
       premiere_brique: "Première Brique", aap_prix: "Appel à projets / prix",
-      premiere_brique_ou_aap_prix: "Première Brique ou appel à projets" },
+      premiere_brique_ou_aap_prix: "Première Brique ou appel à projets",
+      maison_des_citoyens: "Maison des Citoyens", habitant: "Habitant·e", equipe: "Équipe",
+      association: "Association" },
     en: { hotel_entreprises: "Business hotel", pepiniere: "Incubator building", tiers_lieu: "Third place",
       autre: "Other", ouvert: "Open", a_venir: "Upcoming", ferme: "Closed", inconnu: "Unknown",
       adresse: "At the address", rue: "At the street", quartier: "At the neighbourhood",
-      commune: "At the commune", lieu_totem: "Flagship place", projet_ess: "ESS project", besoin: "Need" },
+      commune: "At the commune", lieu_totem: "Flagship place", projet_ess: "ESS project", besoin: "Need",
+      habitant: "Resident", equipe: "Team" },
   };
   var TEXTAREA = { description: 1, notes: 1, source: 1 };
   var SKIPPED = { territoire: 1 };  // set by the server from the territory served
@@ -204,7 +207,10 @@
     }, set: function (v) { node.value = v === null || v === undefined ? "" : String(v); } };
   }
 
-  async function openForm(layerId, feature, etag) {
+  /** The form of a layer's feature; ``options.onSubmit(feature)`` replaces the Part 4 write
+   * (moderation: edit a proposal, then accept it) and ``options.title`` the heading. */
+  async function openForm(layerId, feature, etag, options) {
+    options = options || {};
     var schema = await schemaOf(layerId);
     var layerDef = app.state.layers[layerId].def;
     var box = clear($("editor-work"));
@@ -212,7 +218,7 @@
     var required = props.required || [];
     var fields = {};
     var heading = el("h3", { id: "editor-heading", tabindex: "-1",
-      text: (feature ? tt("edit_title") + (feature.properties.nom || feature.id) : tt("new_title")) + (feature ? "" : app.title(layerDef.title)) });
+      text: options.title || ((feature ? tt("edit_title") + (feature.properties.nom || feature.id) : tt("new_title")) + (feature ? "" : app.title(layerDef.title))) });
     var summary = el("div", { id: "editor-errors", className: "errors", role: "alert", tabindex: "-1" });
     var form = el("form", { id: "editor-form", novalidate: "" });
     // position
@@ -259,7 +265,7 @@
     box.appendChild(summary);
     box.appendChild(form);
     editing = { layerId: layerId, feature: feature, etag: etag, fields: fields, lon: lon, lat: lat,
-      schema: props.properties,
+      schema: props.properties, onSubmit: options.onSubmit,
       reason: reason, summary: summary, form: form };
     lon.addEventListener("change", function () { placeMarker(true); });
     lat.addEventListener("change", function () { placeMarker(true); });
@@ -321,6 +327,15 @@
 
   async function save() {
     var feature = collect();
+    if (editing.onSubmit) {
+      clear(editing.summary);
+      var done = await editing.onSubmit(feature);
+      if (done.ok || !document.contains(editing.form)) { editing = null; removeMarker(); return; }
+      if (done.status === 422 && done.body && done.body.errors) { showErrors(done.body.errors); return; }
+      clear(editing.summary).appendChild(el("p", { text: tt("failed") + problem(done) }));
+      editing.summary.focus();
+      return;
+    }
     var url = editing.feature ? itemUrl(editing.layerId, editing.feature.id)
       : "api/collections/" + encodeURIComponent(editing.layerId) + "/items";
     var headers = {};
@@ -507,11 +522,21 @@
     } }));
   }
 
+  /** The moderation queue (moderators and administrators), in its own file. */
+  function loadModeration() {
+    var tools = { send: send, openForm: openForm, closeForm: closeForm, valueLabel: valueLabel, problem: problem };
+    if (window.GS_MODERATION) { window.GS_MODERATION(app, me, tools); return; }
+    var script = el("script", { src: "moderation.js" });
+    script.addEventListener("load", function () { window.GS_MODERATION(app, me, tools); });
+    document.head.appendChild(script);
+  }
+
   window.GS_EDITOR = function (api, account) {
     app = api; me = account; el = api.el; $ = api.$; clear = api.clear;
     if (app.state.cardHooks.indexOf(cardButtons) < 0) app.state.cardHooks.push(cardButtons);
     app.state.map.on("preclick", onMapClick);
     render();
+    if (me.role === "moderator" || me.role === "admin") loadModeration();
     document.body.setAttribute("data-editor", "ready");
   };
 })();
