@@ -651,6 +651,15 @@
     var ul = el("ul", { className: "reasons", lang: "fr" });
     (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
     box.appendChild(ul);
+    if ((entry.needs || []).length) {  // open needs spotted here (residents, Maisons des Citoyens, staff)
+      box.appendChild(el("h4", { id: "diag-needs-title", text: t("diag_needs") }));
+      var needs = el("ul", { className: "needs", "aria-labelledby": "diag-needs-title" });
+      entry.needs.forEach(function (n) {
+        needs.appendChild(el("li", {}, [el("span", { lang: "fr", text: n.nom }),
+          " — " + n.defi.map(defiTitle).join(", ")]));
+      });
+      box.appendChild(needs);
+    }
     return box;
   }
 

@@ -104,5 +104,5 @@ def distance_reasons(row: dict, available: dict[str, bool]) -> list[str]:
 def reasons(row: dict, defi: str | None, ring_m: float, available: dict[str, bool]
             ) -> list[str]:
     """All reasons, in a fixed order: need, ESS answer, needs spotted, distances."""
-    return [need_reason(row), *answer_reasons(row, defi, ring_m), *demand_reasons(row, defi, ring_m),
-            *distance_reasons(row, available)]
+    return [need_reason(row), *answer_reasons(row, defi, ring_m),
+            *demand_reasons(row, defi, ring_m), *distance_reasons(row, available)]

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from .accounts import SESSION_TABLES
-from .proposals import PROPOSAL_TABLES
 from .base import StorageError
+from .proposals import PROPOSAL_TABLES
 from .sql import Cursor, SqlStore, history_tables
 
 CHANNEL = "geoservice"

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .accounts import SESSION_TABLES
-from .proposals import PROPOSAL_TABLES
 from .base import StorageError
+from .proposals import PROPOSAL_TABLES
 from .sql import Cursor, SqlStore, history_tables
 
 _COMMON = [

@@ -96,8 +96,7 @@ def test_a_need_from_a_phone_to_the_diagnosis(site, open_page):
     assert "voisine@example.org" not in str(besoins)
     fid = besoins[0]["id"]
 
-    # on the map (the moderator's page reloaded the layer) and in the QPV's diagnosis
-    assert mod.locator(".leaflet-marker-icon[title^='Épicerie solidaire']").count() >= 0
+    # in the QPV's diagnosis (the moderator's page), then on the resident's map
     mod.locator("#tab-diag").click()
     mod.locator("#diag-table tbody tr").first.wait_for()
     mod.locator("#diag-table").get_by_role("button", name="Grand Mirail").click()
@@ -106,6 +105,8 @@ def test_a_need_from_a_phone_to_the_diagnosis(site, open_page):
     text = detail.inner_text()
     assert "besoin Alimentation durable signalé" in text
     assert "Épicerie solidaire" in text and HOSTILE in text
+    needs = detail.locator("ul.needs").inner_text()  # the QPV's open needs, listed
+    assert "Épicerie solidaire" in needs and "Alimentation durable" in needs
     assert _violations(mod) == []
 
     # the proposer sees it accepted; the resident's map shows it
@@ -115,6 +116,9 @@ def test_a_need_from_a_phone_to_the_diagnosis(site, open_page):
     rec_after.page.get_by_role("button", name="Voir sur la carte").click()
     rec_after.page.locator("#detail-title").wait_for()
     assert HOSTILE in rec_after.page.locator("#detail-title").inner_text()
+    marker = rec_after.page.locator(".leaflet-marker-icon[title^='Épicerie solidaire']")
+    marker.wait_for()
+    assert marker.count() == 1
 
     # the folium report map of the QPV carries the need: its text never runs either
     rec_report = open_page(f"{site.url}/api/maps/qpv/QN03107M.html", wait_ready=False)

@@ -237,3 +237,44 @@ def test_accounts_and_tokens_are_stored_hashed_and_revocable(storage):
         authenticate_token(storage, token)
     with pytest.raises(Unauthorized, match="inconnu"):
         authenticate_token(storage, token[:-4] + "AAAA")
+
+
+def test_proposals_queue_decision_atomic_with_the_change_and_contacts_purged(storage):
+    from geoservice.errors import Conflict
+    from geoservice.storage.base import Decision, Proposal, WriteMeta
+
+    seed(storage)
+    old = Proposal("p-0000000001", "new", "lieux", {"type": "Feature", "properties": {}},
+                   "2026-01-01T00:00:00.000+00:00", contact="ancien@example.org")
+    new = Proposal("p-0000000002", "correction", "lieux", None,
+                   "2026-11-20T00:00:00.000+00:00", target="a", target_version=1,
+                   contact="recent@example.org", qpv="QN1")
+    storage.add_proposal(old, "hash-1", "client:x")
+    storage.add_proposal(new, "hash-2", "client:x")
+    assert [p.id for p in storage.proposals("pending")] == [old.id, new.id]
+    assert [p.id for p in storage.proposals(qpv="QN1", kind="correction")] == [new.id]
+    assert storage.proposal(new.id)[1] == "hash-2"
+    # a stale change: neither the feature nor the proposal moves
+    stale = Change("update", "lieux", "a", {"id": "a", "nom": "x"}, None, expected_version=9)
+    with pytest.raises(VersionConflict):
+        storage.apply([stale], WriteMeta("m@x.fr", "moderator"),
+                      Decision(new.id, "accepted", "m@x.fr"))
+    assert storage.proposal(new.id)[0].status == "pending"
+    good = Change("update", "lieux", "a", {"id": "a", "nom": "x"}, None, expected_version=1)
+    [done] = storage.apply([good], WriteMeta("m@x.fr", "moderator"),
+                           Decision(new.id, "accepted", "m@x.fr", "merci"))
+    decided = storage.proposal(new.id)[0]
+    assert (decided.status, decided.result_fid, decided.result_version, decided.message) == (
+        "accepted", "a", 2, "merci") and decided.changeset == done.changeset
+    # decided once: a second decision (even a rejection) is refused and changes nothing
+    with pytest.raises(Conflict):
+        storage.apply([], None, Decision(new.id, "rejected", "n@x.fr", "non"))
+    assert storage.get("lieux", "a").version == 2
+    # contacts older than the cut-off are erased, the others kept
+    assert storage.purge_contacts("2026-06-01T00:00:00.000+00:00") == 1
+    assert storage.proposal(old.id)[0].contact is None
+    assert storage.proposal(new.id)[0].contact == "recent@example.org"
+    # rate events: counted per key, older ones forgotten
+    storage.hit("k")
+    storage.hit("k")
+    assert len(storage.hits("k", "2000-01-01")) == 2 and storage.hits("other", "2000") == []
