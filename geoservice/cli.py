@@ -45,6 +45,9 @@ def data_pull(
         extra = ""
         if "repaired" in record:
             extra = f", {record['repaired']} géométrie(s) réparée(s)"
+        if "line" in record:
+            console.print(f"  {layer_id:<15} {record['line']}")
+            continue
         console.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
     console.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
 

@@ -13,13 +13,16 @@ import geopandas as gpd
 import shapely
 
 from .catalog import LayerDef, load_catalog, read_authored, validate_feature
+from .editing.upsert import Upserted, upsert
 from .errors import SourceDataError
 from .frames import frame_rows
 from .settings import Settings
 from .sources import read_communes, read_qpv_2015, read_qpv_2024, read_stations
 from .sources.communes import territory_outline
+from .sources.ess import SOURCES as OPEN_SOURCES
+from .sources.ess import Communes, OpenSource, read_source
 from .sources.fetch import Fetcher, Obtained
-from .storage import ReferenceLoad, open_store
+from .storage import FeatureStore, ReferenceLoad, open_store
 from .territory import Territory, get_territory
 
 Progress = Callable[[str], None]
@@ -55,6 +58,7 @@ class _Builder:
         self.territory = territory
         self.fetcher = fetcher
         self.outline: shapely.Geometry | None = None
+        self.communes: Communes | None = None
 
     def build(self, layer: LayerDef) -> tuple[gpd.GeoDataFrame, list[Obtained], dict]:
         tolerance = self.settings.max_repair_area_change
@@ -74,6 +78,8 @@ class _Builder:
             got = self.fetcher.communes()
             frame, facts = read_communes(got.path, self.territory, tolerance)
             self.outline = territory_outline(frame)
+            self.communes = Communes(self.territory, dict(zip(frame["code"], frame["nom"],
+                                                              strict=True)))
             return frame, [got], facts
         if fmt == "stations":
             got = self.fetcher.stations()
@@ -181,11 +187,52 @@ def pull(settings: Settings, progress: Progress | None = None,
                     load.reference[layer.id] = frame_rows(frame, layer)
                 load.provenance[layer.id] = record
                 say(f"{layer.id} : {len(frame)} objet(s)")
-        say("écriture du magasin")
-        storage.load(load)
+            opened = read_open_data(layers, builder, say)  # before writing: all or nothing
+            say("écriture du magasin")
+            storage.load(load)
+            result = dict(load.provenance)
+            for source, (layer, features, record) in opened.items():
+                result[f"ess:{source.key}"] = write_open_data(storage, source, layer,
+                                                              features, record, say)
     finally:
         storage.close()
-    return load.provenance
+    return result
+
+
+Opened = dict[OpenSource, tuple[LayerDef, list[dict], dict]]
+
+
+def read_open_data(layers: dict[str, LayerDef], builder: _Builder, say: Progress) -> Opened:
+    """The territory's rows of each open ESS source that can be obtained (others skipped,
+    and said)."""
+    out: Opened = {}
+    if builder.communes is None:
+        return out
+    for source in OPEN_SOURCES:
+        layer = layers.get(source.layer)
+        url = getattr(builder.settings, source.url_setting) if source.url_setting else None
+        got = builder.fetcher.open_data(source.file, url)
+        if layer is None or got is None:
+            say(f"{source.key} : source non disponible, ignorée")
+            continue
+        out[source] = (layer, read_source(source, got.path, builder.communes), got.record())
+    return out
+
+
+def write_open_data(storage: FeatureStore, source: OpenSource, layer: LayerDef,
+                    features: list[dict], record: dict, say: Progress) -> dict:
+    """One source into its editable layer, *to be checked*: one changeset, upserted by the
+    source's own id, never over an editor's work (:mod:`geoservice.editing.upsert`)."""
+    comment = (f"import de données ouvertes « {source.key} » ({source.publisher}, "
+               f"{source.vintage}, {source.licence}) depuis {record['origin']}, "
+               f"sha256 {record['sha256'][:12]} : à vérifier par les éditeurs")
+    done: Upserted = upsert(storage, layer, features, comment)
+    line = f"{len(features)} candidat(s) → {layer.id} : {done.line()}"
+    say(f"{source.key} : {line}")
+    return {"layer": layer.id, "feature_count": len(features), "line": line,
+            "inserted": len(done.inserted), "updated": len(done.updated),
+            "unchanged": done.unchanged, "kept": len(done.kept),
+            "changeset": done.changeset, **record}
 
 
 def rollback(settings: Settings) -> dict[str, int]:

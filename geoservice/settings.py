@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     indicators_url: str | None = None
     stations_url: str | None = None
     tisseo_stops_url: str | None = None
+    fabt_url: str | None = Field(
+        "https://raw.githubusercontent.com/anct-carto/superposeur-anct/949f7e5/data/geom/"
+        "geojsonV2/fabt_geom.geojson", description="ANCT Fabriques de territoire (open data "
+        "imported to be checked); the tiers-lieux 2019 and SIAE 2019 files are read from "
+        "the mirror only.")
+    manuprox_url: str | None = ("https://raw.githubusercontent.com/anct-carto/superposeur-anct/"
+                                "949f7e5/data/geom/geojsonV2/manuprox_geom.geojson")
     http_timeout: float = 60.0
 
     public_url: str | None = Field(

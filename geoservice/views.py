@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from .analysis import METHOD, Diagnostic, Parameters, diagnose, from_store
 from .analysis.coverage import coverage_layer
+from .analysis.inputs import unverified
 from .analysis.report import layer_frame
 from .catalog import LayerDef
 from .frames import typed_frame
@@ -43,7 +44,8 @@ def analysis(store: Store, params: Parameters) -> Diagnostic:
     """The diagnosis of a snapshot for ``params``, computed once per (snapshot, parameters):
     the ranking, the map classes and the layer of one request share it. At most
     :data:`MAX_CACHED_ANALYSES` parameter sets are kept per snapshot."""
-    key = ("analysis", params.defi, params.ring_m, tuple(sorted(params.weights.items())))
+    key = ("analysis", params.defi, params.ring_m, tuple(sorted(params.weights.items())),
+           params.unverified)
     cached = store.derived.peek(key)
     if cached is not None:
         return cached
@@ -61,7 +63,8 @@ def _diagnostic(store: Store, layer: LayerDef) -> Collection:
 def _coverage(store: Store, layer: LayerDef) -> Collection:
     params = Parameters(ring_m=store.settings.ring_m)
     inputs = from_store(store)
-    cover = coverage_layer(inputs.qpv.geometry, inputs.places, params.ring_m)
+    verified = inputs.places[~unverified(inputs.places)].reset_index(drop=True)
+    cover = coverage_layer(inputs.qpv.geometry, verified, params.ring_m)
     frame = gpd.GeoDataFrame(cover.drop(columns="geometry"),
                              geometry=cover.geometry.to_crs("EPSG:4326"), crs="EPSG:4326")
     frame = typed_frame(frame, layer)

@@ -16,6 +16,7 @@ ANSWER_LAYERS: dict[str, str] = {
     "hebergement": "hebergement",
     "accompagnement": "accompagnement",
     "projets": "projet",
+    "structures_ess": "structure_insertion",
 }
 """ESS layers that answer a need, and the kind of answer each holds."""
 PLACE_KINDS = ("lieu_totem", "hebergement", "accompagnement")

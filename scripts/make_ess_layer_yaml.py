@@ -36,6 +36,14 @@ COMMON = {
     "source": p("string", "Source", "Source", required=True, nullable=False, filterable=False),
     "notes": p("string", "Ce que les sources ne disent pas", "What the sources do not say",
                filterable=False),
+    # provenance of each feature (data rules: docs/edition.md, ../shared/docs/editing.md §4)
+    "verification": p("string", "Vérification", "Verification",
+                      enum=["verifie", "a_verifier"]),
+    "licence": p("string", "Licence de la source", "Source licence", filterable=False),
+    "millesime": p("string", "Millésime de la source", "Source vintage"),
+    "source_id": p("string", "Identifiant dans la source", "Identifier in the source"),
+    "geocodage": p("string", "Géocodage (BAN : score, type, date ; ou manuel)",
+                   "Geocoding (BAN: score, type, date; or manual)", filterable=False),
 }
 
 PERMISSIONS = {
@@ -58,7 +66,8 @@ SPECS = {
                "weight": 2, "icon": "star"},
     ),
     "hebergement": dict(
-        order=50, types=["hotel_entreprises", "pepiniere", "tiers_lieu", "autre"],
+        order=50, types=["hotel_entreprises", "pepiniere", "tiers_lieu", "coworking", "fablab",
+                         "fabrique_de_territoire", "manufacture_de_proximite", "autre"],
         geometry="Point",
         title=("Hébergement d'entreprises ESS", "ESS business hosting"),
         description=(
@@ -104,6 +113,24 @@ SPECS = {
         temporal="annee",
         style={"color": "#148f77", "fill_color": "#1abc9c", "fill_opacity": 0.9, "radius": 6,
                "weight": 2, "icon": "seedling"},
+    ),
+    "structures_ess": dict(
+        order=65, types=["aci", "ai", "ei", "etti", "geiq"], geometry="Point",
+        title=("Structures de l'insertion par l'activité économique",
+               "Work integration social enterprises (SIAE, GEIQ)"),
+        description=(
+            "Structures de l'insertion par l'activité économique (ateliers et chantiers "
+            "d'insertion, associations intermédiaires, entreprises d'insertion, entreprises de "
+            "travail temporaire d'insertion) et groupements d'employeurs pour l'insertion et la "
+            "qualification. Importées de la liste de l'ASP (2019) à vérifier par les éditeurs.",
+            "Work integration social enterprises and GEIQ, imported from the ASP list (2019), "
+            "to be checked by editors."),
+        extra={
+            "siret": p("string", "SIRET", "SIRET"),
+            "naf": p("string", "Code NAF", "NAF code"),
+        },
+        style={"color": "#1f618d", "fill_color": "#5dade2", "fill_opacity": 0.9, "radius": 6,
+               "weight": 2, "icon": "hands"},
     ),
     "besoins": dict(
         order=80, types=["besoin"], geometry="Point",

@@ -53,6 +53,9 @@ class Publishers(StubServer):
             .read_bytes(),
             "/osm/stations.geojson": (mirror / "osm_transit_stations_toulouse.geojson")
             .read_bytes(),
+            "/anct/fabt_geom.geojson": (mirror / "ess" / "anct_fabt_2024.geojson").read_bytes(),
+            "/anct/manuprox_geom.geojson": (mirror / "ess" / "anct_manuprox_2024.geojson")
+            .read_bytes(),
         }
         self.epcis = _epci_communes(mirror)
 
@@ -87,4 +90,6 @@ class Publishers(StubServer):
             "qpv2015_url": f"{self.base}/hackaviz/qpv_occitanie_2015.geojson",
             "indicators_url": f"{self.base}/hackaviz/qpv_indicateurs_occitanie.csv",
             "stations_url": f"{self.base}/osm/stations.geojson",
+            "fabt_url": f"{self.base}/anct/fabt_geom.geojson",
+            "manuprox_url": f"{self.base}/anct/manuprox_geom.geojson",
         }

@@ -32,7 +32,9 @@ def test_montpellier_by_configuration_alone(montpellier_settings):
     got = counts(montpellier_settings)
     assert got["qpv"] == 10 and got["communes"] == 31
     assert got["lieux_totems"] == 0  # Toulouse's authored features stay in Toulouse
-    assert got["projets"] == 3 and got["hebergement"] == 1 and got["accompagnement"] == 1
+    assert got["projets"] == 3 and got["accompagnement"] == 1
+    # 1 authored place + the open data to check (20 tiers-lieux, 2 + 4 ANCT places)
+    assert got["hebergement"] == 1 + 20 + 2 + 4 and got["structures_ess"] == 31
     store = load_store(montpellier_settings)
     assert "Mosson" in set(store.collection("qpv").frame["lib_qp"])
 
@@ -131,6 +133,10 @@ def test_from_publishers_over_http(tmp_path, mirror):
     assert "/epcis/243100518/communes" in publishers.requests
     assert provenance["qpv_2015"]["feature_count"] == 16
     assert provenance["stations"]["feature_count"] > 100
+    # open data with a publisher URL comes over HTTP; the others are mirror-only (skipped)
+    assert provenance["ess:anct_fabt_2024"]["inserted"] == 1
+    assert provenance["ess:anct_fabt_2024"]["origin"].endswith("/anct/fabt_geom.geojson")
+    assert "ess:tiers_lieux_cget_2019" not in provenance
 
 
 def test_publishers_for_montpellier(tmp_path, mirror):

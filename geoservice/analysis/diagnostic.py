@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..vocab import PLACE_KINDS
 from . import answer, coverage, need, score, sensitivity
-from .inputs import Inputs
+from .inputs import Inputs, unverified
 from .params import COMPONENTS, DEFIS, Parameters
 from .reasons import reasons
 
@@ -36,6 +36,9 @@ class Diagnostic:
     method: str = METHOD
     effective_weights: dict[str, float | None] = field(default_factory=dict)
     answers_located: dict[str, int] = field(default_factory=dict)
+    answers_unverified: dict[str, int] = field(default_factory=dict)
+    """Located answers still to be checked, per Défi (counted in the score only when the
+    parameters say so)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -55,14 +58,18 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     defi, ring_m = params.defi, params.ring_m
     table = need.carry_indicators(qpv, inputs.qpv_2015)
 
-    total, per_defi, members, pairs = answer.count_answers(qpv, inputs.places, ring_m, defi)
+    # verified answers only, unless asked (imported open data waits for the editors)
+    to_check = unverified(inputs.places)
+    places = inputs.places if params.unverified else \
+        inputs.places[~to_check].reset_index(drop=True)
+    pending = inputs.places[to_check].reset_index(drop=True)
+    total, per_defi, members, pairs = answer.count_answers(qpv, places, ring_m, defi)
     table["answers"] = total
     # reach, cumulative: the ring (default 500 m) and 1 km (never less than the ring)
-    table["answers_1km"] = answer.count_answers(qpv, inputs.places, max(ring_m, 1000.0),
-                                                defi)[0]
+    table["answers_1km"] = answer.count_answers(qpv, places, max(ring_m, 1000.0), defi)[0]
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
-    places = inputs.places
+    table["answers_unverified"] = answer.count_answers(qpv, pending, ring_m, defi)[0]
     ids = places["id"].astype(str).to_numpy()
     noms = places["nom"].astype(str).to_numpy()
     precision = places["precision"].to_numpy()
@@ -121,8 +128,15 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     frame = gpd.GeoDataFrame(table, geometry=qpv.values, crs=inputs.qpv.crs)
     frame = frame.iloc[order].reset_index(drop=True)
     located = located_answers(places)
+    waiting = located_answers(pending)
+    waiting_all = int(answer.answer_mask(pending, None).sum())
+    commune_only = int(((inputs.places["precision"] == "commune").to_numpy()
+                        & (params.unverified | ~to_check)).sum())
     result = Diagnostic(frame, params, available, effective_weights=sens.effective,
-                        answers_located=located, notes=notes(located, defi))
+                        answers_located=located, answers_unverified=waiting,
+                        notes=notes(located, defi) + verification_notes(
+                            waiting[defi] if defi else waiting_all, commune_only,
+                            params.unverified))
     frame["weights"] = result.weights_text
     return result
 
@@ -131,6 +145,24 @@ def located_answers(places: gpd.GeoDataFrame) -> dict[str, int]:
     """Answers of each Défi that count in the territory (a position known to the
     neighbourhood counts, one known only to the commune never does)."""
     return {name: int(answer.answer_mask(places, name).sum()) for name in DEFIS}
+
+
+def verification_notes(count: int, commune_only: int, included: bool) -> list[str]:
+    """What the reader must know about the ``count`` located answers not checked yet, and
+    positions known only to the commune (French)."""
+    out = []
+    if count and not included:
+        out.append(f"{count} réponse(s) ESS importée(s) de données ouvertes restent à vérifier "
+                   "par les éditeurs : elles ne comptent pas dans le score (ajoutez "
+                   "include=a_verifier pour les compter) ; chaque QPV les donne à part.")
+    elif count:
+        out.append(f"Le score compte aussi {count} réponse(s) ESS encore à vérifier "
+                   "(données ouvertes anciennes, non confirmées par les éditeurs).")
+    if commune_only:
+        out.append(f"{commune_only} lieu(x) dont la position n'est connue qu'à la commune "
+                   "(ex. Fabriques de territoire, Manufactures de proximité) ne comptent dans "
+                   "aucun anneau ni aucune distance.")
+    return out
 
 
 def notes(located: dict[str, int], defi: str | None) -> list[str]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 ANSWER_STATUSES = ("ouvert", "inconnu")
-PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision")
+PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification")
 NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
 STATION_COLUMNS = ("id", "nom", "type")
 
@@ -111,6 +111,12 @@ def _build_from_store(store: Store) -> Inputs:
         besoins=_metric_frame(store, "besoins", NEED_COLUMNS),
         stations=_metric_frame(store, "stations", STATION_COLUMNS),
     )
+
+
+def unverified(places: gpd.GeoDataFrame) -> np.ndarray:
+    """Answers still to be checked (imported open data, ``verification=a_verifier``); a
+    feature without the field was written by the project or an editor: verified."""
+    return (places["verification"] == "a_verifier").to_numpy(dtype=bool)
 
 
 def located(frame: gpd.GeoDataFrame) -> np.ndarray:

@@ -37,6 +37,9 @@ class Parameters:
     defi: str | None = None
     ring_m: float = 500.0
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    unverified: bool = False
+    """Count answers still to be checked (imported open data) in the score; by default
+    only verified answers count, and the unverified ones are reported beside them."""
 
     def __post_init__(self) -> None:
         check_defi(self.defi)
@@ -124,9 +127,22 @@ def parse_ring(value: float | str | None, default: float = 500.0) -> float:
     return check_ring(value)
 
 
+INCLUDE_VALUES = ("", "a_verifier")
+
+
+def parse_include(text: str | None) -> bool:
+    """``include=a_verifier``: count the answers still to be checked in the score."""
+    value = (text or "").strip()
+    if value not in INCLUDE_VALUES:
+        raise InvalidParameter(f"include : « {value[:40]} » inconnu (vide, ou a_verifier pour "
+                               "compter aussi les réponses à vérifier)")
+    return value == "a_verifier"
+
+
 def make_parameters(defi: str | None = None, ring_m: float | str | None = None,
-                    weights: str | None = None, default_ring_m: float = 500.0) -> Parameters:
+                    weights: str | None = None, default_ring_m: float = 500.0,
+                    include: str | None = None) -> Parameters:
     """Parameters from user text (query string or CLI options)."""
     defi = (defi or "").strip() or None
     return Parameters(defi=check_defi(defi), ring_m=parse_ring(ring_m, default_ring_m),
-                      weights=parse_weights(weights))
+                      weights=parse_weights(weights), unverified=parse_include(include))

@@ -56,6 +56,11 @@ def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
     if row["approximate"]:
         out.append("position connue au quartier seulement pour : "
                    + text.names(row["approximate"]))
+    waiting = row.get("answers_unverified") or 0
+    if waiting:
+        noun = "lieu ou structure" if waiting == 1 else "lieux ou structures"
+        out.append(f"et {waiting} {noun} ESS{label} {where} encore à vérifier (données "
+                   "ouvertes anciennes)")
     return out
 
 

@@ -20,6 +20,7 @@ from .params import COMPONENTS, DEFIS
 
 MEASURES = (
     "pop_mun", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers", "answers_1km",
+    "answers_unverified",
     *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
     "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
     "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
@@ -99,6 +100,8 @@ def header(result: Diagnostic) -> dict:
     return {
         "effective_weights": result.effective_weights,
         "answers_located": result.answers_located,
+        "answers_unverified": result.answers_unverified,
+        "unverified_included": result.parameters.unverified,
         "notes": result.notes,
         "sensitivity": {
             "draws": sensitivity.DRAWS, "seed": sensitivity.SEED,

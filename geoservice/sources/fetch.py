@@ -73,6 +73,13 @@ class Fetcher:
         return self._download(self.settings.stations_url, "stations.geojson") if (
             self.settings.stations_url) else None
 
+    def open_data(self, name: str, url: str | None) -> Obtained | None:
+        """An open ESS file (``ess/…`` in the mirror); None when it cannot be obtained
+        (not mirrored, or no publisher URL): that source is then skipped, and said so."""
+        if self.mirror is not None:
+            return self._mirror_file(name) if (self.mirror / name).is_file() else None
+        return self._download(url, Path(name).name) if url else None
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _mirror_file(self, name: str) -> Obtained:

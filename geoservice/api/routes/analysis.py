@@ -38,6 +38,8 @@ class Measures(BaseModel):
     jobseekers_per_100: float | None
     answers: int = Field(description="Réponses ESS du Défi dans le QPV ou son anneau")
     answers_1km: int = Field(description="Réponses ESS du Défi à moins de 1 km (cumulé)")
+    answers_unverified: int = Field(description="Réponses ESS du Défi dans le QPV ou son "
+                                    "anneau encore à vérifier (données ouvertes importées)")
     answers_inclusion: int
     answers_economie_circulaire: int
     answers_alimentation_durable: int
@@ -104,6 +106,11 @@ class Underserved(BaseModel):
     effective_weights: dict[str, float | None] = Field(
         description="Part de chaque composante dans l'écart des scores entre QPV classés "
         "(somme 1) : ce qui fait vraiment le classement")
+    answers_unverified: dict[str, int] = Field(
+        description="Réponses ESS localisées encore à vérifier, par Défi (hors score sauf "
+        "include=a_verifier)")
+    unverified_included: bool = Field(description="Le score compte-t-il les réponses à "
+                                      "vérifier (include=a_verifier) ?")
     answers_located: dict[str, int] = Field(
         description="Réponses ESS localisées (au moins au quartier) par Défi")
     notes: list[str]
@@ -170,7 +177,7 @@ CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
 
 
 @router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
-            dependencies=[only("defi", "ring_m", "weights", "f")],
+            dependencies=[only("defi", "ring_m", "weights", "f", "include")],
             summary="Classement des QPV sous-desservis par l'ESS",
             responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
@@ -183,12 +190,17 @@ def underserved(
         examples=["need:2,answer:1"])] = None,
     f: Annotated[str | None, Query(description="json (défaut) ou csv",
                                    json_schema_extra={"enum": ["json", "csv"]})] = None,
+    include: Annotated[str | None, Query(
+        description="a_verifier : compter aussi dans le score les réponses encore à vérifier "
+                    "(données ouvertes importées) ; par défaut, seules les réponses vérifiées "
+                    "comptent", json_schema_extra={"enum": ["", "a_verifier"]})] = None,
 ) -> Underserved | Response:
     """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
     fmt = (f or "json").lower()
     if fmt not in ("json", "csv"):
         raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
-    params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m)
+    params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m,
+                             include=include)
     result = analysis(store, params)
     if fmt == "csv":
         name = f"diagnostic_qpv_{params.defi or 'tous'}_{params.ring_m:g}m.csv"

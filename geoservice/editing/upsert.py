@@ -1,0 +1,69 @@
+"""Upsert imported features into an editable layer, keyed by the source's own id, as one
+changeset, without ever overwriting an editor's work.
+
+A feature is written only while the importer is its sole author: once an editor has
+verified, edited or discarded (deleted) it, a later import leaves it alone. Importing the
+same data twice changes nothing (no version, no changeset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import LayerDef, validate_feature
+from ..errors import SourceDataError
+from ..storage import Change, FeatureStore
+from ..storage.base import WriteMeta
+from .geojson import geometry_wkb
+
+IMPORTER = "import"
+
+
+@dataclass
+class Upserted:
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)
+    """Ids an editor has verified, edited or discarded: left as they are."""
+    changeset: int | None = None
+
+    def line(self) -> str:
+        return (f"{len(self.inserted)} ajouté(s), {len(self.updated)} mis à jour, "
+                f"{self.unchanged} inchangé(s), {len(self.kept)} gardé(s) tel(s) que les "
+                "éditeurs les ont laissés")
+
+
+def touched_by_editor(storage: FeatureStore, collection: str, fid: str) -> bool:
+    return any(v.author != IMPORTER for v in storage.history(collection, fid))
+
+
+def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]],
+           comment: str) -> Upserted:
+    """Insert new features, update the ones only the importer ever wrote, keep the rest."""
+    out = Upserted()
+    changes = []
+    for feature in features:
+        problems = validate_feature(layer, feature)
+        fid = str(feature["properties"][layer.id_field])
+        if problems:
+            raise SourceDataError(f"{layer.id} : {fid} : {problems[0]}")
+        props, geometry = feature["properties"], geometry_wkb(feature.get("geometry"))
+        current = storage.get(layer.id, fid)
+        if current is None:
+            changes.append(Change("insert", layer.id, fid, props, geometry))
+            out.inserted.append(fid)
+        elif current.deleted or touched_by_editor(storage, layer.id, fid):
+            out.kept.append(fid)
+        elif current.properties == props and current.geometry == geometry:
+            out.unchanged += 1
+        else:
+            changes.append(Change("update", layer.id, fid, props, geometry,
+                                  expected_version=current.version))
+            out.updated.append(fid)
+    if changes:
+        meta = WriteMeta(author=IMPORTER, role="systeme", reason=comment, comment=comment)
+        applied = storage.apply(changes, meta)
+        out.changeset = applied[0].changeset
+    return out
