@@ -108,8 +108,19 @@
   // -- feature cards (popups, detail panel) -------------------------------------------------
 
   var HIDDEN = { id: 1, nom: 1, lib_qp: 1, precision: 1, reference_position: 1, territoire: 1,
-    notes: 1, source: 1 };
-  var FOLDED = ["source", "notes"];  // long texts: behind a disclosure
+    notes: 1, source: 1, verification: 1, source_id: 1, licence: 1, millesime: 1, geocodage: 1 };
+  var FOLDED = ["source", "licence", "geocodage", "notes"];  // long texts: behind a disclosure
+
+  /** Imported open data not yet checked by an editor: said on the card and the marker. */
+  function unverified(props) { return props.verification === "a_verifier"; }
+
+  function verificationNode(props) {
+    if (!unverified(props)) return null;
+    var origin = [props.source ? String(props.source).split(",")[0] : null, props.millesime]
+      .filter(Boolean).join(", ");
+    return el("p", { className: "unverified-note" }, [el("strong", { text: t("unverified") }),
+      origin ? el("span", { lang: "fr", text: " · " + origin }) : null]);
+  }
 
   function featureName(layer, props) {
     return props.nom || props.lib_qp || props[layer.def.id_field] || "";
@@ -163,7 +174,7 @@
     var node = el("div", { className: "card" }, [
       el(heading || "h2", { lang: "fr", text: featureName(layer, props) }),
       el("p", { className: "kind-line", text: title(layer.def.title) }),
-      precisionNode(props), dl, more,
+      verificationNode(props), precisionNode(props), dl, more,
     ]);
     if (layer.def.id === "qpv") {
       node.appendChild(el("a", { href: "api/maps/qpv/" + encodeURIComponent(props.code_qp) + ".html",
@@ -191,7 +202,8 @@
 
   function essIcon(def, props) {
     var size = Math.max(22, Math.round(def.style.radius * 2.6));
-    var marker = el("span", { className: "ess-marker", "aria-hidden": "true", text: def.style.glyph });
+    var marker = el("span", { className: "ess-marker" + (unverified(props) ? " unverified" : ""),
+      "aria-hidden": "true", text: unverified(props) ? "?" : def.style.glyph });
     marker.style.background = defiColor(props);
     marker.style.borderColor = def.style.color;
     return L.divIcon({ html: marker, className: "ess-icon", iconSize: [size, size],
@@ -224,8 +236,9 @@
         var leaflet;
         if (def.kind === "ess") {
           var c = feature.geometry.coordinates;
-          leaflet = L.marker([c[1], c[0]], { icon: essIcon(def, props), title: item.name,
-            alt: item.name, keyboard: true, riseOnHover: true });
+          var label = item.name + (unverified(props) ? " (" + t("unverified") + ")" : "");
+          leaflet = L.marker([c[1], c[0]], { icon: essIcon(def, props), title: label,
+            alt: label, keyboard: true, riseOnHover: true });
         } else if (def.kind === "point") {
           var p = feature.geometry.coordinates;
           leaflet = L.circleMarker([p[1], p[0]], Object.assign(styleOf(def), { radius: def.style.radius }));
@@ -302,6 +315,8 @@
       dot.style.background = defi.color;
       legend.appendChild(el("li", {}, [dot, title(defi)]));
     });
+    legend.appendChild(el("li", {}, [el("span", { className: "swatch point unverified-swatch", "aria-hidden": "true", text: "?" }),
+      t("unverified_legend")]));
   }
 
   // -- selection, list view ----------------------------------------------------------------

@@ -522,12 +522,13 @@
     } }));
   }
 
-  /** The moderation queue (moderators and administrators), in its own file. */
-  function loadModeration() {
+  /** More staff screens, each in its own file: checking imported open data (everyone who
+   * may edit), and the moderation queue (moderators and administrators). */
+  function loadPart(file, hook) {
     var tools = { send: send, openForm: openForm, closeForm: closeForm, valueLabel: valueLabel, problem: problem };
-    if (window.GS_MODERATION) { window.GS_MODERATION(app, me, tools); return; }
-    var script = el("script", { src: "moderation.js" });
-    script.addEventListener("load", function () { window.GS_MODERATION(app, me, tools); });
+    if (window[hook]) { window[hook](app, me, tools); return; }
+    var script = el("script", { src: file });
+    script.addEventListener("load", function () { window[hook](app, me, tools); });
     document.head.appendChild(script);
   }
 
@@ -536,7 +537,8 @@
     if (app.state.cardHooks.indexOf(cardButtons) < 0) app.state.cardHooks.push(cardButtons);
     app.state.map.on("preclick", onMapClick);
     render();
-    if (me.role === "moderator" || me.role === "admin") loadModeration();
+    loadPart("verify.js", "GS_VERIFY");
+    if (me.role === "moderator" || me.role === "admin") loadPart("moderation.js", "GS_MODERATION");
     document.body.setAttribute("data-editor", "ready");
   };
 })();
