@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,8 @@ LON_NAMES = ("lon", "longitude")
 LAT_NAMES = ("lat", "latitude")
 JOIN = "|"  # several overlapping QPV: codes and names joined with "|"
 CHUNK = 50_000
+WRITE_SLICE = 2_000
+READ_CHUNK = 10_000
 _NUMBER = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$")  # ASCII digits
 _BOM = b"\xef\xbb\xbf"
 
@@ -212,74 +214,129 @@ def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, ends kept, one at a time (``io.StringIO`` would copy the whole
+    text into a buffer of 4 bytes per character)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
+
+
+def _open_csv(text: str) -> tuple[Any, list[str], str, int, int]:
+    """A CSV reader past its header line: (reader, header, separator, lon and lat
+    columns). The separator ``,`` ``;`` or tab is sniffed from the header line."""
+    delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidParameter(f"CSV illisible ligne {reader.line_num} : {exc}") from None
+    if not header or not any(h.strip() for h in header):
+        raise InvalidParameter("Le fichier CSV est vide : une ligne d'en-tête avec les "
+                               "colonnes lon et lat (ou longitude et latitude) est attendue.")
+    lon_column = _find_column(header, LON_NAMES)
+    lat_column = _find_column(header, LAT_NAMES)
+    if lon_column is None or lat_column is None:
+        shown = ", ".join(h[:40] for h in header[:10])
+        raise InvalidParameter(
+            "Colonnes de coordonnées introuvables : l'en-tête doit contenir lon et lat "
+            f"(ou longitude et latitude), séparées par « , » ou « ; ». Colonnes lues : {shown}"
+        )
+    return reader, header, delimiter, lon_column, lat_column
+
+
+def _row_chunks(reader: Any, size: int, max_rows: int | None) -> Iterator[list[list[str]]]:
+    """The non-blank rows, ``size`` at a time (PayloadTooLarge past ``max_rows``)."""
+    seen = 0
+    try:
+        while True:
+            chunk = []
+            for row in reader:
+                if not row:
+                    continue
+                chunk.append(row)
+                if len(chunk) == size:
+                    break
+            seen += len(chunk)
+            if max_rows is not None and seen > max_rows:
+                raise PayloadTooLarge(
+                    f"Le fichier dépasse {max_rows} lignes, le maximum accepté par ce service : "
+                    "découpez-le en plusieurs fichiers.")
+            if not chunk:
+                return
+            yield chunk
+    except csv.Error as exc:
+        raise InvalidParameter(f"CSV illisible ligne {reader.line_num} : {exc}") from None
+
+
 def read_csv(data: bytes, max_rows: int | None = None) -> CsvTable:
     """Parse CSV bytes: separator ``,`` ``;`` or tab sniffed from the header line; every
     cell kept as text. Blank lines are skipped."""
     text, bom = decode_text(data)
-    header_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise InvalidParameter("Le fichier CSV est vide : une ligne d'en-tête avec les "
-                                   "colonnes lon et lat (ou longitude et latitude) est attendue.")
-        lon_column = _find_column(header, LON_NAMES)
-        lat_column = _find_column(header, LAT_NAMES)
-        if lon_column is None or lat_column is None:
-            shown = ", ".join(h[:40] for h in header[:10])
-            raise InvalidParameter(
-                "Colonnes de coordonnées introuvables : l'en-tête doit contenir lon et lat "
-                f"(ou longitude et latitude), séparées par « , » ou « ; ». Colonnes lues : {shown}"
-            )
-        rows = []
-        for row in reader:
-            if not row:
-                continue
-            rows.append(row)
-            if max_rows is not None and len(rows) > max_rows:
-                raise PayloadTooLarge(
-                    f"Le fichier dépasse {max_rows} lignes, le maximum accepté par ce service : "
-                    "découpez-le en plusieurs fichiers.")
-    except csv.Error as exc:
-        raise InvalidParameter(f"CSV illisible ligne {reader.line_num} : {exc}") from None
+    reader, header, delimiter, lon_column, lat_column = _open_csv(text)
+    rows = [row for chunk in _row_chunks(reader, CHUNK, max_rows) for row in chunk]
     return CsvTable(header, rows, delimiter, bom, lon_column, lat_column)
 
 
 def lookup_csv(
     locator: PointLocator, data: bytes, max_rows: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, chunk: int = READ_CHUNK,
 ) -> tuple[bytes, dict[str, int]]:
     """CSV in → the same CSV (same separator, BOM kept) plus the ``result_*`` columns.
 
     Input columns named like a result column are replaced. Returns the bytes and counts
-    per status.
+    per status. Rows are read, located and written ``chunk`` at a time: memory holds the
+    file, its text and the answer, never every row as Python objects at once.
     """
-    table = read_csv(data, max_rows)
-    width = len(table.header)
-    pairs, shape_errors = [], []
-    for row in table.rows:
-        shape_errors.append(None if len(row) == width else
-                            f"la ligne a {len(row)} champ(s) au lieu de {width}")
-        pairs.append((row[table.lon_column] if table.lon_column < len(row) else "",
-                      row[table.lat_column] if table.lat_column < len(row) else ""))
-    lon, lat, errors = coordinates(pairs)
-    errors = [" ; ".join(m for m in (shape, coord) if m) or None
-              for shape, coord in zip(shape_errors, errors, strict=True)]
-    results = locate_rows(locator, lon, lat, errors, progress)
-    keep = [i for i, name in enumerate(table.header) if name.strip() not in RESULT_COLUMNS]
-    out = io.StringIO(newline="")
-    if table.bom:
-        out.write("\ufeff")
-    writer = csvsafe.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
-    writer.writerow([table.header[i] for i in keep] + list(RESULT_COLUMNS))
-    texts = [["" if v is None else str(v) for v in results[c]] for c in RESULT_COLUMNS]
+    text, bom = decode_text(data)
+    reader, header, delimiter, lon_column, lat_column = _open_csv(text)
+    width = len(header)
+    keep = [i for i, name in enumerate(header) if name.strip() not in RESULT_COLUMNS]
     whole = keep == list(range(width))
-    writer.writerows(
-        (row if whole and len(row) == width else [(row + [""] * width)[i] for i in keep])
-        + [column[n] for column in texts]
-        for n, row in enumerate(table.rows))
-    return out.getvalue().encode("utf-8"), summarize(results)
+    total = max(text.count("\n"), 1)  # an estimate, for the progress bar only
+    parts: list[bytes] = []
+
+    def flush(lines: Iterable[list[str]]) -> None:
+        # a small StringIO per slice: its buffer holds 4 bytes per character, so one for
+        # the whole answer would cost four times the answer
+        out = io.StringIO(newline="")
+        csvsafe.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(lines)
+        parts.append(out.getvalue().encode("utf-8"))
+
+    flush([[header[i] for i in keep] + list(RESULT_COLUMNS)])
+    if bom:
+        parts.insert(0, _BOM)
+    counts: dict[str, int] = {}
+    done = 0
+    for rows in _row_chunks(reader, chunk, max_rows):
+        pairs, shape_errors = [], []
+        for row in rows:
+            shape_errors.append(None if len(row) == width else
+                                f"la ligne a {len(row)} champ(s) au lieu de {width}")
+            pairs.append((row[lon_column] if lon_column < len(row) else "",
+                          row[lat_column] if lat_column < len(row) else ""))
+        lon, lat, errors = coordinates(pairs)
+        errors = [" ; ".join(m for m in (shape, coord) if m) or None
+                  for shape, coord in zip(shape_errors, errors, strict=True)]
+        results = locate_rows(locator, lon, lat, errors)
+        texts = [["" if v is None else str(v) for v in results[c]] for c in RESULT_COLUMNS]
+        for begin in range(0, len(rows), WRITE_SLICE):
+            flush((row if whole and len(row) == width else
+                   [(row + [""] * width)[i] for i in keep]) + [column[n] for column in texts]
+                  for n, row in enumerate(rows[begin:begin + WRITE_SLICE], start=begin))
+        for key, value in summarize(results).items():
+            counts[key] = counts.get(key, 0) + value
+        done += len(rows)
+        if progress:
+            progress(done, max(total, done))
+    if not counts:  # no row: every status counted 0
+        counts = summarize(locate_rows(locator, np.array([]), np.array([]), []))
+    return b"".join(parts), counts
 
 
 # -- JSON ---------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ PROBLEM = "application/problem+json"
 BELLEFONTAINE = {"lon": 1.3996743, "lat": 43.5666473}
 CAPITOLE = {"lon": 1.4442, "lat": 43.6047}
 KEYS = {"lon", "lat", "in_territory", "qpv", "qpvs", "commune", "nearest_qpv", "nearest", "note"}
-NEAREST_KEYS = {"lieux_totems", "hebergement", "accompagnement", "projets", "besoins"}
+NEAREST_KEYS = {"lieux_totems", "hebergement", "accompagnement", "projets", "structures_ess",
+                "besoins"}
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
