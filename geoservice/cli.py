@@ -161,9 +161,9 @@ def serve(
 
 
 def _register_commands() -> None:
-    from .commands import accounts, analyse, export, lookup, map
+    from .commands import accounts, analyse, export, imports, lookup, map
 
-    for module in (export, lookup, analyse, map, accounts):
+    for module in (export, lookup, analyse, map, accounts, imports):
         module.register(app)
 
 

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         ["*"], description="Host headers accepted (others: 400); '*' accepts any.")
 
     ban_url: str = "https://api-adresse.data.gouv.fr"
+    import_sure_score: float = Field(
+        0.8, ge=0, le=1, description="CSV imports: lowest BAN score of a « sure » row (below: "
+        "to review).")
+    import_sure_gap: float = Field(
+        0.1, ge=0, le=1, description="CSV imports: smallest lead of the best BAN candidate "
+        "over the runner-up (result_score_next) for a « sure » row.")
     tiles: str = Field("osm", description="Background: 'osm' (OpenStreetMap), 'ign' (Plan "
                        "IGN v2, Géoplateforme, no key), or 'custom' (tiles_url).")
     tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -24,6 +24,7 @@ from .routes import (
     editing,
     geocode,
     history,
+    imports,
     login,
     lookup,
     maps,
@@ -104,8 +105,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_request_ids(app)
     add_http_basics(app, settings.allowed_hosts)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
-    for module in (login, proposals, history, editing, ogc, lookup, geocode, analysis, maps,
-                   docs):
+    for module in (login, proposals, imports, history, editing, ogc, lookup, geocode,
+                   analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     _document_settings(app, settings)

@@ -28,6 +28,8 @@ class Upserted:
     kept: list[str] = field(default_factory=list)
     """Ids an editor has verified, edited or discarded: left as they are."""
     changeset: int | None = None
+    applied: list = field(default_factory=list)
+    """The storage's :class:`~geoservice.storage.Applied` records (for read models)."""
 
     def line(self) -> str:
         return (f"{len(self.inserted)} ajouté(s), {len(self.updated)} mis à jour, "
@@ -39,9 +41,27 @@ def touched_by_editor(storage: FeatureStore, collection: str, fid: str) -> bool:
     return any(v.author != IMPORTER for v in storage.history(collection, fid))
 
 
+PROVENANCE_FIELDS = ("source", "geocodage")
+"""Dated provenance: a re-import that differs only there changes nothing."""
+
+
+def _same(current: dict, new: dict, geometry_a: bytes | None, geometry_b: bytes | None
+          ) -> bool:
+    strip = {k: v for k, v in current.items() if k not in PROVENANCE_FIELDS}
+    return strip == {k: v for k, v in new.items() if k not in PROVENANCE_FIELDS} \
+        and geometry_a == geometry_b
+
+
+def hand_placed(props: dict) -> bool:
+    return str(props.get("geocodage") or "").startswith("manuel")
+
+
 def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]],
-           comment: str) -> Upserted:
-    """Insert new features, update the ones only the importer ever wrote, keep the rest."""
+           comment: str, author: str = IMPORTER, role: str = "systeme",
+           keep_edited: bool = True) -> Upserted:
+    """Insert new features, update the others, in one changeset. Never touched: a
+    discarded (deleted) feature; with ``keep_edited`` (open data), any feature someone
+    other than the importer wrote; always, a hand-placed pin (the position is kept)."""
     out = Upserted()
     changes = []
     for feature in features:
@@ -49,21 +69,27 @@ def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]
         fid = str(feature["properties"][layer.id_field])
         if problems:
             raise SourceDataError(f"{layer.id} : {fid} : {problems[0]}")
-        props, geometry = feature["properties"], geometry_wkb(feature.get("geometry"))
+        props, geometry = dict(feature["properties"]), geometry_wkb(feature.get("geometry"))
         current = storage.get(layer.id, fid)
         if current is None:
             changes.append(Change("insert", layer.id, fid, props, geometry))
             out.inserted.append(fid)
-        elif current.deleted or touched_by_editor(storage, layer.id, fid):
+            continue
+        if current.deleted or (keep_edited and touched_by_editor(storage, layer.id, fid)):
             out.kept.append(fid)
-        elif current.properties == props and current.geometry == geometry:
+            continue
+        if hand_placed(current.properties):  # a pin placed by hand stays where it is
+            geometry = current.geometry
+            for name in ("geocodage", "precision"):
+                props[name] = current.properties.get(name)
+        if _same(current.properties, props, current.geometry, geometry):
             out.unchanged += 1
         else:
             changes.append(Change("update", layer.id, fid, props, geometry,
                                   expected_version=current.version))
             out.updated.append(fid)
     if changes:
-        meta = WriteMeta(author=IMPORTER, role="systeme", reason=comment, comment=comment)
-        applied = storage.apply(changes, meta)
-        out.changeset = applied[0].changeset
+        meta = WriteMeta(author=author, role=role, reason=comment, comment=comment)
+        out.applied = storage.apply(changes, meta)
+        out.changeset = out.applied[0].changeset
     return out

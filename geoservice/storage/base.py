@@ -315,6 +315,19 @@ class FeatureStore(Protocol):
     def hits(self, key: str, since: str) -> list[str]:
         """Dates of ``key``'s events since ``since``, oldest first (older ones forgotten)."""
 
+    # editors' CSV imports under review, and the column mapping remembered per source
+
+    def put_import(self, record: dict[str, Any]) -> None: ...
+
+    def get_import(self, import_id: str) -> dict[str, Any] | None: ...
+
+    def mark_applied(self, import_id: str, changeset: int | None) -> bool:
+        """Draft → applied, once (False if it was applied already)."""
+
+    def saved_mapping(self, key: str) -> dict[str, str] | None: ...
+
+    def save_mapping(self, key: str, mapping: dict[str, str]) -> None: ...
+
     def load(self, load: ReferenceLoad) -> dict[str, int]:
         """In one transaction: replace every reference collection given (keeping the
         previous content for :meth:`rollback`), and seed each editable collection that was

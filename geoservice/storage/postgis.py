@@ -15,6 +15,7 @@ from typing import Any
 
 from .accounts import SESSION_TABLES
 from .base import StorageError
+from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
 from .sql import Cursor, SqlStore, history_tables
 
@@ -44,7 +45,7 @@ class PostgisStore(SqlStore):
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
         serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
     _true, _false = "TRUE", "FALSE"
     _lock_row = " FOR UPDATE"
     filters_in_database = True

@@ -27,6 +27,7 @@ from .base import (
     check_changes,
     now,
 )
+from .imports import ImportsSql
 from .proposals import ProposalsSql
 
 SEED = WriteMeta(author="import", role="systeme", reason="semis initial de la couche")
@@ -60,7 +61,7 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
 Cursor = Any
 
 
-class SqlStore(AccountsSql, ProposalsSql):
+class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
     """Shared algorithms; subclasses give ``_tx``, ``P``, ``_geom_in``, ``_geom_out``,
     ``_json_in``, ``_json_out`` and ``MIGRATIONS``."""
 

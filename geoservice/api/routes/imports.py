@@ -1,0 +1,142 @@
+"""Editors' CSV imports (``/api/imports``): upload a file for a layer, review the rows the
+geocoding is unsure of, apply in one changeset. The rules live in
+:mod:`geoservice.imports.service`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ...errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
+from ...imports.geocoding import Thresholds
+from ...imports.service import Imports, summary
+from ...spatial.locator import locator_for
+from ..auth import CallerDep
+from ..deps import StoreDep
+from ..links import base_url
+from ..problems import problem_response
+from ..writes import editing_service, json_body
+
+router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
+MAX_FILE = 5 * 1024 * 1024
+ImportId = Annotated[str, Path(description="Identifiant de l'import",
+                               pattern=r"^imp-[0-9a-f]{10}$")]
+ERRORS = {
+    400: problem_response("Fichier, correspondance de colonnes ou paramètre invalide"),
+    401: problem_response("Réservé aux comptes (jeton ou session)"),
+    403: problem_response("Le rôle ne permet pas de créer dans cette couche"),
+    404: problem_response("Import, couche ou ligne inconnue"),
+    409: problem_response("Import déjà appliqué"),
+    413: problem_response("Fichier trop volumineux"),
+    415: problem_response("Formulaire multipart attendu"),
+    502: problem_response("Géocodeur BAN injoignable"),
+}
+
+
+def _service(request: Request, store: Any) -> Imports:
+    settings = request.app.state.settings
+
+    def where(lon: float, lat: float) -> tuple[str | None, str | None]:
+        return locator_for(request.app.state.readmodel.current).place(lon, lat)
+
+    return Imports(editing_service(request, store), settings.ban_url,
+                   Thresholds(settings.import_sure_score, settings.import_sure_gap),
+                   tuple(store.territory.communes), where)
+
+
+def view(request: Request, record: dict) -> dict:
+    payload = record["payload"]
+    return {"id": record["id"], "layer": record["layer"], "status": record["status"],
+            "source_name": record["source_name"], "filename": payload["filename"],
+            "author": record["author"], "created_at": record["created_at"],
+            "changeset": record["changeset"], "header": payload["header"],
+            "mapping": payload["mapping"], "mapped_from": payload["mapped_from"],
+            "id_column": payload["id_column"], "summary": summary(payload["rows"]),
+            "rows": [{k: v for k, v in row.items() if k not in ("invalid",)}
+                     for row in payload["rows"]],
+            "href": f"{base_url(request)}/api/imports/{record['id']}"}
+
+
+def _json_field(form: Any, name: str) -> Any:
+    text = form.get(name)
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str):
+        raise InvalidParameter(f"« {name} » : texte JSON attendu")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidParameter(f"« {name} » : JSON illisible ({str(exc)[:60]})") from exc
+
+
+def _text_field(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidParameter(f"« {name} » : texte attendu")
+    return value or None
+
+
+@router.post("", status_code=201, summary="Importer un fichier CSV dans une couche (essai : "
+             "rien n'est écrit avant apply)", responses={**ERRORS, 201: {
+                 "description": "Import créé (Location) : lignes sûres, à revoir, rejetées"}})
+async def create(request: Request, store: StoreDep, caller: CallerDep) -> JSONResponse:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "multipart/form-data":
+        raise UnsupportedMediaType("Formulaire multipart/form-data attendu (champs layer, "
+                                   "file, et facultatifs mapping, id_column, defaults, "
+                                   "source_name)")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE:
+        raise PayloadTooLarge(f"Fichier de {declared} octets : {MAX_FILE} au plus")
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    layer = _text_field(form, "layer")
+    if not isinstance(upload, UploadFile) or not layer:
+        raise InvalidParameter("Champs « layer » et « file » (le fichier CSV) requis")
+    data = await upload.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise PayloadTooLarge(f"Fichier de plus de {MAX_FILE} octets")
+    service = _service(request, store)
+    record = await run_in_threadpool(
+        service.create, layer, upload.filename or "import.csv", data, caller,
+        _json_field(form, "mapping"), _text_field(form, "id_column"),
+        _json_field(form, "defaults"), _text_field(form, "source_name"))
+    out = view(request, record)
+    return JSONResponse(out, status_code=201, headers={"Location": out["href"],
+                                                       "Cache-Control": "no-store"})
+
+
+@router.get("/{importId}", summary="Un import : résumé et lignes", responses=ERRORS)
+async def one(request: Request, importId: ImportId, store: StoreDep,  # noqa: N803
+              caller: CallerDep) -> JSONResponse:
+    record = await run_in_threadpool(_service(request, store).get, importId, caller)
+    return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{importId}/rows/{line}", summary="Décider d'une ligne : confirm, place "
+             "(lon, lat) ou exclude", responses=ERRORS)
+async def decide(request: Request, importId: ImportId, line: int,  # noqa: N803
+                 store: StoreDep, caller: CallerDep) -> JSONResponse:
+    body = await json_body(request, ("application/json",), 4096)
+    if not isinstance(body, dict):
+        raise InvalidParameter("Objet JSON attendu : {\"action\": …}")
+    lon, lat = body.get("lon"), body.get("lat")
+    for name, value in (("lon", lon), ("lat", lat)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InvalidParameter(f"« {name} » : nombre attendu")
+    record = await run_in_threadpool(_service(request, store).decide, importId, line,
+                                     str(body.get("action")), caller, lon, lat)
+    return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{importId}/apply", summary="Appliquer : les lignes sûres et celles confirmées "
+             "ou placées, en un seul lot de modifications", responses=ERRORS)
+async def apply(request: Request, importId: ImportId, store: StoreDep,  # noqa: N803
+                caller: CallerDep) -> JSONResponse:
+    done = await run_in_threadpool(_service(request, store).apply, importId, caller)
+    return JSONResponse(done, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,317 @@
+"""An editor's CSV import, from upload to one changeset.
+
+1. **create**: the file is read, its columns mapped to the layer's properties (given,
+   remembered for this source, or suggested from the labels), each row turned into a
+   feature; rows without coordinates are geocoded through the BAN in one batch and classed
+   *sure*, *review* or *rejected* (:mod:`.geocoding`); every row is checked against the
+   layer's schema. Nothing is written to the layer.
+2. **decide**: an editor confirms a row to review, places its pin by hand, or excludes it.
+3. **apply**: the sure rows and the rows an editor confirmed or placed are upserted by the
+   file's own id column, in one changeset; applying the same file again changes nothing,
+   and a pin placed by hand is never moved by a later import.
+
+Fields the file does not give are filled where the import knows them: the precision from
+the BAN match type, the commune from its ``citycode``, the source from the file's name and
+the date, ``statut`` (``inconnu``) and ``verification`` (``verifie``: an editor imports a
+list the territory vouches for and reviews every doubtful row); otherwise a row says what
+is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from ..auth.accounts import Caller
+from ..editing.service import Editing
+from ..editing.upsert import upsert
+from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
+from ..sources.ess import fold
+from ..storage.base import now
+from .geocoding import Thresholds, classify, search_csv
+from .mapping import cell_value, check_mapping, read_table, suggest
+
+APPLIED = ("sure", "confirmed", "placed")
+STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded")
+MAX_ROWS = 5_000
+Where = Callable[[float, float], tuple[str | None, str | None]]
+
+
+def slug(text: str, limit: int = 40) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit]
+
+
+def summary(rows: list[dict]) -> dict[str, int]:
+    """``sure`` counts the rows that will be applied (sure, confirmed or placed)."""
+    out = {"sure": 0, "review": 0, "rejected": 0, "excluded": 0}
+    for row in rows:
+        status = row["status"]
+        out["sure" if status in APPLIED else status] += 1
+    return out
+
+
+class Imports:
+    def __init__(self, editing: Editing, ban_url: str, thresholds: Thresholds,
+                 communes: tuple[str, ...], where: Where) -> None:
+        self.editing = editing
+        self.storage = editing.storage
+        self.ban_url = ban_url
+        self.thresholds = thresholds
+        self.communes = communes
+        self.where = where
+
+    # -- create ----------------------------------------------------------------------------
+
+    def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
+               mapping: Any = None, id_column: str | None = None, defaults: Any = None,
+               source_name: str | None = None) -> dict[str, Any]:
+        layer = self.editing.require(layer_id, "create", caller)
+        assert caller is not None
+        filename = PurePath(filename or "import.csv").name[:120]
+        source_name = (source_name or PurePath(filename).stem).strip()[:120] or "import"
+        header, table = read_table(data, MAX_ROWS)
+        if id_column is not None and id_column not in header:
+            raise InvalidParameter(f"id_column : colonne « {id_column} » absente du fichier")
+        key = f"{layer.id}:{fold(source_name)}"
+        if mapping is not None:
+            mapping = check_mapping(layer, header, mapping)
+            mapped_from = "donné"
+        else:
+            saved = self.storage.saved_mapping(key)
+            if saved and all(c in header for c in saved.values()):
+                mapping, mapped_from = saved, "mémorisé pour cette source"
+            else:
+                mapping, mapped_from = suggest(layer, header), "suggéré d'après les libellés"
+        defaults = self._defaults(layer, defaults)
+        stamp = f"{filename}, importé le {date.today().isoformat()}"
+        rows = [self._row(layer, header, values, number, mapping, defaults, stamp, id_column)
+                for number, values in enumerate(table, start=2)]
+        self._geocode(rows)
+        for row in rows:
+            self._check(layer, row)
+        self._duplicates(rows)
+        record = {"id": "imp-" + secrets.token_hex(5), "layer": layer.id,
+                  "source_name": source_name, "author": caller.email, "created_at": now(),
+                  "status": "draft", "changeset": None,
+                  "payload": {"filename": filename, "header": header, "mapping": mapping,
+                              "mapped_from": mapped_from, "id_column": id_column,
+                              "defaults": defaults, "rows": rows}}
+        self.storage.put_import(record)
+        self.storage.save_mapping(key, mapping)
+        return record
+
+    def _defaults(self, layer: Any, defaults: Any) -> dict[str, Any]:
+        if defaults is None:
+            return {}
+        if not isinstance(defaults, dict):
+            raise InvalidParameter("defaults : objet JSON propriété → valeur attendu")
+        unknown = [n for n in defaults if n not in layer.properties]
+        if unknown:
+            raise InvalidParameter(f"defaults : propriété inconnue « {unknown[0]} »")
+        return dict(defaults)
+
+    def _row(self, layer: Any, header: list[str], values: list[str], number: int,
+             mapping: dict[str, str], defaults: dict, stamp: str, id_column: str | None
+             ) -> dict[str, Any]:
+        cells = dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))
+        problems: list[str] = []
+        invalid = len(values) > len(header)
+        if invalid:
+            problems.append(f"{len(values)} cellules pour {len(header)} colonnes")
+        props: dict[str, Any] = {}
+        for name, column in mapping.items():
+            if name in ("lon", "lat"):
+                continue
+            value, problem = cell_value(name, layer.properties[name], cells.get(column, ""))
+            if problem:
+                problems.append(f"{layer.properties[name].label.fr} : {problem}")
+                invalid = True
+            elif value is not None:
+                props[name] = value
+        for name, value in defaults.items():
+            props.setdefault(name, value)
+        spec_type = layer.properties.get("type")
+        if "type" not in props and spec_type is not None and spec_type.enum \
+                and len(spec_type.enum) == 1:
+            props["type"] = spec_type.enum[0]
+        props.setdefault("statut", "inconnu")
+        props.setdefault("source", stamp)
+        props.setdefault("defi", [])
+        props["verification"] = "verifie"
+        props["territoire"] = self.editing.territory
+        source_id = cells.get(id_column, "").strip() if id_column else ""
+        if id_column and not source_id:
+            problems.append(f"identifiant vide (colonne {id_column})")
+            invalid = True
+        row = {"line": number, "cells": cells, "props": props, "geometry": None,
+               "source_id": source_id or None, "status": "sure", "problems": problems,
+               "geocoding": None, "invalid": invalid}
+        point = self._coordinates(mapping, cells, row)
+        if point is not None:
+            row["geometry"] = {"type": "Point", "coordinates": point}
+            props.setdefault("geocodage", "coordonnées du fichier")
+        elif "lon" not in mapping or "lat" not in mapping or not cells.get(mapping["lon"]):
+            address = " ".join(x for x in (props.get("adresse"),) if x)
+            row["query"] = address or None
+        return row
+
+    def _coordinates(self, mapping: dict, cells: dict, row: dict) -> list[float] | None:
+        if "lon" not in mapping or "lat" not in mapping:
+            return None
+        lon_text, lat_text = cells.get(mapping["lon"], ""), cells.get(mapping["lat"], "")
+        if not lon_text and not lat_text:
+            return None
+        try:
+            lon, lat = float(lon_text.replace(",", ".")), float(lat_text.replace(",", "."))
+        except ValueError:
+            row["problems"].append(f"coordonnées illisibles « {lon_text} ; {lat_text} »")
+            row["invalid"] = True
+            return None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            row["problems"].append("coordonnées hors des bornes (lon, lat en degrés)")
+            row["invalid"] = True
+            return None
+        commune, _ = self.where(lon, lat)
+        if commune is None:
+            row["status"] = "review"
+            row["problems"].append("point hors du territoire")
+        else:
+            row["props"].setdefault("commune", commune)
+        row["props"].setdefault("precision", "adresse")
+        return [round(lon, 7), round(lat, 7)]
+
+    def _geocode(self, rows: list[dict]) -> None:
+        queries = {str(r["line"]): (r["query"], r["props"].get("commune"))
+                   for r in rows if r.get("query")}
+        answers = search_csv(self.ban_url, queries)
+        for row in rows:
+            if "query" not in row:
+                continue
+            if not row.pop("query"):
+                row["status"] = "rejected"
+                row["problems"].append("ni coordonnées ni adresse : rien à placer")
+                continue
+            found = classify(answers.get(str(row["line"])), self.communes, self.thresholds)
+            row["status"] = found["status"]
+            row["problems"] += found["problems"]
+            geo = found["geocoding"]
+            row["geocoding"] = geo
+            if geo is not None:
+                row["geometry"] = {"type": "Point", "coordinates": [geo["lon"], geo["lat"]]}
+                row["props"].setdefault("precision", geo["precision"])
+                if geo["citycode"] in self.communes:
+                    row["props"].setdefault("commune", geo["citycode"])
+                row["props"]["geocodage"] = geo["provenance"]
+
+    def _check(self, layer: Any, row: dict) -> None:
+        """Schema problems make a row rejected (an invalid row is never applied)."""
+        if row["status"] == "rejected":
+            return
+        feature = {"type": "Feature", "geometry": row["geometry"],
+                   "properties": {**row["props"], layer.id_field: "verification"}}
+        try:
+            self.editing.validate(layer.id, feature, "verification")
+        except InvalidFeature as exc:
+            labels = {n: s.label.fr for n, s in layer.properties.items()}
+            row["problems"] += [f"{labels.get(e['field'], e['field'])} : {e['message']}"
+                                for e in exc.extra.get("errors", [])]
+            row["status"] = "rejected"
+        if row.get("invalid"):
+            row["status"] = "rejected"
+
+    def _duplicates(self, rows: list[dict]) -> None:
+        seen: dict[str, int] = {}
+        for row in rows:
+            key = row["source_id"]
+            if key is None:
+                continue
+            if key in seen:
+                row["status"] = "rejected"
+                row["problems"].append(f"identifiant « {key} » déjà vu ligne {seen[key]}")
+            else:
+                seen[key] = row["line"]
+
+    # -- review ----------------------------------------------------------------------------
+
+    def get(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
+        record = self.storage.get_import(import_id)
+        if record is None:
+            raise NotFound(f"Aucun import « {import_id} »")
+        self.editing.require(record["layer"], "create", caller)
+        return record
+
+    def decide(self, import_id: str, line: int, action: str, caller: Caller | None,
+               lon: float | None = None, lat: float | None = None) -> dict[str, Any]:
+        record = self._draft(import_id, caller)
+        row = next((r for r in record["payload"]["rows"] if r["line"] == line), None)
+        if row is None:
+            raise NotFound(f"Aucune ligne {line} dans l'import {import_id}")
+        if action == "exclude":
+            row["status"] = "excluded"
+        elif action == "confirm":
+            if row["status"] not in ("review", "confirmed") or row["geometry"] is None:
+                raise InvalidParameter(f"Ligne {line} : seule une ligne « à revoir » qui a un "
+                                       "point se confirme (sinon, placez le point à la main)")
+            row["status"] = "confirmed"
+        elif action == "place":
+            if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise InvalidParameter("lon et lat (degrés) sont requis pour placer le point")
+            commune, _ = self.where(lon, lat)
+            if commune is None:
+                raise InvalidParameter("Ce point est hors du territoire servi")
+            row["geometry"] = {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+            row["props"]["geocodage"] = f"manuel, {date.today().isoformat()}"
+            row["props"]["precision"] = "adresse"
+            row["props"]["commune"] = row["props"].get("commune") or commune
+            layer = self.editing.layer(record["layer"])
+            row["status"], kept = "placed", list(row["problems"])
+            row["problems"] = []
+            if row.get("invalid"):
+                raise InvalidParameter(f"Ligne {line} invalide : {'; '.join(kept)}")
+            self._check(layer, row)
+            if row["status"] == "rejected":
+                row["problems"] = kept + row["problems"]
+                raise InvalidParameter(f"Ligne {line} invalide : {'; '.join(row['problems'])}")
+        else:
+            raise InvalidParameter("action : confirm, place ou exclude")
+        self.storage.put_import(record)
+        return record
+
+    def apply(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
+        record = self._draft(import_id, caller)
+        layer = self.editing.layer(record["layer"])
+        payload = record["payload"]
+        prefix = slug(record["source_name"], 30) or "import"
+        features = []
+        for row in payload["rows"]:
+            if row["status"] not in APPLIED:
+                continue
+            key = row["source_id"] or slug(f"{row['props'].get('nom', '')} "
+                                           f"{row['props'].get('commune', '')}")
+            fid = f"{prefix}-{slug(key, 60)}"
+            props = {**row["props"], layer.id_field: fid, "source_id": row["source_id"]}
+            features.append({"type": "Feature", "geometry": row["geometry"],
+                             "properties": props})
+        comment = (f"import CSV « {payload['filename']} » (source {record['source_name']}, "
+                   f"{len(features)} ligne(s) retenue(s))")
+        done = upsert(self.storage, layer, features, comment, author=caller.email,
+                      role=caller.role, keep_edited=False)
+        if done.applied:
+            self.editing.on_commit(done.applied)  # read-your-writes
+        if not self.storage.mark_applied(import_id, done.changeset):
+            raise Conflict(f"L'import {import_id} a déjà été appliqué")
+        return {"id": import_id, "changeset": done.changeset, "inserted": len(done.inserted),
+                "updated": len(done.updated), "unchanged": done.unchanged,
+                "kept": len(done.kept), "applied_rows": len(features)}
+
+    def _draft(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
+        record = self.get(import_id, caller)
+        if record["status"] != "draft":
+            raise Conflict(f"L'import {import_id} a déjà été appliqué")
+        return record

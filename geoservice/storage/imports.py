@@ -1,0 +1,78 @@
+"""Editors' CSV imports, kept in the store while an editor reviews them (every replica sees
+the same import), and the column mapping remembered per source (SQL shared by both
+adapters). An import is applied once, as one changeset, by :mod:`geoservice.imports`."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from typing import Any
+
+from .base import now
+
+Cursor = Any
+
+IMPORT_TABLES = [
+    "CREATE TABLE imports (id TEXT PRIMARY KEY, layer TEXT NOT NULL, source_name TEXT NOT NULL, "
+    "author TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+    "status TEXT NOT NULL CHECK (status IN ('draft', 'applied')), payload TEXT NOT NULL, "
+    "changeset INTEGER)",
+    "CREATE TABLE import_mappings (key TEXT PRIMARY KEY, mapping TEXT NOT NULL, "
+    "updated_at TEXT NOT NULL)",
+]
+"""Migration 5 (same SQL in both dialects)."""
+
+_COLUMNS = "id, layer, source_name, author, created_at, updated_at, status, payload, changeset"
+
+
+def _record(row: tuple) -> dict[str, Any]:
+    out = dict(zip(_COLUMNS.split(", "), row, strict=True))
+    out["payload"] = json.loads(out["payload"])
+    return out
+
+
+class ImportsSql:
+    P = "?"
+
+    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def put_import(self, record: dict[str, Any]) -> None:
+        """Create or replace an import (its payload holds the rows and decisions)."""
+        p = self.P
+        payload = json.dumps(record["payload"], ensure_ascii=False)
+        with self._tx(write=True) as cur:
+            cur.execute(f"DELETE FROM imports WHERE id = {p}", (record["id"],))
+            cur.execute(f"INSERT INTO imports ({_COLUMNS}) VALUES ({', '.join([p] * 9)})",
+                        (record["id"], record["layer"], record["source_name"],
+                         record["author"], record["created_at"], now(), record["status"],
+                         payload, record.get("changeset")))
+
+    def get_import(self, import_id: str) -> dict[str, Any] | None:
+        with self._tx() as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM imports WHERE id = {self.P}", (import_id,))
+            row = cur.fetchone()
+        return None if row is None else _record(row)
+
+    def mark_applied(self, import_id: str, changeset: int | None) -> bool:
+        """Draft → applied, once (False: it was applied already, by someone else)."""
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"UPDATE imports SET status = 'applied', changeset = {p}, "
+                        f"updated_at = {p} WHERE id = {p} AND status = 'draft'",
+                        (changeset, now(), import_id))
+            return int(cur.rowcount or 0) == 1
+
+    def saved_mapping(self, key: str) -> dict[str, str] | None:
+        with self._tx() as cur:
+            cur.execute(f"SELECT mapping FROM import_mappings WHERE key = {self.P}", (key,))
+            row = cur.fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save_mapping(self, key: str, mapping: dict[str, str]) -> None:
+        p = self.P
+        with self._tx(write=True) as cur:
+            cur.execute(f"DELETE FROM import_mappings WHERE key = {p}", (key,))
+            cur.execute(f"INSERT INTO import_mappings (key, mapping, updated_at) VALUES "
+                        f"({p}, {p}, {p})", (key, json.dumps(mapping, ensure_ascii=False),
+                                             now()))
