@@ -538,6 +538,7 @@
     app.state.map.on("preclick", onMapClick);
     render();
     loadPart("verify.js", "GS_VERIFY");
+    loadPart("imports.js", "GS_IMPORTS");
     if (me.role === "moderator" || me.role === "admin") loadPart("moderation.js", "GS_MODERATION");
     document.body.setAttribute("data-editor", "ready");
   };
