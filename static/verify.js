@@ -53,12 +53,19 @@
     return Math.sqrt(dx * dx + dy * dy);
   }
 
+  // words that say nothing of which place it is
+  var COMMON = ("toulouse montpellier metropole coworking fablab association assoc geiq services service " +
+    "regie quartier france occitanie ouest grand lieu espace centre interim insertion entreprise").split(" ");
+
+  function words(text) {
+    return fold(text).split(" ").filter(function (w) { return w.length > 3 && COMMON.indexOf(w) < 0; });
+  }
+
   function similar(a, b) {
     a = fold(a); b = fold(b);
     if (!a || !b) return false;
     if (a.indexOf(b) >= 0 || b.indexOf(a) >= 0) return true;
-    var wa = a.split(" ").filter(function (w) { return w.length > 3; });
-    var wb = b.split(" ").filter(function (w) { return w.length > 3; });
+    var wa = words(a), wb = words(b);
     var shared = wa.filter(function (w) { return wb.indexOf(w) >= 0; }).length;
     return shared > 0 && shared >= Math.min(wa.length, wb.length) / 2;
   }
