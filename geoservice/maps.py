@@ -176,45 +176,48 @@ def _palette(k: int) -> list[str]:
 
 # -- diagnostic (from the analysis module, when present) -------------------------------------
 
-def _diagnosis(store: Store, defi: str | None, ring_m: float | str | None) -> Any:
+def _diagnosis(store: Store, defi: str | None, ring_m: float | str | None,
+               include: str | None = None) -> Any:
     """The snapshot's diagnosis for these parameters, computed once and shared by the
     ranking, the classes and the layer (see :func:`geoservice.views.analysis`)."""
     from .analysis import make_parameters
     from .views import analysis
 
-    params = make_parameters(defi, ring_m, None, default_ring_m=store.settings.ring_m)
+    params = make_parameters(defi, ring_m, None, default_ring_m=store.settings.ring_m,
+                             include=include)
     return analysis(store, params), params
 
 
-def underserved_items(store: Store, defi: str | None = None,
-                      ring_m: float | None = None) -> list[dict[str, Any]]:
+def underserved_items(store: Store, defi: str | None = None, ring_m: float | None = None,
+                      include: str | None = None) -> list[dict[str, Any]]:
     """Ranking items of the underserved analysis (``rank``, ``code_qp``, ``score``, ``reasons``…),
     as ``/api/analysis/underserved`` returns them."""
     from .analysis.report import items
 
-    result, _params = _diagnosis(store, defi, ring_m)
+    result, _params = _diagnosis(store, defi, ring_m, include)
     return items(result)
 
 
-def diagnostic_collection(store: Store, defi: str | None = None,
-                          ring_m: float | None = None) -> Collection:
+def diagnostic_collection(store: Store, defi: str | None = None, ring_m: float | None = None,
+                          include: str | None = None) -> Collection:
     """The ``diagnostic_qpv`` layer computed for one Défi and ring (for exports)."""
     from .analysis.report import layer_frame
     from .frames import typed_frame
 
     layer = store.collection("diagnostic_qpv").layer
-    result, params = _diagnosis(store, defi, ring_m)
+    result, params = _diagnosis(store, defi, ring_m, include)
     frame = layer_frame(result)
     frame = typed_frame(frame, layer)
     provenance = {"parameters": {"defi": params.defi, "ring_m": params.ring_m,
-                                 "weights": dict(params.weights)}}
+                                 "weights": dict(params.weights),
+                                 "unverified_included": params.unverified}}
     return Collection(layer, frame, provenance)
 
 
-def diagnostic_classes(store: Store, defi: str | None = None,
-                       ring_m: float | None = None) -> dict[str, Any]:
+def diagnostic_classes(store: Store, defi: str | None = None, ring_m: float | None = None,
+                       include: str | None = None) -> dict[str, Any]:
     """Choropleth classes of the underserved score, with each QPV's class."""
-    items = underserved_items(store, defi=defi, ring_m=ring_m)
+    items = underserved_items(store, defi=defi, ring_m=ring_m, include=include)
     result = score_classes([item.get("score") for item in items])
     bins = result.pop("bins")
     result["qpv"] = {item["code_qp"]: b for item, b in zip(items, bins, strict=True)}

@@ -611,7 +611,12 @@
 
   // -- Diagnostic tab -----------------------------------------------------------------------
 
-  function diagQuery() { return state.defi ? "defi=" + encodeURIComponent(state.defi) : ""; }
+  function diagQuery() {
+    var parts = [];
+    if (state.defi) parts.push("defi=" + encodeURIComponent(state.defi));
+    if (state.unverified) parts.push("include=a_verifier");
+    return parts.join("&");
+  }
 
   function setDownloads() {
     var q = diagQuery();
@@ -711,6 +716,10 @@
       .sort(function (a, b) { return eff[b] - eff[a]; })
       .map(function (k) { return t("comp_" + k) + " " + Math.round(eff[k] * 100) + " %"; });
     if (parts.length) box.appendChild(el("p", { className: "help", text: t("diag_drives") + parts.join(", ") }));
+    var waiting = body.answers_unverified || {};
+    var count = state.defi ? waiting[state.defi] || 0 : Object.keys(waiting).reduce(function (n, k) { return Math.max(n, waiting[k]); }, 0);
+    box.appendChild(el("p", { className: "help", id: "diag-verified", text: (body.unverified_included ? t("diag_with_unverified") : t("diag_verified_only")) +
+      (count ? " (" + count + t("diag_waiting") + ")" : "") }));
     (body.notes || []).forEach(function (note) {
       box.appendChild(el("p", { className: "note", lang: "fr", text: note }));
     });
@@ -1046,6 +1055,10 @@
     });
     $("tab-map").addEventListener("keydown", onTabKey);
     $("tab-diag").addEventListener("keydown", onTabKey);
+    $("diag-unverified").addEventListener("change", function () {
+      state.unverified = $("diag-unverified").checked;
+      loadDiag();
+    });
     $("diag-defi").addEventListener("change", function () {
       state.defi = $("diag-defi").value;
       loadDiag();

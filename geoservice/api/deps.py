@@ -52,6 +52,11 @@ RingQuery = Annotated[str | None, Query(
     description="Anneau « quartier vécu » autour du QPV, en mètres (0 à 5000 ; réglage "
                 "GEOSERVICE_RING_M par défaut)", examples=["500"])]
 """``ring_m`` of every route: read as text, parsed once by ``analysis.params.parse_ring``."""
+IncludeQuery = Annotated[str | None, Query(
+    description="a_verifier : compter aussi les réponses encore à vérifier (données ouvertes "
+                "importées) ; par défaut, seules les réponses vérifiées comptent",
+    json_schema_extra={"enum": ["", "a_verifier"]})]
+"""``include`` of the analysis routes (checked by ``analysis.params.parse_include``)."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
 

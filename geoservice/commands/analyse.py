@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
             help="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1")] = None,
         output: Annotated[Path | None, typer.Option(
             "-o", "--output", help="rapport.csv (Excel-FR) ou rapport.geojson")] = None,
+        include: Annotated[str | None, typer.Option(
+            help="a_verifier : compter aussi les réponses encore à vérifier (données "
+            "ouvertes importées)")] = None,
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
         """Classe les QPV sous-desservis par l'ESS (score, composantes, raisons en clair)."""
@@ -43,7 +46,8 @@ def register(app: typer.Typer) -> None:
                 raise InvalidParameter(
                     f"extension inconnue pour {output.name} : .csv ou .geojson attendu")
         settings = make_settings(territoire=territoire)
-        params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m)
+        params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m,
+                                 include=include)
         result = diagnose(from_store(load_store(settings)), params)
         if output is None:
             _print_table(result)

@@ -114,3 +114,28 @@ def test_diagnostic_items_through_ogc(client):
     cover = client.get("/api/collections/couverture/items").json()
     assert [f["properties"]["defi"] for f in cover["features"]] == [
         "toutes", "inclusion", "economie_circulaire", "alimentation_durable"]
+
+
+def test_unverified_answers_apart_unless_included(client):
+    """The mirror's open data (to be checked) never counts in the default score; it is
+    reported apart, and counts with include=a_verifier (ranking, classes, exports)."""
+    default = client.get(URL).json()
+    included = client.get(URL, params={"include": "a_verifier"}).json()
+    assert default["unverified_included"] is False and included["unverified_included"] is True
+    assert default["answers_unverified"]["inclusion"] == 43  # SIAE and GEIQ, Défi inclusion
+    assert default["answers_located"]["inclusion"] == 1  # Le FIL only
+    assert included["answers_located"]["inclusion"] == 44
+    assert any("restent à vérifier" in n for n in default["notes"])
+    assert any("connue qu'à la commune" in n for n in included["notes"])
+    mirail = {i["code_qp"]: i for i in default["items"]}["QN03107M"]
+    assert mirail["measures"]["answers"] == 1 and mirail["measures"]["answers_unverified"] == 5
+    assert any("encore à vérifier" in r for r in mirail["reasons"])
+    with_them = {i["code_qp"]: i for i in included["items"]}["QN03107M"]
+    assert with_them["measures"]["answers"] == 6
+    assert [i["code_qp"] for i in default["items"][:6]] == [
+        i["code_qp"] for i in included["items"][:6]]
+    assert default["items"][6]["code_qp"] != included["items"][6]["code_qp"]
+    for path in ("/api/map/diagnostic-classes", "/api/map/diagnostic-export"):
+        assert client.get(path, params={"include": "a_verifier"}).status_code == 200
+    bad = client.get(URL, params={"include": "tout"})
+    assert bad.status_code == 400 and "a_verifier" in bad.json()["detail"]

@@ -13,7 +13,7 @@ from ...analysis.report import header, items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
 from ...views import analysis
-from ..deps import DefiQuery, RingQuery, SettingsDep, StoreDep
+from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, StoreDep
 from ..http import only
 from ..problems import problem_response
 
@@ -190,10 +190,7 @@ def underserved(
         examples=["need:2,answer:1"])] = None,
     f: Annotated[str | None, Query(description="json (défaut) ou csv",
                                    json_schema_extra={"enum": ["json", "csv"]})] = None,
-    include: Annotated[str | None, Query(
-        description="a_verifier : compter aussi dans le score les réponses encore à vérifier "
-                    "(données ouvertes importées) ; par défaut, seules les réponses vérifiées "
-                    "comptent", json_schema_extra={"enum": ["", "a_verifier"]})] = None,
+    include: IncludeQuery = None,
 ) -> Underserved | Response:
     """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
     fmt = (f or "json").lower()

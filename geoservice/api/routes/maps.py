@@ -12,7 +12,7 @@ from ...errors import InvalidParameter
 from ...maps import diagnostic_classes, diagnostic_collection, map_config
 from ...report_map import report_map
 from ...settings import Settings
-from ..deps import DefiQuery, RingQuery, SettingsDep, StoreDep
+from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, StoreDep
 from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
@@ -33,16 +33,17 @@ def config(store: StoreDep, settings: SettingsDep) -> dict:
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
-            dependencies=[only("defi", "ring_m")],
+            dependencies=[only("defi", "ring_m", "include")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
 def classes(store: StoreDep,
             defi: DefiQuery = None,
-            ring_m: RingQuery = None) -> dict:
-    return diagnostic_classes(store, defi=_defi(defi), ring_m=ring_m)
+            ring_m: RingQuery = None,
+            include: IncludeQuery = None) -> dict:
+    return diagnostic_classes(store, defi=_defi(defi), ring_m=ring_m, include=include)
 
 
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
-            dependencies=[only("defi", "ring_m", "f")],
+            dependencies=[only("defi", "ring_m", "f", "include")],
             summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
             responses={200: {"content": {"application/geo+json": {},
                                          "application/geopackage+sqlite3": {}}}, **BAD})
@@ -51,12 +52,14 @@ def diagnostic_export(store: StoreDep,
                       ring_m: RingQuery = None,
                       f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
                           "enum": ["geojson", "gpkg"]})] = "geojson",
+                      include: IncludeQuery = None,
                       ) -> Response:
     from ...export import MEDIA_TYPES, geojson_document, to_gpkg
 
     if f not in ("geojson", "gpkg"):
         raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
-    collection = diagnostic_collection(store, defi=_defi(defi), ring_m=ring_m)
+    collection = diagnostic_collection(store, defi=_defi(defi), ring_m=ring_m,
+                                       include=include)
     positions = range(len(collection))
     name = f"diagnostic_qpv_{defi or 'tous'}.{f}"
     body = geojson_document(collection, positions) if f == "geojson" else to_gpkg(
