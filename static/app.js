@@ -132,8 +132,10 @@
         .join(", ");
     }
     if (typeof value === "boolean") return value ? t("yes") : t("no");
+    if (CODED[name]) { var label = t("v_" + value); if (label !== "v_" + value) return label; }
     return String(value);
   }
+  var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1 };  // values with a label
 
   function defiTitle(key) {
     var defi = state.config.defis[key];
@@ -161,7 +163,7 @@
       if (value === null || value === undefined || value === "") return;
       if (Array.isArray(value) && !value.length) return;
       dl.appendChild(el("dt", { text: title(layer.def.labels[name]) }));
-      var translated = name === "defi" || typeof value === "boolean";
+      var translated = name === "defi" || typeof value === "boolean" || !!CODED[name];
       dl.appendChild(el("dd", { lang: translated ? null : "fr", text: valueText(name, value) }));
     });
     var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name]; });

@@ -1,6 +1,13 @@
 /* Interface texts, French first, English on demand. Data text is never in here. */
 window.GS_I18N = {
   fr: {
+    v_aci: "Atelier et chantier d'insertion", v_ai: "Association intermédiaire", v_ei: "Entreprise d'insertion",
+    v_etti: "Entreprise de travail temporaire d'insertion", v_geiq: "Groupement d'employeurs pour l'insertion et la qualification",
+    v_coworking: "Tiers-lieu de coworking", v_fablab: "Fablab", v_fabrique_de_territoire: "Fabrique de territoire",
+    v_manufacture_de_proximite: "Manufacture de proximité", v_tiers_lieu: "Tiers-lieu", v_pepiniere: "Pépinière",
+    v_hotel_entreprises: "Hôtel d'entreprises", v_ouvert: "Ouvert", v_a_venir: "À venir", v_ferme: "Fermé", v_inconnu: "Inconnu",
+    v_maison_des_citoyens: "Maison des Citoyens", v_habitant: "Habitant·e", v_equipe: "Équipe", v_association: "Association",
+    v_verifie: "Vérifié", v_a_verifier: "À vérifier",
     skip_map: "Aller à la carte",
     skip_list: "Aller à la liste des lieux",
     page_title: "Carte de l'ESS et des quartiers prioritaires",
@@ -87,6 +94,13 @@ window.GS_I18N = {
     tiles_off: "Fond de carte indisponible (hors ligne ?) : la carte reste utilisable sans fond.",
   },
   en: {
+    v_aci: "Work integration workshop", v_ai: "Intermediary association", v_ei: "Work integration enterprise",
+    v_etti: "Work integration temp agency", v_geiq: "Employers' group for integration and qualification",
+    v_coworking: "Coworking space", v_fablab: "Fablab", v_fabrique_de_territoire: "Fabrique de territoire",
+    v_manufacture_de_proximite: "Local manufacturing space", v_tiers_lieu: "Third place", v_pepiniere: "Incubator building",
+    v_hotel_entreprises: "Business hotel", v_ouvert: "Open", v_a_venir: "Upcoming", v_ferme: "Closed", v_inconnu: "Unknown",
+    v_maison_des_citoyens: "Maison des Citoyens", v_habitant: "Resident", v_equipe: "Team", v_association: "Association",
+    v_verifie: "Checked", v_a_verifier: "To check",
     skip_map: "Skip to the map",
     skip_list: "Skip to the list of places",
     page_title: "Map of the social economy and priority neighbourhoods",
