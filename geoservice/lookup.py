@@ -227,11 +227,32 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def _open_csv(text: str) -> tuple[Any, list[str], str, int, int]:
+class _Tap:
+    """The lines of a text for ``csv.reader``, remembering the ones read since the last
+    :meth:`take` (the raw lines of the rows just parsed)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = _lines(text)
+        self.seen: list[str] = []
+
+    def __iter__(self) -> _Tap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.seen.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        out, self.seen = self.seen, []
+        return out
+
+
+def _open_csv(text: str, tap: _Tap | None = None) -> tuple[Any, list[str], str, int, int]:
     """A CSV reader past its header line: (reader, header, separator, lon and lat
     columns). The separator ``,`` ``;`` or tab is sniffed from the header line."""
     delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = csv.reader(tap if tap is not None else _lines(text), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -283,6 +304,41 @@ def read_csv(data: bytes, max_rows: int | None = None) -> CsvTable:
     return CsvTable(header, rows, delimiter, bom, lon_column, lat_column)
 
 
+def _cell_text(delimiter: str) -> Callable[[Any], str]:
+    """One result value as a CSV cell (quoted, neutralised), memoised: result columns
+    repeat a handful of codes, names and statuses."""
+    memo: dict[Any, str] = {None: "", "": ""}
+    buffer = io.StringIO()
+    writer = csvsafe.writer(buffer, delimiter=delimiter, lineterminator="")
+
+    def text(value: Any) -> str:
+        found = memo.get(value)
+        if found is None:
+            if value.__class__ is int:
+                return str(value)
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([value])
+            found = memo[value] = buffer.getvalue()
+        return found
+
+    return text
+
+
+def _verbatim(lines: list[str], rows: list[list[str]], width: int, risky: re.Pattern
+              ) -> list[str] | None:
+    """The raw lines of ``rows`` (ends removed) when they can be copied as they are: one
+    line per row, every row complete, no cell a spreadsheet could run; else None."""
+    raw = [line.rstrip("\r\n") for line in lines]
+    raw = [line for line in raw if line]
+    if len(raw) != len(rows):
+        return None
+    for line, row in zip(raw, rows, strict=True):
+        if len(row) != width or "\r" in line or risky.search(line):
+            return None
+    return raw
+
+
 def lookup_csv(
     locator: PointLocator, data: bytes, max_rows: int | None = None,
     progress: Progress | None = None, chunk: int = READ_CHUNK,
@@ -291,13 +347,18 @@ def lookup_csv(
 
     Input columns named like a result column are replaced. Returns the bytes and counts
     per status. Rows are read, located and written ``chunk`` at a time: memory holds the
-    file, its text and the answer, never every row as Python objects at once.
+    file, its text and the answer, never every row as Python objects at once. A row with
+    nothing to change is copied as it was written, its result cells appended.
     """
     text, bom = decode_text(data)
-    reader, header, delimiter, lon_column, lat_column = _open_csv(text)
+    tap = _Tap(text)
+    reader, header, delimiter, lon_column, lat_column = _open_csv(text, tap)
+    tap.take()
     width = len(header)
     keep = [i for i, name in enumerate(header) if name.strip() not in RESULT_COLUMNS]
     whole = keep == list(range(width))
+    risky = re.compile("(?:^|" + re.escape(delimiter) + ')"?[=+\\-@\t\r]')
+    cell_text = _cell_text(delimiter)
     total = max(text.count("\n"), 1)  # an estimate, for the progress bar only
     parts: list[bytes] = []
 
@@ -314,6 +375,7 @@ def lookup_csv(
     counts: dict[str, int] = {}
     done = 0
     for rows in _row_chunks(reader, chunk, max_rows):
+        raw = _verbatim(tap.take(), rows, width, risky) if whole else None
         pairs, shape_errors = [], []
         for row in rows:
             shape_errors.append(None if len(row) == width else
@@ -324,11 +386,23 @@ def lookup_csv(
         errors = [" ; ".join(m for m in (shape, coord) if m) or None
                   for shape, coord in zip(shape_errors, errors, strict=True)]
         results = locate_rows(locator, lon, lat, errors)
-        texts = [["" if v is None else str(v) for v in results[c]] for c in RESULT_COLUMNS]
-        for begin in range(0, len(rows), WRITE_SLICE):
-            flush((row if whole and len(row) == width else
-                   [(row + [""] * width)[i] for i in keep]) + [column[n] for column in texts]
-                  for n, row in enumerate(rows[begin:begin + WRITE_SLICE], start=begin))
+        if raw is not None:  # the usual case: copy each line, append its results
+            columns = []
+            for name in RESULT_COLUMNS:
+                values = results[name]
+                cells = {v: cell_text(v) for v in set(values)}  # few distinct values
+                columns.append(list(map(cells.__getitem__, values)))
+            lines = [delimiter.join(cells) for cells in zip(*columns, strict=True)]
+            parts.append("".join(f"{line}{delimiter}{tail}\r\n"
+                                 for line, tail in zip(raw, lines, strict=True))
+                         .encode("utf-8"))
+        else:
+            texts = [["" if v is None else str(v) for v in results[c]] for c in RESULT_COLUMNS]
+            for begin in range(0, len(rows), WRITE_SLICE):
+                flush((row if whole and len(row) == width else
+                       [(row + [""] * width)[i] for i in keep])
+                      + [column[n] for column in texts]
+                      for n, row in enumerate(rows[begin:begin + WRITE_SLICE], start=begin))
         for key, value in summarize(results).items():
             counts[key] = counts.get(key, 0) + value
         done += len(rows)

@@ -217,3 +217,33 @@ def test_locator_is_cached_per_store_and_rebuilt_when_a_layer_changes(toulouse_s
     after = locator_for(other)  # a snapshot with the qpv layer replaced
     assert after is not before
     assert [q["code_qp"] for q in after.lookup(*BELLEFONTAINE, k=1)["qpvs"]] == ["QN03107M"]
+
+
+def test_boundary_segments_exact_near_far_and_on_ties():
+    """Every stage of the nearest search (few candidates, more, the R-tree) agrees with
+    the exact distance to each polygon; an exact tie goes to the lowest polygon."""
+    import shapely
+
+    from geoservice.spatial.nearest import BoundarySegments
+
+    rng = np.random.default_rng(5)
+    polygons = np.array([shapely.box(0, 0, 1000, 1000), shapely.box(3000, 0, 4000, 1000),
+                         shapely.Polygon([(0, 5000), (900, 5000), (450, 5600)]),
+                         shapely.box(3000, 5000, 9000, 5100)], dtype=object)
+    index = BoundarySegments(polygons)
+    x = np.concatenate([rng.uniform(-2_000, 10_000, 3_000), rng.uniform(-500_000, 500_000, 500),
+                        [2_000.0]])  # the last point: 1000 m from squares 0 and 1 (a tie)
+    y = np.concatenate([rng.uniform(-2_000, 8_000, 3_000), rng.uniform(-500_000, 500_000, 500),
+                        [500.0]])
+    exact = np.array([[shapely.distance(shapely.Point(px, py), g) for g in polygons]
+                      for px, py in zip(x, y, strict=True)])
+    outside = exact.min(axis=1) > 0  # the index serves points outside every polygon
+    x, y, exact = x[outside], y[outside], exact[outside]
+    points, poly, dist = index.nearest(x, y)
+    assert points.tolist() == list(range(len(x)))
+    np.testing.assert_allclose(dist, exact.min(axis=1), atol=1e-6)
+    assert (poly == exact.argmin(axis=1)).all()
+    assert poly[-1] == 0 and dist[-1] == pytest.approx(1000.0)
+    # the R-tree stage alone gives the same answers
+    rest_poly, rest_dist = index._rtree(x[:200], y[:200])
+    np.testing.assert_allclose(rest_dist, exact[:200].min(axis=1), atol=1e-6)

@@ -134,3 +134,21 @@ def unmet_needs(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,
                 if code in str(named):
                     members[qi].add(int(pos))
     return [sorted(m) for m in members]
+
+
+def commune_only(qpv: gpd.GeoDataFrame, places: gpd.GeoDataFrame, defi: str | None
+                 ) -> list[list[int]]:
+    """Per QPV, the answers of its commune(s) whose position is known only to the commune:
+    never counted (they say nothing of a neighbourhood), but the reasons name them."""
+    if "insee_com" not in qpv.columns or not len(places):
+        return [[] for _ in range(len(qpv))]
+    mask = (places["precision"] == "commune").to_numpy() \
+        & places["statut"].isin(ANSWER_STATUSES).to_numpy() & has_defi(places["defi"], defi)
+    communes = places["commune"].astype(str).to_numpy() if "commune" in places.columns \
+        else np.full(len(places), "")
+    positions = np.flatnonzero(mask)
+    out = []
+    for codes in qpv["insee_com"].astype(str):
+        mine = set(codes.replace(" ", "").split(","))
+        out.append([int(p) for p in positions if communes[p] in mine])
+    return out

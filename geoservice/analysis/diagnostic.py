@@ -70,6 +70,9 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
     table["answers_unverified"] = answer.count_answers(qpv, pending, ring_m, defi)[0]
+    everyone = inputs.places
+    table["commune_only"] = [[str(everyone["nom"].iloc[p]) for p in found]
+                             for found in answer.commune_only(inputs.qpv, everyone, defi)]
     ids = places["id"].astype(str).to_numpy()
     noms = places["nom"].astype(str).to_numpy()
     precision = places["precision"].to_numpy()

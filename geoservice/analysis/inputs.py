@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ..store import Store
 
 ANSWER_STATUSES = ("ouvert", "inconnu")
-PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification")
+PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification",
+                 "commune")
 NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
 STATION_COLUMNS = ("id", "nom", "type")
 

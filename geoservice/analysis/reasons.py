@@ -56,6 +56,10 @@ def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
     if row["approximate"]:
         out.append("position connue au quartier seulement pour : "
                    + text.names(row["approximate"]))
+    far = row.get("commune_only") or []
+    if far:
+        out.append("position connue à la commune seulement, jamais comptée dans un anneau "
+                   "ni une distance : " + text.names(far))
     waiting = row.get("answers_unverified") or 0
     if waiting:
         noun = "lieu ou structure" if waiting == 1 else "lieux ou structures"

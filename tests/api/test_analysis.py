@@ -130,6 +130,9 @@ def test_unverified_answers_apart_unless_included(client):
     mirail = {i["code_qp"]: i for i in default["items"]}["QN03107M"]
     assert mirail["measures"]["answers"] == 1 and mirail["measures"]["answers_unverified"] == 5
     assert any("encore à vérifier" in r for r in mirail["reasons"])
+    # the ANCT places of Toulouse are known only to the commune: named, never counted
+    said = [r for r in mirail["reasons"] if r.startswith("position connue à la commune")]
+    assert said and "La Manufacture Distribuée" in said[0]
     with_them = {i["code_qp"]: i for i in included["items"]}["QN03107M"]
     assert with_them["measures"]["answers"] == 6
     assert [i["code_qp"] for i in default["items"][:6]] == [
