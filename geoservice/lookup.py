@@ -93,10 +93,30 @@ def coordinates(pairs: list[tuple[Any, Any]]) -> tuple[np.ndarray, np.ndarray, l
     return lon, lat, errors
 
 
+_PLAIN_COLUMN = re.compile(r"[0-9.eE+\-\n]*", re.ASCII)
+
+
+def _plain_numbers(values: list[Any]) -> np.ndarray | None:
+    """A CSV column of plain ASCII numbers (point decimal) parsed at once, or None when
+    some cell is anything else (then parsed, and worded, the careful way)."""
+    if not all(v.__class__ is str for v in values) or \
+            not _PLAIN_COLUMN.fullmatch("\n".join(values)):
+        return None
+    try:
+        return np.array(values, dtype=np.float64)
+    except ValueError:  # an empty cell, "1.2.3", "e"…
+        return None
+
+
 def _fast_numbers(values: list[Any], bound: float) -> np.ndarray:
     """Finite in-range numbers parsed in bulk; NaN for anything else (checked one by one)."""
     if not values:
         return np.empty(0)
+    plain = _plain_numbers(values)
+    if plain is not None:
+        with np.errstate(invalid="ignore"):
+            plain[~(np.abs(plain) <= bound)] = np.nan
+        return plain
     series = pd.Series(values, dtype=object)
     is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
     is_number = np.array([isinstance(v, int | float) and not isinstance(v, bool)
@@ -227,32 +247,11 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-class _Tap:
-    """The lines of a text for ``csv.reader``, remembering the ones read since the last
-    :meth:`take` (the raw lines of the rows just parsed)."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = _lines(text)
-        self.seen: list[str] = []
-
-    def __iter__(self) -> _Tap:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.seen.append(line)
-        return line
-
-    def take(self) -> list[str]:
-        out, self.seen = self.seen, []
-        return out
-
-
-def _open_csv(text: str, tap: _Tap | None = None) -> tuple[Any, list[str], str, int, int]:
+def _open_csv(text: str) -> tuple[Any, list[str], str, int, int]:
     """A CSV reader past its header line: (reader, header, separator, lon and lat
     columns). The separator ``,`` ``;`` or tab is sniffed from the header line."""
     delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
-    reader = csv.reader(tap if tap is not None else _lines(text), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -325,18 +324,40 @@ def _cell_text(delimiter: str) -> Callable[[Any], str]:
     return text
 
 
-def _verbatim(lines: list[str], rows: list[list[str]], width: int, risky: re.Pattern
-              ) -> list[str] | None:
-    """The raw lines of ``rows`` (ends removed) when they can be copied as they are: one
-    line per row, every row complete, no cell a spreadsheet could run; else None."""
-    raw = [line.rstrip("\r\n") for line in lines]
-    raw = [line for line in raw if line]
-    if len(raw) != len(rows):
-        return None
-    for line, row in zip(raw, rows, strict=True):
-        if len(row) != width or "\r" in line or risky.search(line):
-            return None
-    return raw
+def _blocks(text: str, start: int, size: int, delimiter: str
+            ) -> Iterator[tuple[list[list[str]], list[str] | None]]:
+    """The rows after ``start``, about ``size`` lines at a time, with their raw lines when
+    each row is exactly one line: a block without quotes is split by hand (the usual
+    case, several times faster than ``csv.reader``); one with quotes is parsed by ``csv``
+    (a quoted cell running past the block extends it). Blank lines are skipped."""
+    n = len(text)
+    position = start
+    while position < n:
+        end = position
+        for _ in range(size):
+            found = text.find("\n", end)
+            end = n if found < 0 else found + 1
+            if end >= n:
+                break
+        block = text[position:end]
+        while block.count('"') % 2 and end < n:  # an open quote: take the next line too
+            found = text.find("\n", end)
+            end = n if found < 0 else found + 1
+            block = text[position:end]
+        position = end
+        if '"' in block or "\r" in block.replace("\r\n", ""):
+            try:
+                rows = [row for row in csv.reader(io.StringIO(block, newline=""),
+                                                  delimiter=delimiter) if row]
+            except csv.Error as exc:
+                raise InvalidParameter(f"CSV illisible : {exc}") from None
+            yield rows, None
+            continue
+        lines = block.split("\n")
+        if "\r" in block:
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        lines = [line for line in lines if line]
+        yield [line.split(delimiter) for line in lines], lines
 
 
 def lookup_csv(
@@ -351,9 +372,10 @@ def lookup_csv(
     nothing to change is copied as it was written, its result cells appended.
     """
     text, bom = decode_text(data)
-    tap = _Tap(text)
-    reader, header, delimiter, lon_column, lat_column = _open_csv(text, tap)
-    tap.take()
+    header_end = text.find("\n") + 1 or len(text)
+    while text[:header_end].count('"') % 2 and header_end < len(text):
+        header_end = text.find("\n", header_end) + 1 or len(text)
+    _, header, delimiter, lon_column, lat_column = _open_csv(text[:header_end])
     width = len(header)
     keep = [i for i, name in enumerate(header) if name.strip() not in RESULT_COLUMNS]
     whole = keep == list(range(width))
@@ -374,17 +396,26 @@ def lookup_csv(
         parts.insert(0, _BOM)
     counts: dict[str, int] = {}
     done = 0
-    for rows in _row_chunks(reader, chunk, max_rows):
-        raw = _verbatim(tap.take(), rows, width, risky) if whole else None
-        pairs, shape_errors = [], []
-        for row in rows:
-            shape_errors.append(None if len(row) == width else
-                                f"la ligne a {len(row)} champ(s) au lieu de {width}")
-            pairs.append((row[lon_column] if lon_column < len(row) else "",
-                          row[lat_column] if lat_column < len(row) else ""))
-        lon, lat, errors = coordinates(pairs)
-        errors = [" ; ".join(m for m in (shape, coord) if m) or None
-                  for shape, coord in zip(shape_errors, errors, strict=True)]
+    for rows, raw in _blocks(text, header_end, chunk, delimiter):
+        if max_rows is not None and done + len(rows) > max_rows:
+            raise PayloadTooLarge(
+                f"Le fichier dépasse {max_rows} lignes, le maximum accepté par ce service : "
+                "découpez-le en plusieurs fichiers.")
+        if raw is not None and not (whole and all(
+                len(row) == width for row in rows) and not any(map(risky.search, raw))):
+            raw = None  # something to pad, drop or neutralise: written cell by cell
+        if raw is not None:  # every row complete: no shape error to word
+            lon, lat, errors = coordinates([(row[lon_column], row[lat_column]) for row in rows])
+        else:
+            pairs, shape_errors = [], []
+            for row in rows:
+                shape_errors.append(None if len(row) == width else
+                                    f"la ligne a {len(row)} champ(s) au lieu de {width}")
+                pairs.append((row[lon_column] if lon_column < len(row) else "",
+                              row[lat_column] if lat_column < len(row) else ""))
+            lon, lat, errors = coordinates(pairs)
+            errors = [" ; ".join(m for m in (shape, coord) if m) or None
+                      for shape, coord in zip(shape_errors, errors, strict=True)]
         results = locate_rows(locator, lon, lat, errors)
         if raw is not None:  # the usual case: copy each line, append its results
             columns = []

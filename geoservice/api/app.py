@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
         docs_url=None,  # served by routes/docs.py from the installed Swagger UI
         redoc_url=None,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # level 5: close to level 9's size on GeoJSON and CSV, several times faster (it runs in
+    # the event loop); the batch lookup compresses its own answer in a worker thread
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     add_security_headers(app, settings)
     add_exception_handlers(app)
     add_request_ids(app)

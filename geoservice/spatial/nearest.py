@@ -43,7 +43,9 @@ class BoundarySegments:
         self.length2 = self.dx ** 2 + self.dy ** 2
         self.half = float(np.sqrt(self.length2).max() / 2) if len(self.ax) else 0.0
         self.count = len(self.ax)
-        self.midpoints = cKDTree((start + end) / 2) if self.count else None
+        # one gather per query instead of five: x, y, dx, dy, squared length of each segment
+        self.table = np.column_stack([self.ax, self.ay, self.dx, self.dy, self.length2])
+        self.midpoints = cKDTree((start + end) / 2, leafsize=32) if self.count else None
         self.vertices = cKDTree(xy) if len(xy) else None
         self._segments: np.ndarray | None = None
         self._tree: shapely.STRtree | None = None
@@ -74,8 +76,8 @@ class BoundarySegments:
         radius, index = self.midpoints.query(np.column_stack([x, y]), k=k, workers=-1)
         radius, index = radius.reshape(len(x), k), index.reshape(len(x), k)
         px, py = x[:, None], y[:, None]
-        ax, ay, dx, dy = self.ax[index], self.ay[index], self.dx[index], self.dy[index]
-        length2 = self.length2[index]
+        seg = self.table[index]
+        ax, ay, dx, dy, length2 = seg[..., 0], seg[..., 1], seg[..., 2], seg[..., 3], seg[..., 4]
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
         t = np.clip(t, 0.0, 1.0)

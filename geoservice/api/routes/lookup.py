@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from typing import Annotated
 
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api", tags=["lookup"])
 
 CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel")
 JSON_TYPES = ("application/json",)
+BATCH_GZIP_LEVEL = 1
 
 
 class QpvRef(BaseModel):
@@ -205,4 +207,10 @@ async def _lookup_batch(request: Request, store: Store, settings: Settings,
         data = json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
         headers, media = {}, "application/json"
     headers["X-Lookup-Counts"] = ",".join(f"{k}={v}" for k, v in counts.items())
+    headers["Vary"] = "Accept-Encoding"
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        # compressed here, in a worker thread and fast (level 1: a batch answer is
+        # megabytes of repetitive text), not by the middleware in the event loop
+        data = await run_in_threadpool(gzip.compress, data, BATCH_GZIP_LEVEL)
+        headers["Content-Encoding"] = "gzip"
     return Response(data, media_type=media, headers=headers)
