@@ -3,7 +3,10 @@ account per role and its API token, made through the CLI as an administrator wou
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -11,6 +14,20 @@ import httpx
 from .servers import GEOSERVICE, Served, clean_env
 
 ROLES = ("editor", "moderator", "admin")
+_PULLED: dict[str, Path] = {}
+"""One embedded store pulled per mirror and test session; each site starts from a copy
+(the pull itself is tested by tests/test_pull.py and tests/test_open_data.py)."""
+
+
+def _pulled(mirror: Path) -> Path:
+    if str(mirror) not in _PULLED:
+        folder = Path(tempfile.mkdtemp(prefix="geoservice-pulled-"))
+        atexit.register(shutil.rmtree, folder, True)
+        done = cli(clean_env(GEOSERVICE_DATA_DIR=str(folder)), "data", "pull", "--from",
+                   str(mirror))
+        assert done.returncode == 0, done.stderr
+        _PULLED[str(mirror)] = folder
+    return _PULLED[str(mirror)]
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -27,8 +44,11 @@ class Site:
             settings["GEOSERVICE_DATABASE_URL"] = database_url
         self.env = clean_env(**settings)
         self.work = work
-        done = cli(self.env, "data", "pull", "--from", str(mirror))
-        assert done.returncode == 0, done.stderr
+        if database_url is None and "GEOSERVICE_TERRITOIRE" not in extra:
+            shutil.copytree(_pulled(mirror), work, dirs_exist_ok=True)
+        else:
+            done = cli(self.env, "data", "pull", "--from", str(mirror))
+            assert done.returncode == 0, done.stderr
         self.tokens = {}
         for role in ROLES:
             email = f"{role}@example.fr"

@@ -70,7 +70,7 @@ def test_a_need_from_a_phone_to_the_diagnosis(site, open_page):
     assert "voisine@example.org" not in rec_follow.page.content()
 
     # -- a moderator ------------------------------------------------------------------------------
-    rec_mod = open_page(site.url + "/")
+    rec_mod = open_page(site.url + "/", **PHONE)  # moderators on a phone too
     mod = rec_mod.page
     mod.locator("#login-open").click()
     mod.locator("#login-email").fill("moderator@example.fr")
