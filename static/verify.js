@@ -183,15 +183,19 @@
     var out = el("p", { role: "status", className: "help" });
     var buttons = [el("button", { type: "button", className: "verify-button", text: tt("verify"), onclick: async function () {
       var answer = await verify(layerId, props.id, reason.value.trim());
-      out.textContent = answer.ok ? tt("verified") + (props.nom || props.id) : tools.problem(answer);
-      if (answer.ok) { var l = await app.reloadLayer(layerId); if (l.byId[props.id]) app.select(l.byId[props.id], false); }
+      if (!answer.ok) { out.textContent = tools.problem(answer); return; }
+      // said in the page's status line: the card is drawn again from the reloaded layer
+      app.status(tt("verified") + (props.nom || props.id));
+      var l = await app.reloadLayer(layerId);
+      if (l.byId[props.id]) app.select(l.byId[props.id], false);
     } })];
     if (may(layerId, "delete")) {
       buttons.push(el("button", { type: "button", className: "secondary discard-button", text: tt("discard"), onclick: async function () {
         if (!reason.value.trim()) { out.textContent = tt("need_reason"); reason.focus(); return; }
         var answer = await discard(layerId, props.id, reason.value.trim());
-        out.textContent = answer.ok ? tt("discarded") + (props.nom || props.id) : tools.problem(answer);
-        if (answer.ok) await app.reloadLayer(layerId);
+        if (!answer.ok) { out.textContent = tools.problem(answer); return; }
+        app.status(tt("discarded") + (props.nom || props.id));
+        await app.reloadLayer(layerId);
       } }));
     }
     var dups = [];

@@ -61,7 +61,7 @@ def test_editor_verifies_from_the_card(site, open_page):
     assert detail.locator(".discard-button").count() == 0  # an editor may not delete
     assert _violations(page) == []
     detail.locator(".verify-button").click()
-    page.get_by_text("Vérifié : La Serre").wait_for()
+    page.locator("#status", has_text="Vérifié : La Serre").wait_for()
     got = item(site, "hebergement", "tl2019-14").json()["properties"]
     assert got["verification"] == "verifie"
     history = httpx.get(f"{site.url}/api/collections/hebergement/items/tl2019-14/history",
