@@ -514,6 +514,8 @@
         el("div", { className: "row" }, [select, el("button", { type: "button", id: "editor-add", text: tt("add"),
           onclick: function () { openForm(select.value, null, null); } })])]));
     }
+    // the other staff screens load in any order: each has its place, so nothing moves
+    ["verify", "moderation", "imports"].forEach(function (part) { body.appendChild(el("div", { id: "slot-" + part })); });
     body.appendChild(el("div", { id: "editor-work", className: "editor" }));
     body.appendChild(el("button", { type: "button", id: "logout", className: "linklike", text: tt("logout"), onclick: async function () {
       await send("POST", "api/auth/logout");

@@ -68,7 +68,7 @@
         lastFile = file.files[0];
         upload(null);
       } })]);
-    $("staff-body").insertBefore(box, $("editor-work"));
+    $("slot-imports").appendChild(box);
   }
 
   async function upload(mapping) {

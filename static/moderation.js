@@ -89,7 +89,7 @@
         el("span", {}, [el("label", { for: "mod-layer", text: tt("layer") }), filters.layer]),
         el("span", {}, [el("label", { for: "mod-kind", text: tt("kind") }), filters.kind])]),
       el("button", { type: "button", id: "mod-show", text: tt("show"), onclick: loadQueue })]);
-    $("staff-body").insertBefore(box, $("editor-work"));
+    $("slot-moderation").appendChild(box);
   }
 
   async function loadQueue() {

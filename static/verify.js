@@ -119,7 +119,7 @@
     var box = el("section", { id: "verify", className: "moderation", "aria-labelledby": "verify-title" }, [
       el("h3", { id: "verify-title", text: tt("title") }),
       el("button", { type: "button", id: "verify-show", className: "secondary", text: tt("show"), onclick: showList })]);
-    $("staff-body").insertBefore(box, $("editor-work"));
+    $("slot-verify").appendChild(box);
   }
 
   function showList() {

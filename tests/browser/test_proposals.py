@@ -76,7 +76,9 @@ def test_a_need_from_a_phone_to_the_diagnosis(site, open_page):
     mod.locator("#login-email").fill("moderator@example.fr")
     mod.locator("#login-password").fill(PASSWORD)
     mod.locator("#login-password").press("Enter")
-    mod.wait_for_selector("body[data-moderation=ready]", state="attached", timeout=15_000)
+    for part in ("moderation", "verify", "imports"):  # every staff screen in place
+        mod.wait_for_selector(f"body[data-{part}=ready]", state="attached", timeout=15_000)
+    assert mod.evaluate("document.documentElement.scrollWidth") <= 375  # nothing overflows
     mod.locator("#mod-show").click()
     mod.locator("#mod-queue").wait_for()
     assert HOSTILE in mod.locator("#mod-queue").inner_text()  # shown as text
