@@ -14,7 +14,6 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -192,18 +191,6 @@ def locate_rows(
 
 # -- CSV ----------------------------------------------------------------------------------
 
-@dataclass
-class CsvTable:
-    """A CSV file as read: header, rows of strings, separator and BOM, coordinate columns."""
-
-    header: list[str]
-    rows: list[list[str]]
-    delimiter: str
-    bom: bool
-    lon_column: int
-    lat_column: int
-
-
 def decode_text(data: bytes) -> tuple[str, bool]:
     """UTF-8 text (with or without BOM) and whether it had a BOM."""
     bom = data.startswith(_BOM)
@@ -234,24 +221,11 @@ def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of a text, ends kept, one at a time (``io.StringIO`` would copy the whole
-    text into a buffer of 4 bytes per character)."""
-    start, size = 0, len(text)
-    while start < size:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end + 1]
-        start = end + 1
-
-
-def _open_csv(text: str) -> tuple[Any, list[str], str, int, int]:
-    """A CSV reader past its header line: (reader, header, separator, lon and lat
-    columns). The separator ``,`` ``;`` or tab is sniffed from the header line."""
+def _read_header(text: str) -> tuple[list[str], str, int, int]:
+    """The header line: (columns, separator, lon and lat columns). The separator ``,``
+    ``;`` or tab is sniffed from it."""
     delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -267,40 +241,7 @@ def _open_csv(text: str) -> tuple[Any, list[str], str, int, int]:
             "Colonnes de coordonnées introuvables : l'en-tête doit contenir lon et lat "
             f"(ou longitude et latitude), séparées par « , » ou « ; ». Colonnes lues : {shown}"
         )
-    return reader, header, delimiter, lon_column, lat_column
-
-
-def _row_chunks(reader: Any, size: int, max_rows: int | None) -> Iterator[list[list[str]]]:
-    """The non-blank rows, ``size`` at a time (PayloadTooLarge past ``max_rows``)."""
-    seen = 0
-    try:
-        while True:
-            chunk = []
-            for row in reader:
-                if not row:
-                    continue
-                chunk.append(row)
-                if len(chunk) == size:
-                    break
-            seen += len(chunk)
-            if max_rows is not None and seen > max_rows:
-                raise PayloadTooLarge(
-                    f"Le fichier dépasse {max_rows} lignes, le maximum accepté par ce service : "
-                    "découpez-le en plusieurs fichiers.")
-            if not chunk:
-                return
-            yield chunk
-    except csv.Error as exc:
-        raise InvalidParameter(f"CSV illisible ligne {reader.line_num} : {exc}") from None
-
-
-def read_csv(data: bytes, max_rows: int | None = None) -> CsvTable:
-    """Parse CSV bytes: separator ``,`` ``;`` or tab sniffed from the header line; every
-    cell kept as text. Blank lines are skipped."""
-    text, bom = decode_text(data)
-    reader, header, delimiter, lon_column, lat_column = _open_csv(text)
-    rows = [row for chunk in _row_chunks(reader, CHUNK, max_rows) for row in chunk]
-    return CsvTable(header, rows, delimiter, bom, lon_column, lat_column)
+    return header, delimiter, lon_column, lat_column
 
 
 def _cell_text(delimiter: str) -> Callable[[Any], str]:
@@ -322,6 +263,7 @@ def _cell_text(delimiter: str) -> Callable[[Any], str]:
         return found
 
     return text
+
 
 
 def _blocks(text: str, start: int, size: int, delimiter: str
@@ -375,7 +317,7 @@ def lookup_csv(
     header_end = text.find("\n") + 1 or len(text)
     while text[:header_end].count('"') % 2 and header_end < len(text):
         header_end = text.find("\n", header_end) + 1 or len(text)
-    _, header, delimiter, lon_column, lat_column = _open_csv(text[:header_end])
+    header, delimiter, lon_column, lat_column = _read_header(text[:header_end])
     width = len(header)
     keep = [i for i, name in enumerate(header) if name.strip() not in RESULT_COLUMNS]
     whole = keep == list(range(width))

@@ -18,6 +18,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from ..errors import TooManyRequests, Unauthorized
+from ..ratelimit import retry_after
 from ..settings import Settings
 from ..storage import FeatureStore
 from ..storage.base import Account, Session, now, stamp
@@ -73,10 +74,8 @@ def _check_rate(storage: FeatureStore, settings: Settings, keys: dict[str, int])
     window = timedelta(minutes=settings.login_window_minutes)
     since = datetime.now(UTC) - window
     for key, limit in keys.items():
-        failures = storage.login_failures(key, stamp(since))
-        if len(failures) >= limit:
-            oldest = datetime.fromisoformat(failures[-limit])
-            wait = max(1, int((oldest + window - datetime.now(UTC)).total_seconds()) + 1)
+        wait = retry_after(storage.login_failures(key, stamp(since)), limit, window)
+        if wait is not None:
             raise TooManyRequests(
                 f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
                 headers={"Retry-After": str(wait)})

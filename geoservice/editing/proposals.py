@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +24,9 @@ import shapely
 
 from ..auth.accounts import CHALLENGE, Caller, digest
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from ..ratelimit import retry_after
 from ..storage.base import Decision, Proposal, Row, now, stamp
+from ..words import fold
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .service import Editing, Written, changed_fields
@@ -74,11 +75,6 @@ def _text(body: dict, name: str, limit: int) -> str | None:
     if len(value) > limit:
         raise invalid([(name, f"{limit} caractères au plus ({len(value)} donnés)")])
     return value or None
-
-
-def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
 def _point(geometry: bytes | None) -> Any:
@@ -159,8 +155,8 @@ class Proposals:
                     geometry = geometry_wkb(feature["geometry"])
                 merged = merge_patch(row_feature(current), patch)
                 self.editing.validate(collection, merged, current.fid)
-                if not changed_fields(_as_version(current), _as_version(Row(
-                        current.fid, merged["properties"], geometry_wkb(merged["geometry"])))):
+                if not changed_fields(current, Row(current.fid, merged["properties"],
+                                                   geometry_wkb(merged["geometry"]))):
                     raise invalid([("feature", "aucune modification par rapport à l'objet "
                                                "publié")])
                 feature = {"type": "Feature", "geometry": patch.get("geometry"),
@@ -240,7 +236,7 @@ class Proposals:
         if proposed is None:
             return []
         props = proposed.get("properties") or {}
-        name = _fold(str(props.get("nom") or ""))
+        name = fold(str(props.get("nom") or ""))
         siret = str(props.get("siret") or "").replace(" ", "")
         point = _point(geometry_wkb(proposed.get("geometry")))
         out = []
@@ -251,7 +247,7 @@ class Proposals:
             if siret and str(other.get("siret") or "").replace(" ", "") == siret:
                 why.append("même SIRET")
             distance = _metres(point, geom)
-            other_name = _fold(str(other.get("nom") or ""))
+            other_name = fold(str(other.get("nom") or ""))
             if name and other_name and distance is not None and distance <= DUPLICATE_M:
                 ratio = difflib.SequenceMatcher(None, name, other_name).ratio()
                 if ratio >= 0.75 or name in other_name or other_name in name:
@@ -358,10 +354,9 @@ class Proposals:
     def _rate(self, client: str) -> None:
         limit = self.settings.proposals_per_hour
         window = timedelta(hours=1)
-        hits = self.storage.hits(client, stamp(datetime.now(UTC) - window))
-        if len(hits) >= limit:
-            oldest = datetime.fromisoformat(hits[-limit])
-            wait = max(1, int((oldest + window - datetime.now(UTC)).total_seconds()) + 1)
+        wait = retry_after(self.storage.hits(client, stamp(datetime.now(UTC) - window)),
+                           limit, window)
+        if wait is not None:
             raise TooManyRequests(
                 f"Trop de propositions depuis cette connexion ({limit} par heure) : "
                 f"réessayez dans {(wait + 59) // 60} min", headers={"Retry-After": str(wait)})
@@ -385,18 +380,6 @@ class Proposals:
         found = self.storage.proposal(pid)
         assert found is not None
         return found[0]
-
-
-@dataclass(frozen=True)
-class _Content:
-    """What :func:`changed_fields` compares."""
-
-    properties: dict[str, Any]
-    geometry: bytes | None
-
-
-def _as_version(row: Row) -> Any:
-    return _Content(row.properties, row.geometry)
 
 
 def _metres(a: Any, b: Any) -> float | None:

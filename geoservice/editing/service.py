@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from ..errors import (
 )
 from ..storage import Applied, Change, FeatureStore, Row, VersionConflict
 from ..storage.base import Decision, Version, WriteMeta
+from ..words import slug
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .schema import problems
@@ -319,10 +319,8 @@ class Editing:
             headers={"ETag": etag(current.version)})
 
     def _new_id(self, layer: LayerDef, props: dict) -> str:
-        name = str(props.get("nom") or layer.id)
-        slug = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-        slug = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")[:40] or layer.id
-        return f"{slug}-{secrets.token_hex(3)}"
+        name = slug(str(props.get("nom") or layer.id)) or layer.id
+        return f"{name}-{secrets.token_hex(3)}"
 
 
 def changed_fields(before: Version | None, after: Version) -> list[str]:

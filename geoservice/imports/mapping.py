@@ -10,8 +10,8 @@ from typing import Any
 from ..catalog import LayerDef, PropertyDef
 from ..errors import InvalidParameter, PayloadTooLarge
 from ..lookup import LAT_NAMES, LON_NAMES, decode_text
-from ..sources.ess import fold
 from ..vocab import DEFI_LABELS
+from ..words import fold
 
 COORDINATES = ("lon", "lat")
 """Pseudo-properties of the mapping: the columns holding a point, when the file has one."""

@@ -19,9 +19,7 @@ is missing.
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import PurePath
@@ -31,8 +29,8 @@ from ..auth.accounts import Caller
 from ..editing.service import Editing
 from ..editing.upsert import upsert
 from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
-from ..sources.ess import fold
 from ..storage.base import now
+from ..words import fold, slug
 from .geocoding import Thresholds, classify, search_csv
 from .mapping import cell_value, check_mapping, read_table, suggest
 
@@ -40,11 +38,6 @@ APPLIED = ("sure", "confirmed", "placed")
 STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded")
 MAX_ROWS = 5_000
 Where = Callable[[float, float], tuple[str | None, str | None]]
-
-
-def slug(text: str, limit: int = 40) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit]
 
 
 def summary(rows: list[dict]) -> dict[str, int]:
@@ -157,8 +150,7 @@ class Imports:
             row["geometry"] = {"type": "Point", "coordinates": point}
             props.setdefault("geocodage", "coordonnées du fichier")
         elif "lon" not in mapping or "lat" not in mapping or not cells.get(mapping["lon"]):
-            address = " ".join(x for x in (props.get("adresse"),) if x)
-            row["query"] = address or None
+            row["query"] = props.get("adresse") or None
         return row
 
     def _coordinates(self, mapping: dict, cells: dict, row: dict) -> list[float] | None:

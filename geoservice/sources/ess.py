@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from ..errors import SourceDataError
 from ..territory import Territory
+from ..words import fold
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,6 @@ SOURCES = (
 SIAE_KINDS = {"ACI": "aci", "AI": "ai", "EI": "ei", "ETTI": "etti", "GEIQ": "geiq"}
 TYPOLOGY = {"Tiers lieux à dominante coworking": "coworking",
             "Tiers lieux à dominante fablab": "fablab"}
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, words only ("Saint-Jean" → "saint jean")."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    letters = "".join(c if c.isalnum() else " " for c in decomposed
-                      if not unicodedata.combining(c))
-    return " ".join(letters.encode("ascii", "ignore").decode().lower().split())
 
 
 class Communes:

@@ -134,6 +134,12 @@ def test_coordinates_in_the_file_and_a_given_mapping(site):
 def test_bad_imports_are_refused_clearly(site):
     editor, public = site.client("editor"), site.client()
     assert upload(public).status_code == 401
+    made = upload(editor).json()["id"]
+    for method, path in (("GET", f"/api/imports/{made}"),
+                         ("POST", f"/api/imports/{made}/rows/2"),
+                         ("POST", f"/api/imports/{made}/apply")):
+        answer = public.request(method, path, json={"action": "confirm"})
+        assert answer.status_code == 401, path  # every import route needs an account
     assert upload(editor, layer="qpv").status_code == 405
     assert upload(editor, id_column="absente").status_code == 400
     assert upload(editor, mapping="{pas du json").status_code == 400
