@@ -21,6 +21,10 @@ class Territory:
     communes_file: str
     stations_file: str | None
     tisseo_dir: str | None
+    urban_rail: tuple[str, ...] = ()
+    """Train stations served within the urban fare (names as in the stations layer)."""
+    urban_rail_line: str | None = None
+    urban_rail_source: str | None = None
 
     def meets(self, insee_codes: str | None) -> bool:
         """True when one of the comma-separated INSEE codes is a commune of the territory."""
@@ -55,4 +59,7 @@ def get_territory(territory_id: str) -> Territory:
         communes_file=data["communes_file"],
         stations_file=data.get("stations_file"),
         tisseo_dir=data.get("tisseo_dir"),
+        urban_rail=tuple((data.get("urban_rail") or {}).get("stations") or ()),
+        urban_rail_line=(data.get("urban_rail") or {}).get("line"),
+        urban_rail_source=(data.get("urban_rail") or {}).get("source"),
     )

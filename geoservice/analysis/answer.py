@@ -13,7 +13,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..vocab import STATION_TYPES
 from .inputs import ANSWER_STATUSES, has_defi, located
 from .params import DEFIS
 
@@ -25,6 +24,7 @@ class Nearest:
     distance_m: np.ndarray
     name: list[str | None]
     available: bool  # False: the layer has no located feature (distance null for every QPV)
+    position: np.ndarray | None = None  # row of the nearest feature in the frame (-1: none)
 
 
 def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries, ring_m: float
@@ -79,7 +79,8 @@ def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Ne
     positions = np.flatnonzero(mask)
     n = len(qpv)
     if not len(positions) or not n:
-        return Nearest(np.full(n, np.nan), [None] * n, bool(len(positions)))
+        return Nearest(np.full(n, np.nan), [None] * n, bool(len(positions)),
+                       np.full(n, -1))
     tree = shapely.STRtree(np.asarray(frame.geometry.values)[positions])
     (i, p), dist = tree.query_nearest(np.asarray(qpv.values), return_distance=True,
                                       all_matches=True)
@@ -91,23 +92,28 @@ def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Ne
     distance[i[first]] = dist[first]
     names: list[str | None] = [None] * n
     noms = frame["nom"].to_numpy()
+    found = np.full(n, -1)
+    found[i[first]] = positions[p[first]]
     for qi, pi in zip(i[first], p[first], strict=True):
         names[qi] = noms[positions[pi]]
-    return Nearest(distance, names, True)
+    return Nearest(distance, names, True, found)
 
 
 def nearest_places(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, defi: str | None
                    ) -> dict[str, Nearest]:
     """Nearest lieu totem, hébergement, accompagnement: tagged with the Défi or généraliste
-    (no Défi stated), open or status unknown."""
+    (no Défi stated), open or status unknown; a position known only to the commune is no
+    distance (it says nothing of a neighbourhood)."""
     status = places["statut"].isin(ANSWER_STATUSES).to_numpy()
-    relevant = status & has_defi(places["defi"], defi, untagged=True)
+    precise = ~places["precision"].isin(["commune"]).to_numpy()
+    relevant = status & precise & has_defi(places["defi"], defi, untagged=True)
     return {kind: nearest(qpv, places, relevant & (places["kind"] == kind).to_numpy())
             for kind in ("lieu_totem", "hebergement", "accompagnement")}
 
 
-def nearest_station(qpv: gpd.GeoSeries, stations: gpd.GeoDataFrame) -> Nearest:
-    return nearest(qpv, stations, stations["type"].isin(STATION_TYPES).to_numpy())
+def nearest_station(qpv: gpd.GeoSeries, access: gpd.GeoDataFrame) -> Nearest:
+    """Nearest station of :func:`~geoservice.analysis.stations.access_stations`."""
+    return nearest(qpv, access, np.ones(len(access), dtype=bool))
 
 
 def unmet_needs(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,

@@ -9,20 +9,26 @@ import numpy as np
 import pandas as pd
 
 from ..vocab import PLACE_KINDS
-from . import answer, coverage, need, score, sensitivity
+from . import answer, coverage, need, score, sensitivity, stations
 from .inputs import Inputs, unverified
 from .params import COMPONENTS, DEFIS, Parameters
 from .reasons import reasons
 
 METHOD = (
     "Score de sous-desserte de 0 à 100 (100 = le plus mal servi) : moyenne pondérée de "
-    "composantes entre 0 et 1 — besoin social (INSEE 2015 reporté sur les QPV 2024 au "
-    "prorata des surfaces), faiblesse de la réponse ESS dans le QPV et son anneau, "
+    "composantes entre 0 et 1 — besoin social (INSEE : pauvreté, non-emploi, demandeurs "
+    "d'emploi, chacun ramené entre des bornes fixes, du niveau national à un plafond ; "
+    "périmètres 2024 quand l'INSEE les publie, sinon 2015 reportés au prorata des "
+    "habitants), faiblesse de la réponse ESS mesurée par sa portée (part du quartier à "
+    "moins de 500 m d'une réponse localisée et réponses à moins de 500 m et de 1 km), "
     "éloignement des lieux totems, hébergements et accompagnements (échelle 5 km), "
-    "éloignement du métro ou du tram (échelle 1 km), besoins non couverts signalés. "
-    "Besoin inconnu (QPV sans périmètre 2015) : ni score ni rang, jamais « faible besoin ». "
+    "éloignement du métro, du tram ou d'une gare au tarif urbain (échelle 1 km), besoins "
+    "non couverts signalés (ils dépendent de qui les signale : m / (m + 2)). Besoin "
+    "inconnu : ni score ni rang, mais un rang possible, dans « à documenter en priorité ». "
     "Distances et surfaces en Lambert-93 (EPSG:2154)."
 )
+VINTAGES_2015 = ("INSEE sur les périmètres 2015 (jeu Hackaviz 2021) : population 2015, "
+                 "revenus et pauvreté 2017, emploi et demandeurs d'emploi publiés en 2020")
 PRECISE = ("adresse", "rue")
 
 
@@ -40,6 +46,10 @@ class Diagnostic:
     """Located answers still to be checked, per Défi (counted in the score only when the
     parameters say so)."""
     notes: list[str] = field(default_factory=list)
+    indicators: dict = field(default_factory=dict)
+    """Where the need comes from (sources, vintages), the territory benchmark, goalposts."""
+    access: dict = field(default_factory=dict)
+    """Which stations give access (modes, urban-fare trains and their source, merges)."""
 
     @property
     def weights_text(self) -> str:
@@ -56,7 +66,8 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     params = parameters or Parameters()
     qpv = inputs.qpv.geometry
     defi, ring_m = params.defi, params.ring_m
-    table = need.carry_indicators(qpv, inputs.qpv_2015)
+    direct = inputs.qpv if set(need.DIRECT) & set(inputs.qpv.columns) else None
+    table = need.carry_indicators(qpv, inputs.qpv_2015, direct)
 
     # verified answers only, unless asked (imported open data waits for the editors)
     to_check = unverified(inputs.places)
@@ -81,10 +92,18 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
                              if precision[p] not in PRECISE] for m in members]
 
     nearest = answer.nearest_places(qpv, places, defi)
-    station = answer.nearest_station(qpv, inputs.stations)
+    access = stations.access_stations(inputs.stations, inputs.urban_rail,
+                                      inputs.urban_rail_line)
+    station = answer.nearest_station(qpv, access)
     for kind, found in [*nearest.items(), ("station", station)]:
         table[f"dist_{kind}_m"] = found.distance_m
         table[f"nearest_{kind}"] = found.name
+    kinds = access["kinds"].to_numpy(dtype=object)
+    table["nearest_station_kind"] = [kinds[p] if p >= 0 else None for p in station.position]
+    for kind, found in nearest.items():
+        grain = places["precision"].to_numpy(dtype=object)
+        table[f"nearest_{kind}_precision"] = [grain[p] if p >= 0 else None
+                                              for p in found.position]
     available = {kind: found.available for kind, found in nearest.items()}
     available["station"] = station.available
 
@@ -100,6 +119,7 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
 
     parts = score.components(
         table["need"].to_numpy(dtype=float), table["answers"].to_numpy(dtype=float),
+        table["answers_1km"].to_numpy(dtype=float), table["covered_share"].to_numpy(),
         {kind: table[f"dist_{kind}_m"].to_numpy() for kind in PLACE_KINDS},
         table["dist_station_m"].to_numpy(), table["unmet_needs"].to_numpy(dtype=float))
     for name in COMPONENTS:
@@ -135,13 +155,80 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     waiting_all = int(answer.answer_mask(pending, None).sum())
     commune_only = int(((inputs.places["precision"] == "commune").to_numpy()
                         & (params.unverified | ~to_check)).sum())
+    indicators = indicator_facts(table)
+    access_facts = {
+        "modes": ["métro", "tram"] + (["train au tarif urbain"] if inputs.urban_rail else []),
+        "urban_rail": list(inputs.urban_rail), "urban_rail_line": inputs.urban_rail_line,
+        "stations": len(access), "osm_features_merged": int(access["merged"].sum() - len(access)),
+    }
     result = Diagnostic(frame, params, available, effective_weights=sens.effective,
                         answers_located=located, answers_unverified=waiting,
-                        notes=notes(located, defi) + verification_notes(
-                            waiting[defi] if defi else waiting_all, commune_only,
-                            params.unverified))
+                        notes=[indicators["text"], *place_notes(available, access_facts),
+                               *notes(located, defi), *verification_notes(
+                                   waiting[defi] if defi else waiting_all, commune_only,
+                                   params.unverified)],
+                        indicators=indicators, access=access_facts)
     frame["weights"] = result.weights_text
     return result
+
+
+def indicator_facts(table: pd.DataFrame) -> dict:
+    """Sources and vintages of the need, the territory's benchmark (people-weighted means
+    over its QPV of known need) and the goalposts, with one French sentence."""
+    known = table[table["need_known"]]
+    sources = {str(k): int(v) for k, v in
+               known["indicator_source"].value_counts().items()}
+    people = known["pop_mun"].to_numpy(dtype=float)
+    benchmark = {}
+    for name in ("tp60", "tx_tot_empl", "jobseekers_per_100"):
+        values = known[name].to_numpy(dtype=float)
+        ok = ~np.isnan(values) & ~np.isnan(people) & (people > 0)
+        benchmark[name] = (round(float(np.average(values[ok], weights=people[ok])), 2)
+                           if ok.any() else None)
+    poor = known["poor_people"].to_numpy(dtype=float)
+    text = (f"Besoin social de {len(known)} QPV sur {len(table)} : "
+            + (VINTAGES_2015 if set(sources) <= {"report_2015"} else
+               "INSEE sur les périmètres 2024 quand ils sont publiés, sinon " + VINTAGES_2015)
+            + ".")
+    if benchmark["tp60"] is not None:
+        from .text import percent
+        text += (f" Repère du territoire : taux de pauvreté moyen de ses QPV "
+                 f"{percent(benchmark['tp60'])} (pondéré par les habitants ; France "
+                 f"métropolitaine ≈ {percent(need.GOALPOSTS['poverty'].low, 0)}).")
+    return {
+        "sources": sources,
+        "vintages_2015": VINTAGES_2015,
+        "benchmark": benchmark,
+        "people_in_poverty_counted": int(round(float(np.nansum(poor)))) if len(poor) else 0,
+        "goalposts": {name: {"low": g.low, "high": g.high, "low_means": g.low_means,
+                             "high_means": g.high_means}
+                      for name, g in need.GOALPOSTS.items()},
+        "text": text,
+    }
+
+
+def place_notes(available: dict[str, bool], access: dict) -> list[str]:
+    """Territory-wide facts said once, not on every QPV (French)."""
+    from .reasons import KIND_WORDS
+
+    out = []
+    missing = [none for kind, (_, none) in KIND_WORDS.items() if not available[kind]]
+    if missing:
+        text = ", ".join(missing)
+        out.append(text[0].upper() + text[1:] + " sur le territoire (parmi les lieux "
+                   "comptés) : cette part de l'éloignement vaut 1 pour tous les QPV et ne "
+                   "change pas le classement.")
+    if not available["station"]:
+        out.append("Aucune station localisée : l'accès en transport n'entre pas dans le score.")
+    else:
+        rail = (f", et gares de la {access['urban_rail_line']} accessibles au tarif urbain "
+                f"({', '.join(access['urban_rail'])})" if access["urban_rail"] else "")
+        merged = access["osm_features_merged"]
+        out.append(f"Accès en transport : stations de métro et de tram{rail} ; "
+                   f"{access['stations']} stations" + (
+                       f" ({merged} doublons OpenStreetMap fusionnés, par exemple un quai par "
+                       "sens)" if merged else "") + ".")
+    return out
 
 
 def located_answers(places: gpd.GeoDataFrame) -> dict[str, int]:

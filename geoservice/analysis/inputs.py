@@ -41,6 +41,9 @@ class Inputs:
     places: gpd.GeoDataFrame
     besoins: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
+    urban_rail: tuple[str, ...] = ()
+    """Train stations within the urban fare (territory setting), counted for access."""
+    urban_rail_line: str | None = None
 
 
 def metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -69,7 +72,9 @@ def _columns(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFr
 
 
 def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                besoins: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> Inputs:
+                besoins: gpd.GeoDataFrame, stations: gpd.GeoDataFrame,
+                urban_rail: tuple[str, ...] = (), urban_rail_line: str | None = None
+                ) -> Inputs:
     """Inputs from frames in any CRS (reprojected to EPSG:2154, missing columns added)."""
     return Inputs(
         qpv=metric(qpv),
@@ -77,6 +82,7 @@ def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.G
         places=metric(_columns(places, PLACE_COLUMNS)),
         besoins=metric(_columns(besoins, NEED_COLUMNS)),
         stations=metric(_columns(stations, STATION_COLUMNS)),
+        urban_rail=tuple(urban_rail), urban_rail_line=urban_rail_line,
     )
 
 
@@ -111,6 +117,7 @@ def _build_from_store(store: Store) -> Inputs:
         places=places,
         besoins=_metric_frame(store, "besoins", NEED_COLUMNS),
         stations=_metric_frame(store, "stations", STATION_COLUMNS),
+        urban_rail=store.territory.urban_rail, urban_rail_line=store.territory.urban_rail_line,
     )
 
 

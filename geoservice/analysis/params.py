@@ -21,9 +21,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 COMPONENT_LABELS: dict[str, str] = {
     "need": "besoin social (INSEE)",
-    "answer": "faiblesse de la réponse ESS dans le quartier vécu",
+    "answer": "faiblesse de la réponse ESS à portée (500 m, 1 km)",
     "distance": "éloignement des lieux totems, hébergements et accompagnements",
-    "access": "éloignement du métro ou du tram",
+    "access": "éloignement du métro, du tram ou d'une gare au tarif urbain",
     "demand": "besoins non couverts signalés",
 }
 MAX_RING_M = 5000.0

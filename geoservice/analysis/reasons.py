@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from . import text
 from .params import DEFIS
 
@@ -21,10 +23,15 @@ def _known(value: float | None) -> bool:
 
 def need_reason(row: dict) -> str:
     if not row["need_known"]:
+        best, worst = row.get("rank_best"), row.get("rank_worst")
+        possible = (f" ; rang possible {best} à {worst} selon son besoin : à documenter en "
+                    "priorité" if _known(best) and best is not None and best is not pd.NA
+                    else "")
         if row["indicator_coverage"] <= 0:
             return ("besoin social inconnu : aucun QPV 2015 ne recouvre ce quartier, "
-                    "pas d'indicateur INSEE (ni score ni rang)")
-        return "besoin social inconnu : indicateurs INSEE non publiés (secret statistique)"
+                    f"pas d'indicateur INSEE (ni score ni rang){possible}")
+        return ("besoin social inconnu : indicateurs INSEE non publiés (secret statistique)"
+                + possible)
     parts = []
     if _known(row["tp60"]):
         parts.append(f"taux de pauvreté {text.percent(row['tp60'])}")
@@ -33,9 +40,24 @@ def need_reason(row: dict) -> str:
     if _known(row["jobseekers_per_100"]):
         parts.append(f"{text.number(row['jobseekers_per_100'])} demandeurs d'emploi "
                      "pour 100 habitants")
+    source = row.get("indicator_source") or "report_2015"
     coverage = text.percent(100 * row["indicator_coverage"], 0)
-    return (f"besoin social (INSEE, périmètres 2015 couvrant {coverage} du quartier) : "
-            + ", ".join(parts))
+    where = ("INSEE, périmètre 2024" if source == "insee_2024" else
+             f"INSEE, périmètres 2015 couvrant {coverage} du quartier" if source == "report_2015"
+             else f"INSEE, périmètre 2024 et périmètres 2015 couvrant {coverage} du quartier")
+    out = f"besoin social ({where}) : " + ", ".join(parts)
+    people = row.get("pop_mun")
+    if _known(people):
+        poor = row.get("poor_people")
+        counted = f"{text.number(people, 0)} habitants"
+        if _known(poor):
+            counted += f", dont environ {text.number(poor, 0)} sous le seuil de pauvreté"
+        if row.get("population_complete"):
+            out += f" ; {counted}"
+        else:
+            out += (f" ; dans la partie couverte ({coverage} de la surface) : {counted} (la "
+                    "population du QPV 2024 entier n'est pas connue)")
+    return out
 
 
 def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
@@ -89,24 +111,41 @@ def demand_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
     return out
 
 
+CAVEATS = {
+    "quartier": "position connue au quartier : distance approchée",
+    "commune": "position connue à la commune seulement : distance non significative",
+}
+
+
+def _named(name: object, precision: object = None) -> str:
+    caveat = CAVEATS.get(str(precision)) if precision is not None else None
+    return f"({name} ; {caveat})" if caveat else f"({name})"
+
+
 def distance_reasons(row: dict, available: dict[str, bool]) -> list[str]:
     out = []
     for kind, (nearest_words, none_words) in KIND_WORDS.items():
         metres = row[f"dist_{kind}_m"]
-        if not available[kind] or not _known(metres):
+        named = _named(row[f"nearest_{kind}"], row.get(f"nearest_{kind}_precision"))
+        if not available[kind]:
+            continue  # said once for the territory (the header's notes)
+        if not _known(metres):
             out.append(none_words)
         elif metres == 0:
-            out.append(f"{nearest_words} : dans le quartier ({row[f'nearest_{kind}']})")
+            out.append(f"{nearest_words} : dans le quartier {named}")
         else:
-            out.append(f"{nearest_words} à {text.distance(metres)} ({row[f'nearest_{kind}']})")
+            out.append(f"{nearest_words} à {text.distance(metres)} {named}")
     metres = row["dist_station_m"]
-    if not available["station"] or not _known(metres):
-        out.append("aucune station de métro ou de tram localisée")
+    kind = row.get("nearest_station_kind")
+    named = f"({row['nearest_station']}, {kind})" if kind else f"({row['nearest_station']})"
+    if not available["station"]:
+        pass  # said once for the territory
+    elif not _known(metres):
+        out.append("aucune station de métro, de tram ou de train urbain localisée")
     elif metres == 0:
-        out.append(f"station de métro ou de tram dans le quartier ({row['nearest_station']})")
+        out.append(f"station dans le quartier {named}")
     else:
-        out.append(f"station de métro ou de tram la plus proche à {text.distance(metres)} "
-                   f"({row['nearest_station']})")
+        out.append(f"station la plus proche à {text.distance(metres)} {named}")
     return out
 
 

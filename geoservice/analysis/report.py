@@ -19,11 +19,13 @@ from .need import CARRIED, COUNT_INDICATORS
 from .params import COMPONENTS, DEFIS
 
 MEASURES = (
-    "pop_mun", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers", "answers_1km",
+    "population", "people_counted", "people_in_poverty", "population_complete",
+    "indicator_source", "tp60", "tx_tot_empl", "jobseekers_per_100", "answers", "answers_1km",
     "answers_unverified",
     *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
     "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
     "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
+    "nearest_station_kind",
 )
 LAYER_COLUMNS = (
     "code_qp", "lib_qp", "insee_com", "rank", "score", "need_known", "indicator_coverage",
@@ -31,9 +33,12 @@ LAYER_COLUMNS = (
     *(f"answers_{d}" for d in DEFIS), "unmet_needs", "covered_share",
     "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m", "dist_station_m",
     "nearest_lieu_totem", "nearest_hebergement", "nearest_accompagnement", "nearest_station",
+    "nearest_station_kind", "answers_1km", "rank_best", "rank_worst", "robustness", "drivers",
+    "population_complete", "poor_people", "indicator_source",
     "reasons", "defi", "ring_m", "weights", *CARRIED,
 )
-DECIMALS = {"score": 2, "top5_share": 3, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
+DECIMALS = {"score": 2, "people_counted": 0, "people_in_poverty": 0, "population": 0,
+            "poor_people": 0, "top5_share": 3, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
             "jobseekers_per_100": 2, **{f"comp_{c}": 4 for c in COMPONENTS},
             **{f"dist_{k}_m": 0 for k in ("lieu_totem", "hebergement", "accompagnement",
                                           "station")},
@@ -70,7 +75,7 @@ def items(result: Diagnostic) -> list[dict]:
             "need_known": bool(row["need_known"]),
             "indicator_coverage": plain("indicator_coverage", row["indicator_coverage"]),
             "components": {c: plain(f"comp_{c}", row[f"comp_{c}"]) for c in COMPONENTS},
-            "measures": {m: plain(m, row[m]) for m in MEASURES},
+            "measures": {m: plain(m, _measure(row, m)) for m in MEASURES},
             "reasons": list(row["reasons"]),
             "needs": list(row.get("needs") or []),
             "rank_range": _range(row),
@@ -79,6 +84,17 @@ def items(result: Diagnostic) -> list[dict]:
             "drivers": _text(row["drivers"]),
         })
     return out
+
+
+def _measure(row: dict, name: str) -> Any:
+    """The population is given only when it is the whole QPV's (never a part's)."""
+    if name == "population":
+        return row["pop_mun"] if row["population_complete"] else None
+    if name == "people_counted":
+        return row["pop_mun"]
+    if name == "people_in_poverty":
+        return row["poor_people"]
+    return row[name]
 
 
 def _text(value: Any) -> str | None:
@@ -103,6 +119,8 @@ def header(result: Diagnostic) -> dict:
         "answers_unverified": result.answers_unverified,
         "unverified_included": result.parameters.unverified,
         "notes": result.notes,
+        "indicators": result.indicators,
+        "access": result.access,
         "sensitivity": {
             "draws": sensitivity.DRAWS, "seed": sensitivity.SEED,
             "weight_factor": list(sensitivity.FACTOR), "robust_span": sensitivity.ROBUST_SPAN,

@@ -1,17 +1,21 @@
 """The underserved score: transparent components (each 0–1, 1 = underserved), weights,
 score 0–100, rank, and the plain-French reasons.
 
-- ``need``: mean of the published shares among poverty rate (``tp60``/100), share of the
-  15–64 without a job (1 − ``tx_tot_empl``/100) and jobseekers per inhabitant
-  (``abcde``/``pop_mun``); null when the need is unknown.
-- ``answer``: 1 / (1 + n), n = ESS answers (projects, lieux totems, hébergement,
-  accompagnement) of the Défi in the QPV or its ring.
+- ``need``: mean of the published measures among poverty rate, share of the 15–64 without
+  a job and jobseekers per 100 inhabitants, each scaled between fixed goalposts
+  (:data:`~geoservice.analysis.need.GOALPOSTS`); null when the need is unknown.
+- ``answer``: ½ (1 − s) + ½ / (1 + n), measured by reach: s = share of the QPV's area
+  within the ring of a located answer of the Défi (``covered_share``, so a large QPV
+  touched at one corner is not "served"), n = answers within the ring + half of those
+  between the ring and 1 km.
 - ``distance``: mean over lieu totem, hébergement, accompagnement of min(d / 5 km, 1);
   a kind with no located structure counts 1 (nothing reachable is known; same for every
   QPV, so the ranking is unchanged) and its distance stays null.
 - ``access``: min(d / 1 km, 1) to the nearest metro or tram station; null (left out for
   every QPV) when the territory has no station data.
-- ``demand``: m / (1 + m), m = unanswered needs spotted in the QPV or its ring.
+- ``demand``: m / (m + 2), m = unanswered needs spotted in the QPV or its ring (one need
+  0.33, two 0.5: entered needs depend on who reports them, so one alone cannot outweigh
+  the rest).
 
 score = 100 · Σ w_k c_k / Σ w_k over the components with a weight > 0 and a value.
 When ``need`` has a weight > 0 and is unknown, the score and rank are null: such QPV are
@@ -27,6 +31,7 @@ from .params import COMPONENTS
 
 DISTANCE_SCALE_M = 5000.0
 ACCESS_SCALE_M = 1000.0
+DEMAND_HALF = 2.0  # needs spotted at which demand is 0.5
 
 
 def distance_component(distances: dict[str, np.ndarray]) -> np.ndarray:
@@ -40,15 +45,23 @@ def access_component(distance_m: np.ndarray) -> np.ndarray:
     return np.minimum(distance_m / ACCESS_SCALE_M, 1.0)  # NaN stays NaN
 
 
-def components(need: np.ndarray, answers: np.ndarray, distances: dict[str, np.ndarray],
+def answer_component(answers: np.ndarray, answers_1km: np.ndarray,
+                     covered_share: np.ndarray) -> np.ndarray:
+    """½ (1 − share of the area within reach) + ½ / (1 + answers by reach)."""
+    reach = answers + 0.5 * np.maximum(answers_1km - answers, 0.0)
+    return 0.5 * (1.0 - np.clip(covered_share, 0.0, 1.0)) + 0.5 / (1.0 + reach)
+
+
+def components(need: np.ndarray, answers: np.ndarray, answers_1km: np.ndarray,
+               covered_share: np.ndarray, distances: dict[str, np.ndarray],
                station_m: np.ndarray, unmet: np.ndarray) -> pd.DataFrame:
     """The five components, one row per QPV (NaN = not available)."""
     return pd.DataFrame({
         "need": need,
-        "answer": 1.0 / (1.0 + answers),
+        "answer": answer_component(answers, answers_1km, covered_share),
         "distance": distance_component(distances),
         "access": access_component(station_m),
-        "demand": unmet / (1.0 + unmet),
+        "demand": unmet / (unmet + DEMAND_HALF),
     })
 
 

@@ -104,7 +104,7 @@ def robustness(best: float, worst: float) -> str | None:
 
 
 COMPONENT_WORDS = {"need": "besoin social", "answer": "faible réponse ESS",
-                   "distance": "éloignement des lieux ESS", "access": "accès métro/tram",
+                   "distance": "éloignement des lieux ESS", "access": "éloignement des transports (métro, tram, train urbain)",
                    "demand": "besoins signalés"}
 
 

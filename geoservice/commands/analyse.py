@@ -60,15 +60,44 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_table(result) -> None:  # noqa: ANN001 - Diagnostic, imported lazily
+    """What drives the ranking and the territory's notes first, then the QPV to document
+    (unknown need, with their possible rank), then the ranked QPV with their rank range."""
+    from ..analysis.params import COMPONENT_LABELS
     from ..analysis.report import plain
 
     params = result.parameters
     typer.echo(f"Défi : {params.defi or 'tous'} — anneau {params.ring_m:g} m — poids "
                f"{result.weights_text}")
-    for row in result.frame.to_dict("records"):
-        rank = plain("rank", row["rank"])
-        score = plain("score", row["score"])
-        typer.echo(f"{rank if rank is not None else '—':>3}  {row['code_qp']}  "
-                   f"{'—' if score is None else f'{score:6.2f}':>6}  {row['lib_qp']}")
-        for reason in row["reasons"]:
-            typer.echo(f"       · {reason}")
+    effective = {k: v for k, v in result.effective_weights.items() if v}
+    if effective:
+        typer.echo("Ce qui fait le classement (part de l'écart des scores) : " + ", ".join(
+            f"{COMPONENT_LABELS[k]} {round(100 * v)} %"
+            for k, v in sorted(effective.items(), key=lambda kv: -kv[1])))
+    for note in result.notes:
+        typer.echo(f"  ! {note}")
+    rows = result.frame.to_dict("records")
+    unknown = sorted((r for r in rows if not r["need_known"]),
+                     key=lambda r: plain("rank", r["rank_best"]) or 10**6)
+    if unknown:
+        typer.echo("À documenter en priorité (besoin inconnu, rang possible) :")
+        for row in unknown:
+            _print_row(row, plain)
+        typer.echo("Classement :")
+    for row in rows:
+        if row["need_known"]:
+            _print_row(row, plain)
+
+
+def _print_row(row: dict, plain) -> None:  # noqa: ANN001
+    rank, score = plain("rank", row["rank"]), plain("score", row["score"])
+    best, worst = plain("rank", row["rank_best"]), plain("rank", row["rank_worst"])
+    span = "" if best is None else (f"  rang possible {best}–{worst}" if best != worst
+                                    else f"  rang possible {best}")
+    label = f" ({row['robustness']})" if row["need_known"] and isinstance(
+        row["robustness"], str) else ""
+    typer.echo(f"{rank if rank is not None else '—':>3}  {row['code_qp']}  "
+               f"{'—' if score is None else f'{score:6.2f}':>6}  {row['lib_qp']}{span}{label}")
+    if isinstance(row.get("drivers"), str):
+        typer.echo(f"       ↑ {row['drivers']}")
+    for reason in row["reasons"]:
+        typer.echo(f"       · {reason}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from geoservice.analysis import Parameters, diagnose, from_store
 from geoservice.analysis.report import items
 from geoservice.analysis.summary import summary
@@ -27,7 +29,7 @@ def test_sixteen_qpv_diagnosed_and_four_unknown(toulouse_store):
             assert item["indicator_coverage"] == 0
             assert item["score"] is None and item["rank"] is None
             assert item["components"]["need"] is None
-            assert item["measures"]["tp60"] is None and item["measures"]["pop_mun"] is None
+            assert item["measures"]["tp60"] is None and item["measures"]["population"] is None
             assert item["reasons"][0].startswith("besoin social inconnu")
     # ranked first (1..12), unknown need after, never in between
     assert [i["rank"] for i in got] == [*range(1, 13), None, None, None, None]
@@ -35,17 +37,22 @@ def test_sixteen_qpv_diagnosed_and_four_unknown(toulouse_store):
 
 
 def test_honest_about_missing_positions(toulouse_store):
-    got = {i["code_qp"]: i for i in items(diagnose(from_store(toulouse_store)))}
+    result = diagnose(from_store(toulouse_store))
+    got = {i["code_qp"]: i for i in items(result)}
     for item in got.values():
         assert item["measures"]["dist_accompagnement_m"] is None
-        assert "aucune structure d'accompagnement localisée" in item["reasons"]
-        assert "aucun lieu d'hébergement ESS localisé" in item["reasons"]
+        # a territory-wide fact is said once, in the header, not on every QPV
+        assert not any("accompagnement" in r for r in item["reasons"])
+    assert any(n.startswith("Aucun lieu d'hébergement ESS localisé, aucune structure "
+                            "d'accompagnement localisée sur le territoire")
+               for n in result.notes)
     mirail = got["QN03107M"]  # Le FIL, placed at Bellefontaine at neighbourhood precision
     assert mirail["measures"]["dist_lieu_totem_m"] == 0
     assert mirail["measures"]["answers"] == 1
     assert "position connue au quartier seulement pour : Le FIL" in mirail["reasons"]
     pradettes = got["QN03106I"]["reasons"]
-    assert any(r.startswith("lieu totem le plus proche à 1,") and "km (Le FIL)" in r
+    assert any(r.startswith("lieu totem le plus proche à 1,") and "km (Le FIL ; position "
+               "connue au quartier : distance approchée)" in r
                for r in pradettes)
 
 
@@ -101,6 +108,78 @@ def test_montpellier_by_configuration(montpellier_settings):
     store = load_store(montpellier_settings)
     got = items(diagnose(from_store(store)))
     assert len(got) == 10
-    assert all("aucune station de métro ou de tram localisée" in i["reasons"] for i in got
-               if not len(store.collection("stations")))
+    if not len(store.collection("stations")):
+        notes = diagnose(from_store(store)).notes
+        assert "Aucune station localisée : l'accès en transport n'entre pas dans le score." \
+            in notes
     assert summary(store)["documented_figures"] == []
+
+
+def test_colomiers_station_counts_for_grand_val_by_default(toulouse_store):
+    """Line C (Arènes – Colomiers) is in the Tisséo fare: its stations give access."""
+    result = diagnose(from_store(toulouse_store))
+    val = next(i for i in items(result) if i["code_qp"] == "QN03105M")
+    assert val["measures"]["nearest_station"] == "Colomiers"
+    assert val["measures"]["nearest_station_kind"] == "train, ligne C"
+    assert 600 < val["measures"]["dist_station_m"] < 700
+    assert "station la plus proche à 660 m (Colomiers, train, ligne C)" in val["reasons"]
+    assert val["components"]["access"] < 0.7
+    assert result.access["urban_rail_line"] == "ligne C"
+    assert "Colomiers" in result.access["urban_rail"]
+    # a train station outside the urban fare never counts (Toulouse-Matabiau is not listed)
+    from geoservice.analysis.stations import access_stations
+
+    stations = from_store(toulouse_store).stations
+    assert "Toulouse-Matabiau" in set(stations["nom"])
+    assert "Toulouse-Matabiau" not in set(access_stations(
+        stations, toulouse_store.territory.urban_rail)["nom"])
+
+
+def test_duplicate_osm_stations_are_merged(toulouse_store):
+    from geoservice.analysis.stations import access_stations, station_key
+
+    stations = from_store(toulouse_store).stations
+    raw = stations[stations["nom"].isin(["Basso Cambo", "Métro Basso Cambo"])]
+    assert len(raw) == 2 and station_key("Métro Basso Cambo") == "basso cambo"
+    merged = access_stations(stations)
+    assert list(merged["nom"]).count("Basso Cambo") == 1
+    assert "Métro Basso Cambo" not in set(merged["nom"])
+    # Arènes: the metro and the two tram platforms are one station, with both modes
+    arenes = merged[merged["nom"] == "Arènes"]
+    assert len(arenes) == 1 and arenes["kinds"].iloc[0] == "métro, tram"
+    result = diagnose(from_store(toulouse_store))
+    assert result.access["osm_features_merged"] == int(merged["merged"].sum() - len(merged))
+    assert result.access["osm_features_merged"] >= 30
+
+
+def test_people_concerned_and_the_territory_benchmark(toulouse_store):
+    result = diagnose(from_store(toulouse_store))
+    got = {i["code_qp"]: i for i in items(result)}
+    mirail = got["QN03107M"]["measures"]  # 84 % covered by 2015 perimeters
+    assert mirail["population"] is None and not mirail["population_complete"]
+    assert mirail["people_counted"] > 30000
+    assert mirail["people_in_poverty"] == pytest.approx(
+        mirail["people_counted"] * mirail["tp60"] / 100, rel=1e-3)
+    assert "la population du QPV 2024 entier n'est pas connue" in got["QN03107M"]["reasons"][0]
+    facts = result.indicators
+    assert facts["sources"] == {"report_2015": 12}
+    assert 35 < facts["benchmark"]["tp60"] < 50
+    assert facts["goalposts"]["poverty"]["low"] == 15
+    assert result.notes[0].startswith("Besoin social de 12 QPV sur 16 : INSEE sur les "
+                                      "périmètres 2015")
+    assert "Repère du territoire : taux de pauvreté moyen de ses QPV" in result.notes[0]
+
+
+def test_reasons_of_grand_val_in_french(toulouse_store):
+    got = {i["code_qp"]: i for i in items(diagnose(from_store(toulouse_store)))}
+    reasons = got["QN03105M"]["reasons"]
+    assert reasons[0].startswith(
+        "besoin social (INSEE, périmètres 2015 couvrant 71 % du quartier) : taux de pauvreté ")
+    assert "aucun projet ni lieu ESS à moins de 500 m" in reasons
+    assert ("lieu totem le plus proche à 7,3 km (Le FIL ; position connue au quartier : "
+            "distance approchée)") in reasons
+    assert got["QN03105M"]["drivers"].startswith("pèse surtout (par rapport à la moyenne des "
+                                                 "QPV classés) : ")
+    seycheron = got["QN03116N"]["reasons"][0]
+    assert seycheron.startswith("besoin social inconnu : aucun QPV 2015 ne recouvre ce quartier")
+    assert "à documenter en priorité" in seycheron and "rang possible 1 à " in seycheron

@@ -32,7 +32,18 @@ class Components(BaseModel):
 
 
 class Measures(BaseModel):
-    pop_mun: float | None = Field(description="Population carried from QPV 2015")
+    population: float | None = Field(
+        description="Population du QPV 2024 (INSEE 2024, ou report 2015 couvrant tout le "
+        "quartier) ; null quand seule une partie du quartier est connue")
+    people_counted: float | None = Field(
+        description="Habitants comptés : tout le QPV si population_complete, sinon la partie "
+        "couverte par des QPV 2015 seulement")
+    people_in_poverty: float | None = Field(
+        description="Habitants sous le seuil de pauvreté parmi people_counted (taux × "
+        "habitants)")
+    population_complete: bool = Field(description="people_counted couvre-t-il tout le QPV ?")
+    indicator_source: str | None = Field(
+        description="insee_2024, report_2015 ou insee_2024_et_report_2015")
     tp60: float | None = Field(description="Taux de pauvreté (%)")
     tx_tot_empl: float | None = Field(description="Taux d'emploi des 15-64 ans (%)")
     jobseekers_per_100: float | None
@@ -53,6 +64,8 @@ class Measures(BaseModel):
     nearest_hebergement: str | None
     nearest_accompagnement: str | None
     nearest_station: str | None
+    nearest_station_kind: str | None = Field(description="Modes de la station (métro, tram, "
+                                             "train au tarif urbain)")
 
 
 class OpenNeed(BaseModel):
@@ -98,6 +111,32 @@ class SensitivityInfo(BaseModel):
     description: str
 
 
+class Goalpost(BaseModel):
+    low: float
+    high: float
+    low_means: str
+    high_means: str
+
+
+class IndicatorFacts(BaseModel):
+    sources: dict[str, int] = Field(description="QPV de besoin connu par source d'indicateurs")
+    vintages_2015: str
+    benchmark: dict[str, float | None] = Field(
+        description="Repère du territoire : moyennes de ses QPV pondérées par les habitants")
+    people_in_poverty_counted: int
+    goalposts: dict[str, Goalpost] = Field(
+        description="Bornes fixes de chaque mesure du besoin (0 au niveau bas, 1 au plafond)")
+    text: str
+
+
+class AccessFacts(BaseModel):
+    modes: list[str]
+    urban_rail: list[str] = Field(description="Gares au tarif urbain (réglage du territoire)")
+    urban_rail_line: str | None
+    stations: int
+    osm_features_merged: int
+
+
 class Underserved(BaseModel):
     territoire: str
     defi: str | None
@@ -114,6 +153,8 @@ class Underserved(BaseModel):
     answers_located: dict[str, int] = Field(
         description="Réponses ESS localisées (au moins au quartier) par Défi")
     notes: list[str]
+    indicators: IndicatorFacts
+    access: AccessFacts
     sensitivity: SensitivityInfo
     to_document_first: list[DocumentFirst] = Field(
         description="QPV sans indicateurs INSEE, avec leur rang possible : à documenter en "
