@@ -64,9 +64,13 @@ class _Builder:
         tolerance = self.settings.max_repair_area_change
         fmt = layer.source.format
         if fmt == "qpv_2024":
-            got = self.fetcher.qpv_2024()
-            frame, facts = read_qpv_2024(got.path, self.territory, tolerance)
-            return frame, [got], facts
+            got, table = self.fetcher.qpv_2024(), self.fetcher.indicators_2024()
+            frame, facts = read_qpv_2024(got.path, self.territory, tolerance,
+                                         table.path if table else None)
+            if table is None:
+                facts["note"] = ("indicateurs INSEE 2024 non fournis : besoin reporté des "
+                                 "QPV 2015")
+            return frame, [g for g in (got, table) if g], facts
         if fmt == "qpv_2015":
             contours, table = self.fetcher.qpv_2015(), self.fetcher.indicators()
             if contours is None:

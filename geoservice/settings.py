@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     geo_api: str = "https://geo.api.gouv.fr"
     qpv2015_url: str | None = None
     indicators_url: str | None = None
+    qpv2024_indicators_url: str | None = Field(
+        None, description="CSV of INSEE's indicators on the QPV 2024 perimeters (insee.fr, "
+        "statistiques des quartiers de la politique de la ville 2024), in the layout of "
+        "docs/analyse.md (code_qp, pop_mun, tp60, tx_tot_empl, abcde); preferred to the 2015 "
+        "carry-over wherever it has a value. With a mirror: qpv_2024_indicateurs.csv.")
     stations_url: str | None = None
     tisseo_stops_url: str | None = None
     fabt_url: str | None = Field(

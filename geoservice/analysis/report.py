@@ -38,7 +38,8 @@ LAYER_COLUMNS = (
     "reasons", "defi", "ring_m", "weights", *CARRIED,
 )
 DECIMALS = {"score": 2, "people_counted": 0, "people_in_poverty": 0, "population": 0,
-            "poor_people": 0, "top5_share": 3, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
+            "poor_people": 0,
+            "top5_share": 3, "indicator_coverage": 4, "covered_share": 4, "ring_m": 1,
             "jobseekers_per_100": 2, **{f"comp_{c}": 4 for c in COMPONENTS},
             **{f"dist_{k}_m": 0 for k in ("lieu_totem", "hebergement", "accompagnement",
                                           "station")},

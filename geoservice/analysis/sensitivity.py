@@ -104,7 +104,8 @@ def robustness(best: float, worst: float) -> str | None:
 
 
 COMPONENT_WORDS = {"need": "besoin social", "answer": "faible réponse ESS",
-                   "distance": "éloignement des lieux ESS", "access": "éloignement des transports (métro, tram, train urbain)",
+                   "distance": "éloignement des lieux ESS",
+                   "access": "éloignement des transports (métro, tram, train urbain)",
                    "demand": "besoins signalés"}
 
 

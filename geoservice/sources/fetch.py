@@ -18,6 +18,7 @@ MIRROR_FILES = {
     "qpv_2024": "qpv_2024_france.geojson",
     "qpv_2015": "qpv_occitanie_2015.geojson",
     "indicators": "qpv_indicateurs_occitanie.csv",
+    "indicators_2024": "qpv_2024_indicateurs.csv",
 }
 QPV_MEMBER = "*_WGS84.geojson"
 
@@ -57,6 +58,15 @@ class Fetcher:
 
     def indicators(self) -> Obtained | None:
         return self._mirror_or_url(MIRROR_FILES["indicators"], self.settings.indicators_url)
+
+    def indicators_2024(self) -> Obtained | None:
+        """INSEE's indicators on the QPV 2024 perimeters: optional (the 2015 carry-over is
+        the fallback), read from the mirror when the file is there, else from the URL."""
+        name = MIRROR_FILES["indicators_2024"]
+        if self.mirror is not None:
+            return self._mirror_file(name) if (self.mirror / name).is_file() else None
+        url = self.settings.qpv2024_indicators_url
+        return self._download(url, name) if url else None
 
     def communes(self) -> Obtained:
         if self.mirror is not None:

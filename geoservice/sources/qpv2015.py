@@ -14,13 +14,14 @@ from ..territory import Territory
 from .geometry import read_vector, repair_polygons
 
 COLUMNS = ("code_qp", "nom_qp", "code_commune", "nom_commune")
-TEXT_COLUMNS = ("code_qp", "nom_qp", "nom_commune")
+TEXT_COLUMNS = ("code_qp", "nom_qp", "nom_commune", "lib_qp")
 
 
-def read_indicators(path: Path) -> pd.DataFrame:
-    """INSEE indicators keyed by 2015 ``code_qp``. Empty cell = not published → null (never 0).
+def read_indicators(path: Path, only: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """INSEE indicators keyed by ``code_qp``. Empty cell = not published → null (never 0).
 
     Accepts UTF-8 with or without BOM, ``,`` or ``;`` separators and decimal commas.
+    ``only``: the numeric columns to read (the others are ignored); all when None.
     """
     try:
         raw = Path(path).read_bytes().decode("utf-8-sig")
@@ -43,7 +44,7 @@ def read_indicators(path: Path) -> pd.DataFrame:
         raise SourceDataError(f"{Path(path).name} : code_qp en double : {dup}")
     out = pd.DataFrame({"code_qp": frame["code_qp"].str.strip()})
     for column in frame.columns:
-        if column in TEXT_COLUMNS:
+        if column in TEXT_COLUMNS or (only is not None and column not in only):
             continue
         text = frame[column].str.strip().str.replace(",", ".", regex=False)
         values = pd.to_numeric(text.replace("", None), errors="coerce")

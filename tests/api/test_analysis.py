@@ -135,9 +135,19 @@ def test_unverified_answers_apart_unless_included(client):
     assert said and "La Manufacture Distribuée" in said[0]
     with_them = {i["code_qp"]: i for i in included["items"]}["QN03107M"]
     assert with_them["measures"]["answers"] == 6
-    assert [i["code_qp"] for i in default["items"][:6]] == [
-        i["code_qp"] for i in included["items"][:6]]
-    assert default["items"][6]["code_qp"] != included["items"][6]["code_qp"]
+    # the answers to check move the ranking only through the QPV they reach (1 km)
+    before = {i["code_qp"]: i for i in default["items"]}
+    moved = 0
+    for item in included["items"]:
+        old = before[item["code_qp"]]
+        reach = ("answers", "answers_1km", "covered_share")
+        if all(item["measures"][k] == old["measures"][k] for k in reach):
+            assert item["components"]["answer"] == old["components"]["answer"]
+        else:
+            moved += 1
+            assert item["components"]["answer"] < old["components"]["answer"]
+    assert moved >= 3
+    assert [i["code_qp"] for i in default["items"]] != [i["code_qp"] for i in included["items"]]
     for path in ("/api/map/diagnostic-classes", "/api/map/diagnostic-export"):
         assert client.get(path, params={"include": "a_verifier"}).status_code == 200
     bad = client.get(URL, params={"include": "tout"})
