@@ -40,7 +40,8 @@ DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
 METRO_CODES = r"QN(0[1-9]|[1-8]\d|9[0-5]|2[AB])"
 KINDS = np.array(["projet", "hebergement", "accompagnement", "lieu_totem"])
 DEFIS = ["inclusion", "economie_circulaire", "alimentation_durable"]
-COMPARED = ["indicator_coverage", "pop_mun", "tp60", "tx_tot_empl", "answers", "unmet_needs",
+COMPARED = ["indicator_coverage", "pop_mun", "tp60", "tx_tot_empl", "answers", "answers_1km",
+            "unmet_needs",
             "dist_lieu_totem_m", "dist_hebergement_m", "dist_accompagnement_m",
             "dist_station_m", "covered_share", "comp_need", "comp_answer", "comp_distance",
             "comp_access", "comp_demand", "score"]
@@ -139,21 +140,31 @@ def run_geopandas(qpv, qpv_2015, places, besoins, stations):  # noqa: PLR0915 - 
         summed = part.groupby(inter["qid"]).sum(min_count=1)
         missing = values.isna().groupby(inter["qid"]).any()
         out[name] = summed.where(~missing).reindex(q["qid"]).to_numpy()
+    # rates weighted by the people carried, by overlap area where a population is unpublished
+    people = pd.to_numeric(inter["pop_mun"], errors="coerce").astype(float) \
+        * inter["a_ij"] / inter["A_j"]
+    by_people = people.notna().groupby(inter["qid"]).transform("all")
+    weight = people.where(by_people, inter["a_ij"])
     for name in MEAN_INDICATORS:
         values = pd.to_numeric(inter[name], errors="coerce").astype(float)
         known = values.notna()
-        num = (values.fillna(0) * inter["a_ij"]).groupby(inter["qid"]).sum()
-        den = (inter["a_ij"] * known).groupby(inter["qid"]).sum()
+        num = (values.fillna(0) * weight).groupby(inter["qid"]).sum()
+        den = (weight * known).groupby(inter["qid"]).sum()
         out[name] = (num / den.where(den > 0)).reindex(q["qid"]).to_numpy()
     jobseekers = 100 * out["abcde"] / out["pop_mun"].where(out["pop_mun"] > 0)
-    need = pd.concat([out["tp60"] / 100, 1 - out["tx_tot_empl"] / 100,
-                      (jobseekers / 100).clip(upper=1)], axis=1).mean(axis=1)
-    out["need"] = need.where(out["indicator_coverage"] > 0)
+    # goalposts: poverty 15–70 %, without a job 35–85 %, jobseekers 9–40 per 100
+    need = pd.concat([((out["tp60"] - 15) / 55).clip(0, 1),
+                      ((100 - out["tx_tot_empl"] - 35) / 50).clip(0, 1),
+                      ((jobseekers - 9) / 31).clip(0, 1)], axis=1).mean(axis=1)
+    out["need"] = need
 
     open_places = places[places["statut"].isin(["ouvert", "inconnu"])]
     pairs = gpd.sjoin(q[["qid", "geometry"]], open_places[["geometry"]], predicate="dwithin",
                       distance=ring)
     out["answers"] = pairs.groupby("qid").size().reindex(q["qid"], fill_value=0).to_numpy()
+    wide = gpd.sjoin(q[["qid", "geometry"]], open_places[["geometry"]], predicate="dwithin",
+                     distance=1000.0)
+    out["answers_1km"] = wide.groupby("qid").size().reindex(q["qid"], fill_value=0).to_numpy()
     distances = {}
     for kind in ("lieu_totem", "hebergement", "accompagnement"):
         chosen = open_places[open_places["kind"] == kind][["geometry"]]
@@ -174,8 +185,9 @@ def run_geopandas(qpv, qpv_2015, places, besoins, stations):  # noqa: PLR0915 - 
     out["covered_share"] = (covered.geometry.area.groupby(covered["qid"]).sum()
                             .reindex(q["qid"]).fillna(0).to_numpy() / q["area"]).clip(0, 1)
     parts = score.components(out["need"].to_numpy(float), out["answers"].to_numpy(float),
-                             distances, out["dist_station_m"].to_numpy(),
-                             out["unmet_needs"].to_numpy(float))
+                             out["answers_1km"].to_numpy(float),
+                             out["covered_share"].to_numpy(float), distances,
+                             out["dist_station_m"].to_numpy(), out["unmet_needs"].to_numpy(float))
     for name in parts.columns:
         out[f"comp_{name}"] = parts[name].to_numpy()
     out["score"] = score.score(parts, DEFAULT_WEIGHTS)

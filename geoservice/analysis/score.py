@@ -11,8 +11,9 @@ score 0–100, rank, and the plain-French reasons.
 - ``distance``: mean over lieu totem, hébergement, accompagnement of min(d / 5 km, 1);
   a kind with no located structure counts 1 (nothing reachable is known; same for every
   QPV, so the ranking is unchanged) and its distance stays null.
-- ``access``: min(d / 1 km, 1) to the nearest metro or tram station; null (left out for
-  every QPV) when the territory has no station data.
+- ``access``: (d − 500 m) / 1.5 km clipped to 0–1, d = distance to the nearest metro,
+  tram or urban-fare train station; null (left out for every QPV) when the territory has
+  no station data.
 - ``demand``: m / (m + 2), m = unanswered needs spotted in the QPV or its ring (one need
   0.33, two 0.5: entered needs depend on who reports them, so one alone cannot outweigh
   the rest).
@@ -30,7 +31,11 @@ import pandas as pd
 from .params import COMPONENTS
 
 DISTANCE_SCALE_M = 5000.0
-ACCESS_SCALE_M = 1000.0
+# Access goalposts: a station within 500 m is within walking reach (the distance the Code de
+# l'urbanisme uses around a station of guided or dedicated-lane public transport, art.
+# L151-35); from 2 km on (about 25 minutes' walk) there is none on foot.
+ACCESS_NEAR_M = 500.0
+ACCESS_FAR_M = 2000.0
 DEMAND_HALF = 2.0  # needs spotted at which demand is 0.5
 
 
@@ -42,7 +47,8 @@ def distance_component(distances: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def access_component(distance_m: np.ndarray) -> np.ndarray:
-    return np.minimum(distance_m / ACCESS_SCALE_M, 1.0)  # NaN stays NaN
+    """0 within 500 m of a station, 1 from 2 km, linear between (NaN stays NaN)."""
+    return np.clip((distance_m - ACCESS_NEAR_M) / (ACCESS_FAR_M - ACCESS_NEAR_M), 0.0, 1.0)
 
 
 def answer_component(answers: np.ndarray, answers_1km: np.ndarray,

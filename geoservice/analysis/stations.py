@@ -45,20 +45,20 @@ def access_stations(stations: gpd.GeoDataFrame, urban_rail: tuple[str, ...] = ()
     chosen = chosen.sort_values(["_key", "id"]).reset_index(drop=True)
     geoms = np.asarray(chosen.geometry.values)
     rows = []
-    used = np.zeros(len(chosen), dtype=bool)
-    for first in range(len(chosen)):
-        if used[first]:
-            continue
-        same = np.flatnonzero(~used & (chosen["_key"].to_numpy() == chosen["_key"].iat[first]))
-        near = same[shapely.distance(geoms[first], geoms[same]) <= MERGE_M]
-        used[near] = True
-        group = chosen.iloc[near]
-        modes = sorted(set(group["type"]), key=["metro", "tram", "train"].index)
-        words = [KIND_WORDS[m] + (f", {line}" if m == "train" and line else "") for m in modes]
-        rows.append({"id": str(group["id"].iat[0]),
-                     "nom": min(group["nom"].astype(str), key=lambda n: (len(n), n)),
-                     "type": modes[0], "kinds": ", ".join(words), "merged": len(near),
-                     "geometry": geoms[first]})
+    for positions in chosen.groupby("_key", sort=True).indices.values():
+        left = list(positions)  # sorted by id: the first one places the station
+        while left:
+            first = left[0]
+            near = [p for p in left if shapely.distance(geoms[first], geoms[p]) <= MERGE_M]
+            left = [p for p in left if p not in near]
+            group = chosen.iloc[near]
+            modes = sorted(set(group["type"]), key=["metro", "tram", "train"].index)
+            words = [KIND_WORDS[m] + (f", {line}" if m == "train" and line else "")
+                     for m in modes]
+            rows.append({"id": str(group["id"].iat[0]),
+                         "nom": min(group["nom"].astype(str), key=lambda n: (len(n), n)),
+                         "type": modes[0], "kinds": ", ".join(words), "merged": len(near),
+                         "geometry": geoms[first]})
     columns = ["id", "nom", "type", "kinds", "merged", "geometry"]
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry="geometry",

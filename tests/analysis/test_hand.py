@@ -84,7 +84,8 @@ def test_answers_distances_demand():
     assert b["comp_distance"] == pytest.approx((0.5 + 0 + 1) / 3, **APPROX)
     assert c["comp_distance"] == pytest.approx((1 + 0.5 + 1) / 3, **APPROX)
     assert (a["dist_station_m"], b["dist_station_m"], c["dist_station_m"]) == (500, 1500, 4500)
-    assert (a["comp_access"], b["comp_access"], c["comp_access"]) == (0.5, 1.0, 1.0)
+    # access: 0 within 500 m of a station, 1 from 2 km, linear between
+    assert (a["comp_access"], b["comp_access"], c["comp_access"]) == (0.0, 2 / 3, 1.0)
     assert (a["unmet_needs"], b["unmet_needs"], c["unmet_needs"]) == (0, 1, 1)
     assert (a["comp_demand"], b["comp_demand"], c["comp_demand"]) == (0.0, 1 / 3, 1 / 3)
 
@@ -93,8 +94,8 @@ def test_scores_and_rank():
     got = rows()
     a, b = got["QN_A"], got["QN_B"]
     # weights need 2, answer 1, distance 1, access 0.5, demand 1 (sum 5.5)
-    score_a = 100 * (2 * goalposts(40, 50, 10) + a["comp_answer"] + 0.5 + 0.25 + 0) / 5.5
-    score_b = 100 * (2 * goalposts(39, 47.5, 12.5) + b["comp_answer"] + 0.5 + 0.5
+    score_a = 100 * (2 * goalposts(40, 50, 10) + a["comp_answer"] + 0.5 + 0 + 0) / 5.5
+    score_b = 100 * (2 * goalposts(39, 47.5, 12.5) + b["comp_answer"] + 0.5 + 0.5 * 2 / 3
                      + 1 / 3) / 5.5
     assert a["score"] == pytest.approx(score_a, **APPROX)
     assert b["score"] == pytest.approx(score_b, **APPROX)
@@ -111,8 +112,8 @@ def test_need_weight_zero_ranks_unknown_need():
     got = rows(params)
     a, b, c = got["QN_A"], got["QN_B"], got["QN_C"]
     assert c["score"] == pytest.approx(100 * (0.25 + 2.5 / 3 + 0.5 + 1 / 3) / 3.5)
-    assert a["score"] == pytest.approx(100 * (a["comp_answer"] + 0.5 + 0.25) / 3.5)
-    assert b["score"] == pytest.approx(100 * (b["comp_answer"] + 0.5 + 0.5 + 1 / 3) / 3.5)
+    assert a["score"] == pytest.approx(100 * (a["comp_answer"] + 0.5 + 0) / 3.5)
+    assert b["score"] == pytest.approx(100 * (b["comp_answer"] + 0.5 + 1 / 3 + 1 / 3) / 3.5)
     result = diagnose(fixture.inputs(), params)
     assert list(result.frame["code_qp"]) == ["QN_C", "QN_B", "QN_A"]
 
