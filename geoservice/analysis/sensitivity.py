@@ -135,7 +135,7 @@ def drivers(parts: pd.DataFrame, weights: dict[str, float], ranked: np.ndarray
 
 
 def drivers_text(found: list[tuple[str, float]]) -> str | None:
-    """« pèse surtout : accès métro/tram (+8,1 points), … » (French), or None."""
+    """« pèse surtout : besoin social (+3,9 points), … » (French), or None."""
     from .text import number
 
     if not found:
