@@ -68,9 +68,17 @@ def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
     chosen = has_defi(places["defi"], defi)[p]
     total = np.bincount(i[chosen], minlength=n)
     members: list[list[int]] = [[] for _ in range(n)]
-    for qi, pi in zip(i[chosen], p[chosen], strict=True):
-        members[qi].append(int(pi))
+    for qi, pi in zip(i[chosen].tolist(), p[chosen].tolist(), strict=True):
+        members[qi].append(pi)
     return total, per_defi, members, (i[chosen], p[chosen])
+
+
+def count_within(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
+                 defi: str | None) -> np.ndarray:
+    """Answers of the Défi within ``ring_m`` of each QPV (counts only)."""
+    positions = np.flatnonzero(answer_mask(places, defi))
+    i, _ = pairs_within(qpv, places.geometry.iloc[positions].reset_index(drop=True), ring_m)
+    return np.bincount(i, minlength=len(qpv))
 
 
 def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Nearest:

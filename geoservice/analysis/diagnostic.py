@@ -77,10 +77,10 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     total, per_defi, members, pairs = answer.count_answers(qpv, places, ring_m, defi)
     table["answers"] = total
     # reach, cumulative: the ring (default 500 m) and 1 km (never less than the ring)
-    table["answers_1km"] = answer.count_answers(qpv, places, max(ring_m, 1000.0), defi)[0]
+    table["answers_1km"] = answer.count_within(qpv, places, max(ring_m, 1000.0), defi)
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
-    table["answers_unverified"] = answer.count_answers(qpv, pending, ring_m, defi)[0]
+    table["answers_unverified"] = answer.count_within(qpv, pending, ring_m, defi)
     everyone = inputs.places
     table["commune_only"] = [[str(everyone["nom"].iloc[p]) for p in found]
                              for found in answer.commune_only(inputs.qpv, everyone, defi)]

@@ -65,8 +65,8 @@ def _columns(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFr
     for name in columns:
         if name not in frame.columns:
             frame[name] = None
-    if "defi" in columns:
-        frame["defi"] = [list(v) if isinstance(v, list | tuple | np.ndarray) else []
+    if "defi" in columns:  # tuples: hashable, so has_defi factorizes them at C speed
+        frame["defi"] = [tuple(v) if isinstance(v, list | tuple | np.ndarray) else ()
                          for v in frame["defi"]]
     return frame
 
@@ -137,4 +137,9 @@ def has_defi(defis: pd.Series, defi: str | None, untagged: bool = False) -> np.n
     """Rows tagged with ``defi`` (all rows when None; also untagged ones if ``untagged``)."""
     if defi is None:
         return np.ones(len(defis), dtype=bool)
-    return np.array([defi in v or (untagged and not v) for v in defis], dtype=bool)
+    try:  # few distinct tag sets: decide once per set
+        codes, uniques = pd.factorize(defis, use_na_sentinel=False)
+    except TypeError:  # lists (unhashable): row by row
+        return np.array([defi in v or (untagged and not v) for v in defis], dtype=bool)
+    decided = np.array([defi in u or (untagged and not u) for u in uniques], dtype=bool)
+    return decided[codes] if len(codes) else np.zeros(0, dtype=bool)

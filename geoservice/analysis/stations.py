@@ -41,22 +41,28 @@ def access_stations(stations: gpd.GeoDataFrame, urban_rail: tuple[str, ...] = ()
         (types == "train") & np.array([fold(n) in listed for n in names], dtype=bool))
     keep &= ~(shapely.is_missing(np.asarray(stations.geometry.values)))
     chosen = stations[keep].copy()
-    chosen["_key"] = [station_key(n) for n in chosen["nom"].astype(str)]
-    chosen = chosen.sort_values(["_key", "id"]).reset_index(drop=True)
-    geoms = np.asarray(chosen.geometry.values)
+    keys = np.array([station_key(n) for n in chosen["nom"].astype(str)], dtype=object)
+    ids = chosen["id"].astype(str).to_numpy(dtype=object)
+    order = np.lexsort((ids, keys))
+    keys, ids = keys[order], ids[order]
+    names = chosen["nom"].astype(str).to_numpy(dtype=object)[order]
+    types = chosen["type"].astype(str).to_numpy(dtype=object)[order]
+    geoms = np.asarray(chosen.geometry.values)[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
     rows = []
-    for positions in chosen.groupby("_key", sort=True).indices.values():
-        left = list(positions)  # sorted by id: the first one places the station
+    for start, end in zip(starts, ends, strict=True):
+        left = list(range(start, end))  # sorted by id: the first one places the station
         while left:
             first = left[0]
-            near = [p for p in left if shapely.distance(geoms[first], geoms[p]) <= MERGE_M]
+            near = left if len(left) == 1 else [
+                p for p in left if shapely.distance(geoms[first], geoms[p]) <= MERGE_M]
             left = [p for p in left if p not in near]
-            group = chosen.iloc[near]
-            modes = sorted(set(group["type"]), key=["metro", "tram", "train"].index)
+            modes = sorted({types[p] for p in near}, key=["metro", "tram", "train"].index)
             words = [KIND_WORDS[m] + (f", {line}" if m == "train" and line else "")
                      for m in modes]
-            rows.append({"id": str(group["id"].iat[0]),
-                         "nom": min(group["nom"].astype(str), key=lambda n: (len(n), n)),
+            rows.append({"id": ids[first],
+                         "nom": min((names[p] for p in near), key=lambda n: (len(n), n)),
                          "type": modes[0], "kinds": ", ".join(words), "merged": len(near),
                          "geometry": geoms[first]})
     columns = ["id", "nom", "type", "kinds", "merged", "geometry"]
