@@ -113,7 +113,8 @@ def header(result: Diagnostic) -> dict:
     unknown = [{"code_qp": row["code_qp"], "lib_qp": row["lib_qp"], "rank_range": _range(row),
                 "top5_share": plain("top5_share", row["top5_share"])}
                for row in result.frame.to_dict("records") if not row["need_known"]]
-    unknown.sort(key=lambda u: (u["rank_range"] or [10**6])[0])
+    # most likely to rank high first: best possible rank, then share of draws in the top 5
+    unknown.sort(key=lambda u: ((u["rank_range"] or [10**6])[0], -(u["top5_share"] or 0)))
     return {
         "effective_weights": result.effective_weights,
         "answers_located": result.answers_located,

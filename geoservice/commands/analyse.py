@@ -77,7 +77,8 @@ def _print_table(result) -> None:  # noqa: ANN001 - Diagnostic, imported lazily
         typer.echo(f"  ! {note}")
     rows = result.frame.to_dict("records")
     unknown = sorted((r for r in rows if not r["need_known"]),
-                     key=lambda r: plain("rank", r["rank_best"]) or 10**6)
+                     key=lambda r: (plain("rank", r["rank_best"]) or 10**6,
+                                    -(plain("top5_share", r["top5_share"]) or 0)))
     if unknown:
         typer.echo("À documenter en priorité (besoin inconnu, rang possible) :")
         for row in unknown:
