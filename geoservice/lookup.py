@@ -207,7 +207,8 @@ def decode_text(data: bytes) -> tuple[str, bool]:
     return text, bom
 
 
-def _sniff_delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
+    """``;``, ``,`` or tab, whichever the header line has most of (``,`` when none)."""
     counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
     best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
@@ -224,7 +225,7 @@ def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
 def _read_header(text: str) -> tuple[list[str], str, int, int]:
     """The header line: (columns, separator, lon and lat columns). The separator ``,``
     ``;`` or tab is sniffed from it."""
-    delimiter = _sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
+    delimiter = sniff_delimiter(text[:text.find("\n")] if "\n" in text else text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)

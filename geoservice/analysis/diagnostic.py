@@ -12,7 +12,8 @@ from ..vocab import PLACE_KINDS
 from . import answer, coverage, need, score, sensitivity, stations
 from .inputs import Inputs, unverified
 from .params import COMPONENTS, DEFIS, Parameters
-from .reasons import reasons
+from .reasons import KIND_WORDS, reasons
+from .text import percent
 
 METHOD = (
     "Score de sous-desserte de 0 à 100 (100 = le plus mal servi) : moyenne pondérée de "
@@ -100,8 +101,8 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
         table[f"nearest_{kind}"] = found.name
     kinds = access["kinds"].to_numpy(dtype=object)
     table["nearest_station_kind"] = [kinds[p] if p >= 0 else None for p in station.position]
+    grain = places["precision"].to_numpy(dtype=object)
     for kind, found in nearest.items():
-        grain = places["precision"].to_numpy(dtype=object)
         table[f"nearest_{kind}_precision"] = [grain[p] if p >= 0 else None
                                               for p in found.position]
     available = {kind: found.available for kind, found in nearest.items()}
@@ -191,7 +192,6 @@ def indicator_facts(table: pd.DataFrame) -> dict:
                "INSEE sur les périmètres 2024 quand ils sont publiés, sinon " + VINTAGES_2015)
             + ".")
     if benchmark["tp60"] is not None:
-        from .text import percent
         text += (f" Repère du territoire : taux de pauvreté moyen de ses QPV "
                  f"{percent(benchmark['tp60'])} (pondéré par les habitants ; France "
                  f"métropolitaine ≈ {percent(need.GOALPOSTS['poverty'].low, 0)}).")
@@ -209,8 +209,6 @@ def indicator_facts(table: pd.DataFrame) -> dict:
 
 def place_notes(available: dict[str, bool], access: dict) -> list[str]:
     """Territory-wide facts said once, not on every QPV (French)."""
-    from .reasons import KIND_WORDS
-
     out = []
     missing = [none for kind, (_, none) in KIND_WORDS.items() if not available[kind]]
     if missing:

@@ -184,23 +184,14 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 def _use_direct(out: pd.DataFrame, direct: pd.DataFrame) -> None:
     """INSEE values on the 2024 perimeters replace the carried ones where published."""
-    used = np.zeros(len(out), dtype=bool)
-    for name in DIRECT:
-        values = _column(direct, name)
-        here = ~np.isnan(values)
-        if not here.any():
-            continue
-        column = out[name].to_numpy(dtype=float).copy()
-        column[here] = values[here]
-        out[name] = column
-        used |= here
-        if name == "pop_mun":
-            out["population_complete"] = out["population_complete"].to_numpy() | here
-    if used.any():
-        source = out["indicator_source"].to_numpy(dtype=object)
-        source[used] = np.where(source[used] == "report_2015", "insee_2024_et_report_2015",
-                                "insee_2024")
-        # every need indicator from 2024: the 2015 carry-over plays no part
-        full = np.all([~np.isnan(_column(direct, name)) for name in DIRECT[1:]], axis=0)
-        source[full] = "insee_2024"
-        out["indicator_source"] = source
+    published = {name: ~np.isnan(_column(direct, name)) for name in DIRECT}
+    for name, here in published.items():
+        out[name] = np.where(here, _column(direct, name), out[name].to_numpy(dtype=float))
+    out["population_complete"] = out["population_complete"].to_numpy() | published["pop_mun"]
+    used = np.any(list(published.values()), axis=0)
+    # every need indicator from 2024: the 2015 carry-over plays no part
+    full = np.all([published[name] for name in DIRECT[1:]], axis=0)
+    carried = out["indicator_source"].to_numpy(dtype=object) == "report_2015"
+    out["indicator_source"] = np.where(
+        ~used, out["indicator_source"].to_numpy(dtype=object),
+        np.where(carried & ~full, "insee_2024_et_report_2015", "insee_2024"))

@@ -18,15 +18,16 @@ KIND_WORDS = {
 
 
 def _known(value: float | None) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+    """Not None, not NA, not NaN."""
+    return value is not None and value is not pd.NA and not (
+        isinstance(value, float) and math.isnan(value))
 
 
 def need_reason(row: dict) -> str:
     if not row["need_known"]:
         best, worst = row.get("rank_best"), row.get("rank_worst")
         possible = (f" ; rang possible {best} à {worst} selon son besoin : à documenter en "
-                    "priorité" if _known(best) and best is not None and best is not pd.NA
-                    else "")
+                    "priorité" if _known(best) else "")
         if row["indicator_coverage"] <= 0:
             return ("besoin social inconnu : aucun QPV 2015 ne recouvre ce quartier, "
                     f"pas d'indicateur INSEE (ni score ni rang){possible}")

@@ -107,14 +107,21 @@ def _range(row: dict) -> list[int] | None:
     return None if best is None or worst is None else [best, worst]
 
 
+def to_document_first(records: list[dict]) -> list[dict]:
+    """The unknown-need QPV, most likely to rank high first: best possible rank, then
+    share of draws in the top 5 (rows of ``Diagnostic.frame``)."""
+    def key(row: dict) -> tuple:
+        best = plain("rank", row["rank_best"])
+        return (10**6 if best is None else best, -(plain("top5_share", row["top5_share"]) or 0))
+    return sorted((r for r in records if not r["need_known"]), key=key)
+
+
 def header(result: Diagnostic) -> dict:
     """What a reader must see before the list: effective weights, located answers per
     Défi, notes, how uncertainty was measured, and the QPV to document first."""
     unknown = [{"code_qp": row["code_qp"], "lib_qp": row["lib_qp"], "rank_range": _range(row),
                 "top5_share": plain("top5_share", row["top5_share"])}
-               for row in result.frame.to_dict("records") if not row["need_known"]]
-    # most likely to rank high first: best possible rank, then share of draws in the top 5
-    unknown.sort(key=lambda u: ((u["rank_range"] or [10**6])[0], -(u["top5_share"] or 0)))
+               for row in to_document_first(result.frame.to_dict("records"))]
     return {
         "effective_weights": result.effective_weights,
         "answers_located": result.answers_located,

@@ -14,6 +14,7 @@ from ..editing import Editing, Written
 from ..editing.service import etag
 from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 from ..export import _dumps
+from ..numbers import ascii_int
 from .auth import storage_of
 from .links import base_url
 from .problems import problem_response
@@ -68,15 +69,20 @@ def change_reason(request: Request) -> str | None:
     return text or None
 
 
+def refuse_declared_size(request: Request, limit: int) -> None:
+    """413 before reading when the declared Content-Length exceeds ``limit`` bytes."""
+    declared = ascii_int(request.headers.get("content-length") or "")
+    if declared is not None and declared > limit:
+        raise PayloadTooLarge(f"Corps de {declared} octets : {limit} au plus")
+
+
 async def json_body(request: Request, accepted: tuple[str, ...], limit: int = MAX_BODY
                     ) -> Any:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in accepted:
         raise UnsupportedMediaType(f"Content-Type « {media or 'absent'} » : attendu "
                                    + " ou ".join(accepted))
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"Corps de {declared} octets : {limit} au plus")
+    refuse_declared_size(request, limit)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk

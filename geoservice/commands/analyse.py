@@ -63,7 +63,7 @@ def _print_table(result) -> None:  # noqa: ANN001 - Diagnostic, imported lazily
     """What drives the ranking and the territory's notes first, then the QPV to document
     (unknown need, with their possible rank), then the ranked QPV with their rank range."""
     from ..analysis.params import COMPONENT_LABELS
-    from ..analysis.report import plain
+    from ..analysis.report import to_document_first
 
     params = result.parameters
     typer.echo(f"Défi : {params.defi or 'tous'} — anneau {params.ring_m:g} m — poids "
@@ -76,20 +76,20 @@ def _print_table(result) -> None:  # noqa: ANN001 - Diagnostic, imported lazily
     for note in result.notes:
         typer.echo(f"  ! {note}")
     rows = result.frame.to_dict("records")
-    unknown = sorted((r for r in rows if not r["need_known"]),
-                     key=lambda r: (plain("rank", r["rank_best"]) or 10**6,
-                                    -(plain("top5_share", r["top5_share"]) or 0)))
+    unknown = to_document_first(rows)
     if unknown:
         typer.echo("À documenter en priorité (besoin inconnu, rang possible) :")
         for row in unknown:
-            _print_row(row, plain)
+            _print_row(row)
         typer.echo("Classement :")
     for row in rows:
         if row["need_known"]:
-            _print_row(row, plain)
+            _print_row(row)
 
 
-def _print_row(row: dict, plain) -> None:  # noqa: ANN001
+def _print_row(row: dict) -> None:
+    from ..analysis.report import plain
+
     rank, score = plain("rank", row["rank"]), plain("score", row["score"])
     best, worst = plain("rank", row["rank_best"]), plain("rank", row["rank_worst"])
     span = "" if best is None else (f"  rang possible {best}–{worst}" if best != worst

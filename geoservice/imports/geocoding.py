@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from ..geocode import GeocoderUnavailable
+from ..numbers import ascii_float
 
 PRECISION = {"housenumber": "adresse", "street": "rue", "locality": "quartier",
              "municipality": "commune"}
@@ -35,10 +36,7 @@ class Thresholds:
 
 
 def _number(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
+    return ascii_float(text) if text else None
 
 
 def search_csv(base_url: str, queries: dict[str, tuple[str, str | None]],

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..catalog import LayerDef, PropertyDef
 from ..errors import InvalidParameter, PayloadTooLarge
-from ..lookup import LAT_NAMES, LON_NAMES, decode_text
+from ..lookup import LAT_NAMES, LON_NAMES, decode_text, sniff_delimiter
+from ..numbers import ascii_int
 from ..vocab import DEFI_LABELS
 from ..words import fold
 
@@ -34,9 +35,7 @@ NO = {"non", "n", "no", "faux", "false", "0"}
 def read_table(data: bytes, max_rows: int) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV file (UTF-8, ``,`` ``;`` or tab), blank lines skipped."""
     text, _ = decode_text(data)
-    first = text.split("\n", 1)[0]
-    counts = {sep: first.count(sep) for sep in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
@@ -125,7 +124,8 @@ def cell_value(name: str, spec: PropertyDef, text: str) -> tuple[Any, str | None
             return value in YES, None
         return None, f"oui ou non attendu, pas « {text[:40]} »"
     if kind == "integer":
-        return (int(text), None) if text.isascii() and text.lstrip("-").isdigit() else (
+        number = ascii_int(text)
+        return (number, None) if number is not None else (
             None, f"nombre entier attendu, pas « {text[:40]} »")
     if spec.enum:
         values = {fold(str(v)): v for v in spec.enum if v is not None}

@@ -29,6 +29,7 @@ from ..auth.accounts import Caller
 from ..editing.service import Editing
 from ..editing.upsert import upsert
 from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
+from ..numbers import ascii_float
 from ..storage.base import now
 from ..words import fold, slug
 from .geocoding import Thresholds, classify, search_csv
@@ -159,9 +160,9 @@ class Imports:
         lon_text, lat_text = cells.get(mapping["lon"], ""), cells.get(mapping["lat"], "")
         if not lon_text and not lat_text:
             return None
-        try:
-            lon, lat = float(lon_text.replace(",", ".")), float(lat_text.replace(",", "."))
-        except ValueError:
+        lon = ascii_float(lon_text.replace(",", "."))
+        lat = ascii_float(lat_text.replace(",", "."))
+        if lon is None or lat is None:
             row["problems"].append(f"coordonnées illisibles « {lon_text} ; {lat_text} »")
             row["invalid"] = True
             return None

@@ -62,11 +62,8 @@ class Fetcher:
     def indicators_2024(self) -> Obtained | None:
         """INSEE's indicators on the QPV 2024 perimeters: optional (the 2015 carry-over is
         the fallback), read from the mirror when the file is there, else from the URL."""
-        name = MIRROR_FILES["indicators_2024"]
-        if self.mirror is not None:
-            return self._mirror_file(name) if (self.mirror / name).is_file() else None
-        url = self.settings.qpv2024_indicators_url
-        return self._download(url, name) if url else None
+        return self.open_data(MIRROR_FILES["indicators_2024"],
+                              self.settings.qpv2024_indicators_url)
 
     def communes(self) -> Obtained:
         if self.mirror is not None:

@@ -20,7 +20,7 @@ from ..auth import CallerDep
 from ..deps import StoreDep
 from ..links import base_url
 from ..problems import problem_response
-from ..writes import editing_service, json_body
+from ..writes import editing_service, json_body, refuse_declared_size
 
 router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
 MAX_FILE = 5 * 1024 * 1024
@@ -90,9 +90,7 @@ async def create(request: Request, store: StoreDep, caller: CallerDep) -> JSONRe
         raise UnsupportedMediaType("Formulaire multipart/form-data attendu (champs layer, "
                                    "file, et facultatifs mapping, id_column, defaults, "
                                    "source_name)")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE:
-        raise PayloadTooLarge(f"Fichier de {declared} octets : {MAX_FILE} au plus")
+    refuse_declared_size(request, MAX_FILE)
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")
     layer = _text_field(form, "layer")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from ...errors import PayloadTooLarge, UnsupportedMediaType
 from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
+from ...numbers import ascii_int
 from ...settings import Settings
 from ...spatial import cached_locator, locator_for
 from ...store import Store
@@ -148,8 +149,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
     too_large = PayloadTooLarge(
         f"Le corps de la requête dépasse {limit // 1024} Kio, le maximum accepté pour "
         "ce service : découpez le fichier.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = ascii_int(request.headers.get("content-length", ""))
+    if declared is not None and declared > limit:
         raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
