@@ -247,3 +247,22 @@ def test_boundary_segments_exact_near_far_and_on_ties():
     # the R-tree stage alone gives the same answers
     rest_poly, rest_dist = index._rtree(x[:200], y[:200])
     np.testing.assert_allclose(rest_dist, exact[:200].min(axis=1), atol=1e-6)
+
+
+def test_large_batch_split_between_threads_gives_the_one_thread_answer(locator, monkeypatch):
+    from geoservice import parallel
+    from geoservice.spatial import locator as module
+
+    rng = np.random.default_rng(13)
+    n = 5 * module.CHUNK + 17  # uneven parts
+    lon = rng.uniform(1.1, 1.7, n)
+    lat = rng.uniform(43.4, 43.8, n)
+    lon[::997] = np.nan  # bad rows stay where they are
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    alone = locator.locate(lon, lat)
+    monkeypatch.setattr(parallel, "workers", lambda: 4)
+    split = locator.locate(lon, lat)
+    for name in ("point", "qpv", "commune", "nearest_qpv"):
+        assert np.array_equal(getattr(split, name), getattr(alone, name)), name
+    assert np.array_equal(split.nearest_distance_m, alone.nearest_distance_m, equal_nan=True)
+    assert len(split.point) > 100 and (split.commune >= 0).sum() > n // 10

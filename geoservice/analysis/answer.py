@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from . import parallel
+from .. import parallel
 from .inputs import ANSWER_STATUSES, has_defi, located
 from .params import DEFIS
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import parallel
 from ..vocab import METRIC_CRS
-from . import parallel
 from .answer import answer_mask, pairs_within
 from .params import DEFIS
 

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .. import parallel
 from ..crs import metric_transformer, to_metric
 from ..vocab import ESS_LAYERS, METRIC_CRS
 from .grid import DEFAULT_CELL, PolygonIndex
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from ..store import Collection, Store
 
 WGS84 = "EPSG:4326"
+CHUNK = 8192
+"""Batches of at least twice this many points are split between threads."""
 
 
 @dataclass
@@ -78,10 +81,26 @@ class PointLocator:
         """QPV membership, commune and nearest QPV for arrays of lon/lat (EPSG:4326).
 
         Coordinates must be finite and in range (callers flag bad rows first); a
-        non-finite point gets no QPV, no commune and no nearest QPV.
+        non-finite point gets no QPV, no commune and no nearest QPV. A large batch is cut
+        into parts answered by parallel threads (numpy, GEOS, pyproj and the k-d tree
+        release the GIL); a small one, a single lookup above all, stays on this thread.
         """
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
+        parts = min(parallel.workers(), len(lon) // CHUNK)
+        if parts < 2:
+            return self._locate(lon, lat)
+        bounds = np.linspace(0, len(lon), parts + 1).astype(int)
+        found = parallel.thread_map(
+            lambda k: self._locate(lon[bounds[k]:bounds[k + 1]], lat[bounds[k]:bounds[k + 1]]),
+            range(parts))
+        return Located(
+            np.concatenate([part.point + start for part, start in
+                            zip(found, bounds, strict=False)]),
+            *(np.concatenate([getattr(part, name) for part in found])
+              for name in ("qpv", "commune", "nearest_qpv", "nearest_distance_m")))
+
+    def _locate(self, lon: np.ndarray, lat: np.ndarray) -> Located:
         point, qpv = self.qpv_index.query(lon, lat)
         commune = self.commune_index.first(lon, lat)
         nearest = np.full(len(lon), -1, dtype=np.intp)

@@ -47,8 +47,7 @@ class BoundarySegments:
         self.table = np.column_stack([self.ax, self.ay, self.dx, self.dy, self.length2])
         self.midpoints = cKDTree((start + end) / 2, leafsize=32) if self.count else None
         self.vertices = cKDTree(xy) if len(xy) else None
-        self._segments: np.ndarray | None = None
-        self._tree: shapely.STRtree | None = None
+        self._exact: tuple[np.ndarray, shapely.STRtree] | None = None
 
     def nearest(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point positions, nearest polygon, distance): ties go to the lowest polygon."""
@@ -73,7 +72,8 @@ class BoundarySegments:
 
     def _candidates(self, x: np.ndarray, y: np.ndarray, k: int
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        radius, index = self.midpoints.query(np.column_stack([x, y]), k=k, workers=-1)
+        # one thread: a large batch is split between threads by the caller
+        radius, index = self.midpoints.query(np.column_stack([x, y]), k=k)
         radius, index = radius.reshape(len(x), k), index.reshape(len(x), k)
         px, py = x[:, None], y[:, None]
         seg = self.table[index]
@@ -90,16 +90,16 @@ class BoundarySegments:
 
     def _rtree(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact, for the few points the candidates could not decide."""
-        if self._tree is None:
-            self._segments = shapely.linestrings(
+        if self._exact is None:  # built once; threads racing here build the same thing
+            segments = shapely.linestrings(
                 np.stack([np.column_stack([self.ax, self.ay]),
                           np.column_stack([self.ax + self.dx, self.ay + self.dy])], axis=1))
-            self._tree = shapely.STRtree(self._segments)
+            self._exact = (segments, shapely.STRtree(segments))
+        segments, tree = self._exact
         bound, _ = self.vertices.query(np.column_stack([x, y]))
         points = shapely.points(x, y)
-        pt, seg = self._tree.query(points, predicate="dwithin",
-                                   distance=bound * (1 + 1e-9) + 1e-6)
-        dist = shapely.distance(points[pt], self._segments[seg])
+        pt, seg = tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
+        dist = shapely.distance(points[pt], segments[seg])
         poly = self.owner[seg]
         order = np.lexsort((poly, dist, pt))
         pt, poly, dist = pt[order], poly[order], dist[order]

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -22,10 +23,27 @@ def workers() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def thread_map(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """``map`` over a pool of :func:`workers` threads, results in order."""
-    with ThreadPoolExecutor(max_workers=workers()) as pool:
-        yield from pool.map(function, items)
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_PREFIX = "geoservice-geos"
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for the process, made on first use: its threads keep what they make once
+    per thread (a pyproj transformer costs milliseconds)."""
+    global _POOL  # noqa: PLW0603 - the process-wide pool, made once
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=workers(), thread_name_prefix=_PREFIX)
+        return _POOL
+
+
+def thread_map(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``map`` over the pool's threads, results in order. Called from one of the pool's
+    own threads, it runs in that thread (waiting on the pool from inside could deadlock)."""
+    if threading.current_thread().name.startswith(_PREFIX):
+        return [function(item) for item in items]
+    return list(_pool().map(function, items))
 
 
 def query(tree: shapely.STRtree, geometries: np.ndarray, **kwargs: Any
@@ -52,8 +70,7 @@ def _split(run: Callable[[np.ndarray], tuple], geometries: np.ndarray) -> tuple:
     if chunks == 1:
         return run(geometries)
     starts = np.linspace(0, len(geometries), chunks + 1).astype(int)
-    answers = list(thread_map(lambda k: run(geometries[starts[k]:starts[k + 1]]),
-                              range(chunks)))
+    answers = thread_map(lambda k: run(geometries[starts[k]:starts[k + 1]]), range(chunks))
     pairs = np.concatenate([a[0] + np.array([[start], [0]]) for a, start in
                             zip(answers, starts, strict=False)], axis=1)
     rest = tuple(np.concatenate([a[k] for a in answers]) for k in range(1, len(answers[0])))

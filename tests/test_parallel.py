@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geoservice.analysis import parallel
+from geoservice import parallel
 
 
 @pytest.fixture(scope="module")
