@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..store import Collection, Store
 
 WGS84 = "EPSG:4326"
-CHUNK = 8192
+CHUNK = 4096
 """Batches of at least twice this many points are split between threads."""
 
 
