@@ -85,9 +85,11 @@ def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
     """Share (0–1) of each QPV within ``ring_m`` of an answer of the Défi (all when None).
 
     Only the rings of the answers within ``ring_m`` of a QPV can reach it, so each QPV
-    unites its own few rings instead of intersecting one national union; a QPV inside a
-    single ring is fully covered without any union. ``pairs`` (QPV position, place
-    position), when given, are the answers already found within the ring.
+    takes its own few rings away from itself (:func:`_uncovered`) instead of intersecting
+    one national union; a QPV inside a single ring is fully covered without any overlay.
+    The QPV are shared between the threads of :mod:`geoservice.parallel`. ``pairs``
+    (QPV position, place position), when given, are the answers already found within the
+    ring.
     """
     n = len(qpv)
     share = np.zeros(n)
