@@ -1,5 +1,7 @@
-"""GEOS work spread over the machine's cores: shapely releases the GIL inside GEOS calls
-(tree queries, overlays), so threads share the geometries without copying them."""
+"""Large array work spread over the machine's cores: GEOS (tree queries, overlays),
+numpy, pyproj and scipy's k-d tree release the GIL, so threads share the arrays and
+geometries without copying them. Small work (one point, a few geometries) stays on the
+caller's thread."""
 
 from __future__ import annotations
 
@@ -19,13 +21,23 @@ MIN_CHUNK = 64
 
 
 def workers() -> int:
-    """Threads for GEOS work: the cores, at most 4."""
+    """Threads of the pool: the cores, at most 4."""
     return min(4, os.cpu_count() or 1)
+
+
+def slices(n: int, smallest: int) -> list[slice]:
+    """``range(n)`` cut into one part per thread, each of at least ``smallest`` items;
+    a single part when there is not enough for two."""
+    count = min(workers(), n // max(smallest, 1))
+    if count < 2:
+        return [slice(0, n)]
+    bounds = np.linspace(0, n, count + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
-_PREFIX = "geoservice-geos"
+_PREFIX = "geoservice-parallel"
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -66,12 +78,11 @@ def _split(run: Callable[[np.ndarray], tuple], geometries: np.ndarray) -> tuple:
     item of each answer is the (input position, tree position) pair array, whose input
     positions are shifted back; the other items are concatenated as they are."""
     geometries = np.asarray(geometries, dtype=object)
-    chunks = min(workers(), max(1, len(geometries) // MIN_CHUNK))
-    if chunks == 1:
+    parts = slices(len(geometries), MIN_CHUNK)
+    if len(parts) == 1:
         return run(geometries)
-    starts = np.linspace(0, len(geometries), chunks + 1).astype(int)
-    answers = thread_map(lambda k: run(geometries[starts[k]:starts[k + 1]]), range(chunks))
-    pairs = np.concatenate([a[0] + np.array([[start], [0]]) for a, start in
-                            zip(answers, starts, strict=False)], axis=1)
+    answers = thread_map(lambda part: run(geometries[part]), parts)
+    pairs = np.concatenate([a[0] + np.array([[part.start], [0]]) for a, part in
+                            zip(answers, parts, strict=True)], axis=1)
     rest = tuple(np.concatenate([a[k] for a in answers]) for k in range(1, len(answers[0])))
     return (pairs, *rest)

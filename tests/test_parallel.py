@@ -41,3 +41,29 @@ def test_query_nearest_same_answers(data, count, monkeypatch):
 
 def test_thread_map_keeps_order():
     assert list(parallel.thread_map(lambda x: x * x, range(50))) == [x * x for x in range(50)]
+
+
+def test_slices_cover_everything_once(monkeypatch):
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    assert parallel.slices(10, 64) == [slice(0, 10)]
+    assert parallel.slices(127, 64) == [slice(0, 127)]
+    parts = parallel.slices(1000, 64)
+    assert len(parts) == 3 and parts[0].start == 0 and parts[-1].stop == 1000
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert parallel.slices(0, 64) == [slice(0, 0)]
+
+
+def test_called_from_the_pool_it_runs_in_place():
+    import threading
+
+    got = []
+
+    def outer():  # waiting on the pool from its own threads would never end
+        got.extend(parallel.thread_map(
+            lambda _: parallel.thread_map(lambda y: y + 1, range(3)), range(8)))
+
+    thread = threading.Thread(target=outer, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "thread_map waited on its own pool"
+    assert got == [[1, 2, 3]] * 8

@@ -87,17 +87,14 @@ class PointLocator:
         """
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
-        parts = min(parallel.workers(), len(lon) // CHUNK)
-        if parts < 2:
+        parts = parallel.slices(len(lon), CHUNK)
+        if len(parts) == 1:
             return self._locate(lon, lat)
-        bounds = np.linspace(0, len(lon), parts + 1).astype(int)
-        found = parallel.thread_map(
-            lambda k: self._locate(lon[bounds[k]:bounds[k + 1]], lat[bounds[k]:bounds[k + 1]]),
-            range(parts))
+        found = parallel.thread_map(lambda part: self._locate(lon[part], lat[part]), parts)
         return Located(
-            np.concatenate([part.point + start for part, start in
-                            zip(found, bounds, strict=False)]),
-            *(np.concatenate([getattr(part, name) for part in found])
+            np.concatenate([got.point + part.start for got, part in
+                            zip(found, parts, strict=True)]),
+            *(np.concatenate([getattr(got, name) for got in found])
               for name in ("qpv", "commune", "nearest_qpv", "nearest_distance_m")))
 
     def _locate(self, lon: np.ndarray, lat: np.ndarray) -> Located:
