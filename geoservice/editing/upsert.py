@@ -14,7 +14,7 @@ from typing import Any
 from ..catalog import LayerDef, validate_feature
 from ..errors import SourceDataError
 from ..storage import Change, FeatureStore
-from ..storage.base import WriteMeta
+from ..storage.base import ImportDone, WriteMeta
 from .geojson import geometry_wkb
 
 IMPORTER = "import"
@@ -58,10 +58,12 @@ def hand_placed(props: dict) -> bool:
 
 def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]],
            comment: str, author: str = IMPORTER, role: str = "systeme",
-           keep_edited: bool = True) -> Upserted:
+           keep_edited: bool = True, done: ImportDone | None = None) -> Upserted:
     """Insert new features, update the others, in one changeset. Never touched: a
     discarded (deleted) feature; with ``keep_edited`` (open data), any feature someone
-    other than the importer wrote; always, a hand-placed pin (the position is kept)."""
+    other than the importer wrote; always, a hand-placed pin (the position is kept).
+    With ``done``, the import is marked applied in the same transaction, even when
+    nothing changes."""
     out = Upserted()
     changes = []
     for feature in features:
@@ -88,8 +90,8 @@ def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]
             changes.append(Change("update", layer.id, fid, props, geometry,
                                   expected_version=current.version))
             out.updated.append(fid)
-    if changes:
+    if changes or done:
         meta = WriteMeta(author=author, role=role, reason=comment, comment=comment)
-        out.applied = storage.apply(changes, meta)
-        out.changeset = out.applied[0].changeset
+        out.applied = storage.apply(changes, meta, done)
+        out.changeset = out.applied[0].changeset if out.applied else None
     return out

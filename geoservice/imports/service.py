@@ -30,7 +30,7 @@ from ..editing.service import Editing
 from ..editing.upsert import upsert
 from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
 from ..numbers import ascii_float
-from ..storage.base import now
+from ..storage.base import ImportDone, now
 from ..words import fold, slug
 from .geocoding import Thresholds, classify, search_csv
 from .mapping import cell_value, check_mapping, read_table, suggest
@@ -293,12 +293,12 @@ class Imports:
                              "properties": props})
         comment = (f"import CSV « {payload['filename']} » (source {record['source_name']}, "
                    f"{len(features)} ligne(s) retenue(s))")
+        # the changes and the « applied » mark are one transaction: a second apply,
+        # even a simultaneous one, writes nothing and gets 409
         done = upsert(self.storage, layer, features, comment, author=caller.email,
-                      role=caller.role, keep_edited=False)
+                      role=caller.role, keep_edited=False, done=ImportDone(import_id))
         if done.applied:
             self.editing.on_commit(done.applied)  # read-your-writes
-        if not self.storage.mark_applied(import_id, done.changeset):
-            raise Conflict(f"L'import {import_id} a déjà été appliqué")
         return {"id": import_id, "changeset": done.changeset, "inserted": len(done.inserted),
                 "updated": len(done.updated), "unchanged": done.unchanged,
                 "kept": len(done.kept), "applied_rows": len(features)}

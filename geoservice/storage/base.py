@@ -183,6 +183,14 @@ class Decision:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class ImportDone:
+    """A CSV import marked applied in the same transaction as the changes it makes
+    (:class:`Conflict` if it was applied already: two editors never both apply it)."""
+
+    import_id: str
+
+
 @dataclass
 class ReferenceLoad:
     """What ``data pull`` hands to the store: reference layers to replace, editable layers
@@ -237,11 +245,12 @@ class FeatureStore(Protocol):
         """One feature, deleted ones included (``deleted=True``), or None."""
 
     def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
-              decision: Decision | None = None) -> list[Applied]:
+              decision: Decision | ImportDone | None = None) -> list[Applied]:
         """Commit the changes atomically (all or nothing) on editable collections, as one
         changeset; every new version goes to the history with ``meta``. With a
-        ``decision``, the proposal is decided in the same transaction (:class:`Conflict`
-        if it is no longer pending: two moderators never both apply it)."""
+        ``decision``, the proposal is decided, or the import marked applied, in the same
+        transaction (:class:`Conflict` if it is no longer pending, or applied already: two
+        moderators or editors never both apply it)."""
 
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""
@@ -320,9 +329,6 @@ class FeatureStore(Protocol):
     def put_import(self, record: dict[str, Any]) -> None: ...
 
     def get_import(self, import_id: str) -> dict[str, Any] | None: ...
-
-    def mark_applied(self, import_id: str, changeset: int | None) -> bool:
-        """Draft → applied, once (False if it was applied already)."""
 
     def saved_mapping(self, key: str) -> dict[str, str] | None: ...
 

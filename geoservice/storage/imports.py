@@ -1,6 +1,7 @@
 """Editors' CSV imports, kept in the store while an editor reviews them (every replica sees
 the same import), and the column mapping remembered per source (SQL shared by both
-adapters). An import is applied once, as one changeset, by :mod:`geoservice.imports`."""
+adapters). An import is applied once, as one changeset, by :mod:`geoservice.imports`: its
+changes and its « applied » mark are one transaction."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from contextlib import AbstractContextManager
 from typing import Any
 
+from ..errors import Conflict
 from .base import now
 
 Cursor = Any
@@ -54,14 +56,15 @@ class ImportsSql:
             row = cur.fetchone()
         return None if row is None else _record(row)
 
-    def mark_applied(self, import_id: str, changeset: int | None) -> bool:
-        """Draft → applied, once (False: it was applied already, by someone else)."""
+    def _mark_applied(self, cur: Cursor, import_id: str, changeset: int | None,
+                      stamp: str) -> None:
+        """Inside the writing transaction that applies the import: draft → applied, once."""
         p = self.P
-        with self._tx(write=True) as cur:
-            cur.execute(f"UPDATE imports SET status = 'applied', changeset = {p}, "
-                        f"updated_at = {p} WHERE id = {p} AND status = 'draft'",
-                        (changeset, now(), import_id))
-            return int(cur.rowcount or 0) == 1
+        cur.execute(f"UPDATE imports SET status = 'applied', changeset = {p}, "
+                    f"updated_at = {p} WHERE id = {p} AND status = 'draft'",
+                    (changeset, stamp, import_id))
+        if int(cur.rowcount or 0) != 1:
+            raise Conflict(f"L'import {import_id} a déjà été appliqué")
 
     def saved_mapping(self, key: str) -> dict[str, str] | None:
         with self._tx() as cur:

@@ -17,6 +17,7 @@ from .base import (
     Decision,
     FeatureExists,
     FeatureMissing,
+    ImportDone,
     Kind,
     ReferenceLoad,
     Row,
@@ -183,7 +184,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
     # -- writes -------------------------------------------------------------------------
 
     def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
-              decision: Decision | None = None) -> list[Applied]:
+              decision: Decision | ImportDone | None = None) -> list[Applied]:
         changes = list(changes)
         if not changes and decision is None:
             return []
@@ -194,6 +195,8 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             out: list[tuple[str, str, int]] = []
             stamp = now()
             changeset = self._changeset(cur, meta, stamp) if changes else None
+            if isinstance(decision, ImportDone):  # first: a second apply changes nothing
+                self._mark_applied(cur, decision.import_id, changeset, stamp)
             for change in changes:
                 current = self._get(cur, change.collection, change.fid, self._lock_row)
                 version = self._apply_one(cur, change, current, stamp)
@@ -201,7 +204,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                 self._record(cur, change.collection, change.fid, version, change.op,
                              after.properties or {}, after.geometry, meta, changeset, stamp)
                 out.append((change.collection, change.fid, version))
-            if decision is not None:
+            if isinstance(decision, Decision):
                 self._decide(cur, decision, out[0][1:] if out else None, changeset, stamp)
             revisions = self._bump(cur, {c.collection for c in changes}, stamp)
             self._after_commit(cur, revisions)

@@ -131,6 +131,38 @@ def test_coordinates_in_the_file_and_a_given_mapping(site):
     assert rows[3]["status"] == "review" and "hors du territoire" in rows[3]["problems"][0]
 
 
+def test_simultaneous_applies_write_once(site):
+    from concurrent.futures import ThreadPoolExecutor
+
+    editor = site.client("editor")
+    data = ("code,nom lieu,x,y\n" + "".join(
+        f"R{k},Lieu de course {k},{1.40 + k / 1000:.3f},43.600\n" for k in range(12)))
+    made = upload(editor, data.encode(), id_column="code", mapping=json.dumps(
+        {"nom": "nom lieu", "lon": "x", "lat": "y"}), defaults=json.dumps(
+        {"type": "tiers_lieu"}), source_name="course")
+    assert made.status_code == 201, made.text
+    iid = made.json()["id"]
+
+    def apply(_: int) -> httpx.Response:
+        with site.client("editor") as client:
+            return client.post(f"/api/imports/{iid}/apply")
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(apply, range(6)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409, 409, 409, 409, 409], [a.text for a in answers]
+    [won] = [a.json() for a in answers if a.status_code == 200]
+    assert won["inserted"] == 12
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    record = editor.get(f"/api/imports/{iid}").json()
+    assert record["status"] == "applied" and record["changeset"] == won["changeset"]
+    for k in (0, 11):
+        versions = editor.get(f"/api/collections/hebergement/items/course-r{k}/history"
+                              ).json()["versions"]
+        assert [v["changeset"] for v in versions] == [won["changeset"]]
+
+
 def test_bad_imports_are_refused_clearly(site):
     editor, public = site.client("editor"), site.client()
     assert upload(public).status_code == 401

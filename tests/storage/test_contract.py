@@ -239,6 +239,41 @@ def test_accounts_and_tokens_are_stored_hashed_and_revocable(storage):
         authenticate_token(storage, token[:-4] + "AAAA")
 
 
+def test_import_marked_applied_in_the_transaction_of_its_changes(storage):
+    from geoservice.errors import Conflict
+    from geoservice.storage.base import ImportDone, WriteMeta
+
+    seed(storage)
+    record = {"id": "imp-1", "layer": "lieux", "source_name": "essai", "author": "e@x.fr",
+              "created_at": "2026-11-24T00:00:00.000+00:00", "status": "draft",
+              "payload": {"rows": []}}
+    storage.put_import(record)
+    meta = WriteMeta("e@x.fr", "editor")
+    insert = Change("insert", "lieux", "c", row("c", "Lieu c").properties, point(1.5, 43.6))
+    [done] = storage.apply([insert], meta, ImportDone("imp-1"))
+    applied = storage.get_import("imp-1")
+    assert (applied["status"], applied["changeset"]) == ("applied", done.changeset)
+    # a second apply (a simultaneous one too) writes nothing at all: all or nothing
+    other = Change("insert", "lieux", "d", row("d", "Lieu d").properties, point(1.5, 43.6))
+    update = Change("update", "lieux", "c", {"id": "c", "nom": "changé"}, None,
+                    expected_version=1)
+    with pytest.raises(Conflict):
+        storage.apply([other, update], meta, ImportDone("imp-1"))
+    assert storage.get("lieux", "d") is None and storage.get("lieux", "c").version == 1
+    assert storage.get_import("imp-1")["changeset"] == done.changeset
+    # nothing to change: still marked, once
+    storage.put_import({**record, "id": "imp-2"})
+    assert storage.apply([], meta, ImportDone("imp-2")) == []
+    assert storage.get_import("imp-2")["status"] == "applied"
+    with pytest.raises(Conflict):
+        storage.apply([], meta, ImportDone("imp-2"))
+    # a failed change leaves the import a draft
+    storage.put_import({**record, "id": "imp-3"})
+    with pytest.raises(FeatureExists):
+        storage.apply([insert], meta, ImportDone("imp-3"))
+    assert storage.get_import("imp-3")["status"] == "draft"
+
+
 def test_proposals_queue_decision_atomic_with_the_change_and_contacts_purged(storage):
     from geoservice.errors import Conflict
     from geoservice.storage.base import Decision, Proposal, WriteMeta
