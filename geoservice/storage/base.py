@@ -24,6 +24,7 @@ from ..errors import (
     MethodNotAllowed,
     NotFound,
     PreconditionFailed,
+    PreconditionRequired,
     ServiceUnavailable,
 )
 
@@ -364,8 +365,8 @@ def check_changes(changes: Iterable[Change], kinds: Mapping[str, Kind]) -> list[
                 f"La collection {change.collection} est une couche de référence : elle "
                 "n'est modifiée que par « geoservice data pull »")
         if change.op != "insert" and change.expected_version is None:
-            raise VersionConflict(f"{change.collection}/{change.fid} : version attendue "
-                                  "manquante")
+            raise PreconditionRequired(f"{change.collection}/{change.fid} : la version "
+                                       "attendue manque (If-Match)")
         if change.op in ("insert", "update") and change.properties is None:
             raise FeatureMissing(f"{change.collection}/{change.fid} : propriétés manquantes")
     return out

@@ -137,6 +137,13 @@ def test_stale_version_is_a_conflict_holding_the_current_row(storage):
         storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "v3"}, None, 1)])
     assert caught.value.current.version == 2
     assert caught.value.current.properties["nom"] == "v2"
+    # no version at all is not a conflict (412) but a missing precondition (428)
+    from geoservice.errors import PreconditionRequired
+
+    for op in ("update", "delete", "restore"):
+        with pytest.raises(PreconditionRequired):
+            storage.apply([Change(op, "lieux", "a", {"id": "a", "nom": "v4"}, None)])
+    assert storage.get("lieux", "a").version == 2
 
 
 def test_a_failed_change_leaves_nothing_applied(storage):
