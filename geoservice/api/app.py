@@ -17,7 +17,7 @@ from ..store import Store
 from .http import add_http_basics
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
-from .problems import add_exception_handlers
+from .problems import add_exception_handlers, amend_openapi
 from .routes import (
     analysis,
     docs,
@@ -49,19 +49,6 @@ def _mount_vendor(app: FastAPI) -> None:
     # Swagger UI 5 (OpenAPI 3.1) as shipped in the fastapi-offline package's static folder
     swagger = files("fastapi_offline") / "static"
     app.mount("/vendor/swagger", StaticFiles(directory=str(swagger)), name="swagger")
-
-
-def _document_settings(app: FastAPI, settings: Settings) -> None:
-    build = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = build()
-        document_limits(schema, settings)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:
@@ -111,7 +98,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
                    analysis, maps, docs):
         app.include_router(module.router)
     _mount_vendor(app)
-    _document_settings(app, settings)
+    amend_openapi(app, lambda schema: document_limits(schema, settings))
     if settings.static_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -76,23 +78,29 @@ def problem_response(description: str) -> dict:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 
 
-def _document_problems(app: FastAPI) -> None:
-    """Make the OpenAPI document say what the handlers below do: a request that fails
-    validation gets 400 problem+json (FastAPI would document 422 application/json)."""
+def amend_openapi(app: FastAPI, step: Callable[[dict], None]) -> None:
+    """Change the OpenAPI document FastAPI builds, once, before it is cached and served
+    (``step`` edits it in place); several steps chain in the order they are added."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build()
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                responses = operation.get("responses", {})
-                if responses.pop("422", None) is not None and "400" not in responses:
-                    responses["400"] = problem_response("Paramètre invalide")
+        step(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_problems(schema: dict) -> None:
+    """Make the OpenAPI document say what the handlers below do: a request that fails
+    validation gets 400 problem+json (FastAPI would document 422 application/json)."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None and "400" not in responses:
+                responses["400"] = problem_response("Paramètre invalide")
 
 
 def _allowed(app: FastAPI, scope: dict) -> str:
@@ -110,7 +118,7 @@ def _allowed(app: FastAPI, scope: dict) -> str:
 
 
 def add_exception_handlers(app: FastAPI) -> None:
-    _document_problems(app)
+    amend_openapi(app, _document_problems)
 
     @app.exception_handler(GeoserviceError)
     async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
