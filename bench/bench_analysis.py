@@ -226,6 +226,8 @@ def main() -> None:
     parser.add_argument("--child", choices=["geoservice", "geopandas"])
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
+    if args.child and args.output is None:
+        parser.error("--child needs --output (the file the child writes its figures to)")
     if args.child:
         child(args.child, args.mirror, args.places, args.seed, args.output)
         return
