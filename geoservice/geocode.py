@@ -6,12 +6,7 @@ from typing import Any
 
 import httpx
 
-from .errors import InvalidParameter, UpstreamUnavailable
-
-
-class GeocoderUnavailable(UpstreamUnavailable):
-    title = "Géocodeur indisponible"
-    slug = "geocoder-unavailable"
+from .errors import GeocoderUnavailable, InvalidParameter
 
 
 def _check_lonlat(lon: float, lat: float) -> None:

@@ -29,6 +29,7 @@ from .routes import (
     lookup,
     maps,
     ogc,
+    problem_types,
     proposals,
 )
 from .security import add_security_headers
@@ -92,10 +93,10 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_security_headers(app, settings)
     add_exception_handlers(app)
     add_request_ids(app)
-    add_http_basics(app, settings.allowed_hosts)
+    add_http_basics(app, settings.allowed_hosts, settings.public_url)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, maps, docs):
+                   analysis, maps, problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

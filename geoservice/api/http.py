@@ -1,5 +1,6 @@
 """HTTP details every route shares: ``HEAD`` answered like ``GET`` without a body, CORS
-for the public read API (writes stay same-origin), and unknown query parameters refused."""
+for the public read API (writes stay same-origin), ``Host`` headers the service does not
+serve refused, and unknown query parameters refused."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Iterable
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import InvalidParameter
+from ..errors import InvalidParameter, UntrustedHost
+from .problems import problem
 
 
 class HeadAsGet:
@@ -35,7 +38,45 @@ class HeadAsGet:
         await self.app(scope, receive, headers_only)
 
 
-def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None) -> None:
+def host_of(header: str) -> str:
+    """The host name of a ``Host`` header, without its port (``[::1]:8000`` → ``[::1]``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header.partition("]")[0] + "]"
+    return header.partition(":")[0]
+
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """``carte.example.fr`` matches itself; ``*.example.fr`` matches its subdomains."""
+    return any(host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+               for pattern in patterns)
+
+
+class TrustedHosts:
+    """Refuse a request whose ``Host`` is not one the service serves, with a problem+json
+    400 like every other error (Starlette's TrustedHostMiddleware answers plain text).
+    Its ``type`` is built from the public URL alone (relative without one): the refused
+    ``Host`` never reaches a link."""
+
+    def __init__(self, app: ASGIApp, hosts: list[str], public_url: str | None) -> None:
+        self.app = app
+        self.hosts = [host.lower() for host in hosts]
+        self.base = (public_url or "").rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = host_of(Headers(scope=scope).get("host", ""))
+            if not host_allowed(host, self.hosts):
+                response = problem(self.base, 400, UntrustedHost.title,
+                                   f"Hôte non servi par ce service : « {host[:80]} »",
+                                   UntrustedHost.slug, scope.get("path"))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None,
+                    public_url: str | None = None) -> None:
     # An open-data API is read from other sites' pages: any origin may GET, without
     # credentials; no write method is allowed cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
@@ -44,9 +85,7 @@ def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None) -> Non
                                        "X-Request-Id"], max_age=3600)
     app.add_middleware(HeadAsGet)
     if allowed_hosts and "*" not in allowed_hosts:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
-
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+        app.add_middleware(TrustedHosts, hosts=allowed_hosts, public_url=public_url)
 
 
 def only(*names: str) -> object:

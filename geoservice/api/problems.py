@@ -9,21 +9,43 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import GeoserviceError, status_of
+from .. import errors
+from ..errors import STATUS, GeoserviceError, InternalError, InvalidParameter, status_of
+from .links import base_url
 
 PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "https://geoservice.example/problemes/"
-HTTP_TITLES = {
-    400: "Requête invalide", 401: "Authentification requise", 403: "Action non autorisée",
-    404: "Ressource introuvable", 405: "Méthode non autorisée",
-    406: "Format non disponible", 413: "Requête trop volumineuse",
-    415: "Type de contenu non pris en charge", 422: "Requête invalide", 500: "Erreur interne",
-}
+TYPES_PATH = "/api/problemes"
+"""Where each problem type is described: a ``type`` URI resolves to a page of this service."""
 
 
-def problem(status: int, title: str, detail: str, slug: str, instance: str | None = None,
-            **extra: object) -> JSONResponse:
-    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+def problem_types() -> dict[str, type[GeoserviceError]]:
+    """Every problem type the API can answer, by slug: the error classes of
+    :mod:`geoservice.errors` (subclasses elsewhere, such as the storage's, share their
+    parent's type)."""
+    found: dict[str, type[GeoserviceError]] = {}
+    pending = [GeoserviceError]
+    while pending:
+        cls = pending.pop(0)
+        if cls.__module__ == errors.__name__:
+            found.setdefault(cls.slug, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+_BY_STATUS: dict[int, type[GeoserviceError]] = {}
+for _cls, _status in STATUS.items():
+    _BY_STATUS.setdefault(_status, _cls)
+
+
+def type_uri(base: str, slug: str) -> str:
+    return f"{base}{TYPES_PATH}/{slug}"
+
+
+def problem(base: str, status: int, title: str, detail: str, slug: str,
+            instance: str | None = None, **extra: object) -> JSONResponse:
+    """A problem+json response; ``base`` is the service's public root (``""`` gives a
+    relative ``type``)."""
+    body = {"type": type_uri(base, slug), "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update(extra)
@@ -122,15 +144,15 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GeoserviceError)
     async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
-        response = problem(status_of(exc), exc.title, exc.detail, exc.slug,
-                           str(request.url.path), **exc.extra)
+        response = problem(base_url(request), status_of(exc), exc.title, exc.detail,
+                           exc.slug, str(request.url.path), **exc.extra)
         response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(400, "Paramètre invalide", _validation_detail(exc), "invalid-parameter",
-                       str(request.url.path))
+        return problem(base_url(request), 400, InvalidParameter.title,
+                       _validation_detail(exc), InvalidParameter.slug, str(request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -139,8 +161,8 @@ def add_exception_handlers(app: FastAPI) -> None:
             detail = f"Aucune ressource à l'adresse {request.url.path}"
         elif exc.status_code == 405:
             detail = f"Méthode {request.method} non autorisée pour {request.url.path}"
-        title = HTTP_TITLES.get(exc.status_code, "Erreur")
-        response = problem(exc.status_code, title, detail, f"http-{exc.status_code}",
+        kind = _BY_STATUS.get(exc.status_code, GeoserviceError)
+        response = problem(base_url(request), exc.status_code, kind.title, detail, kind.slug,
                            str(request.url.path))
         if exc.status_code == 405:
             response.headers["Allow"] = (exc.headers or {}).get("Allow") \
@@ -152,7 +174,8 @@ def add_exception_handlers(app: FastAPI) -> None:
         from .logs import log_unexpected
 
         rid = log_unexpected(request, exc)
-        response = problem(500, "Erreur interne", "Erreur interne du service (référence de "
-                           f"la requête : {rid}).", "internal", str(request.url.path))
+        response = problem(base_url(request), 500, InternalError.title,
+                           f"Erreur interne du service (référence de la requête : {rid}).",
+                           InternalError.slug, str(request.url.path))
         response.headers["X-Request-Id"] = rid
         return response

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ..geocode import GeocoderUnavailable
+from ..errors import GeocoderUnavailable
 from ..numbers import ascii_float
 
 PRECISION = {"housenumber": "adresse", "street": "rue", "locality": "quartier",

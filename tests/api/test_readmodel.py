@@ -83,6 +83,7 @@ def test_a_500_is_logged_with_its_traceback_and_never_sent(toulouse_settings, ca
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "secret" not in response.text and "req-42" in response.json()["detail"]
+    assert response.json()["type"] == "http://testserver/api/problemes/internal"
     assert response.headers["x-request-id"] == "req-42"
     logged = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert logged and logged[0].exc_info and "secret detail" in str(logged[0].exc_info[1])
