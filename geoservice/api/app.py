@@ -6,7 +6,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -14,7 +14,7 @@ from .. import __version__
 from ..readmodel import FixedReadModel, ReadModel
 from ..settings import Settings
 from ..store import Store
-from .http import add_http_basics
+from .http import add_http_basics, refuse_repeated
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
         lifespan=lifespan,
         docs_url=None,  # served by routes/docs.py from the installed Swagger UI
         redoc_url=None,
+        dependencies=[Depends(refuse_repeated)],
     )
     # level 5: close to level 9's size on GeoJSON and CSV, several times faster (it runs in
     # the event loop); the batch lookup compresses its own answer in a worker thread

@@ -5,8 +5,9 @@ serve refused, and unknown query parameters refused."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,6 +98,28 @@ def only(*names: str) -> object:
         refuse_unknown(request.query_params.keys(), allowed)
 
     return Depends(check)
+
+
+async def _json_only(request: Request, f: Annotated[
+        Literal["json"] | None,
+        Query(description="Format de la réponse : json, le seul proposé ici")] = None) -> None:
+    refuse_unknown(request.query_params.keys(), {"f"})
+
+
+JSON_ONLY = Depends(_json_only)
+"""For documents offered in JSON only (landing page, conformance, collections,
+queryables, schema): ``f=json`` as OGC clients send it, any other value or parameter 400."""
+
+
+async def refuse_repeated(request: Request) -> None:
+    """A query parameter given twice is ambiguous (``lon=1.4&lon=2``: which one counts?):
+    refused on every route, like a JSON object with both ``lon`` and ``LON``."""
+    seen: set[str] = set()
+    for key, _ in request.query_params.multi_items():
+        if key in seen:
+            raise InvalidParameter(f"Paramètre donné plusieurs fois : « {key[:40]} » ; "
+                                   "donnez-le une seule fois")
+        seen.add(key)
 
 
 def refuse_unknown(given: Iterable[str], allowed: set[str]) -> None:

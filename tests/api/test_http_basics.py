@@ -1,6 +1,6 @@
 """HTTP correctness (issue 13): HEAD, Allow on 405, CORS for reads only, the OpenAPI
 version announced, enums in the OpenAPI document, unknown parameters refused everywhere,
-ambiguous JSON coordinates refused."""
+ambiguous coordinates (JSON keys in two cases, a query parameter given twice) refused."""
 
 from __future__ import annotations
 
@@ -67,6 +67,57 @@ def test_unknown_parameters_are_refused_everywhere(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "Paramètre inconnu" in response.json()["detail"]
+
+
+KNOWN = {"{collectionId}": "qpv", "{featureId}": "QN03107M", "{code_qp}": "QN03107M",
+         "{slug}": "not-found"}
+REQUIRED = {"lon": "1.4", "lat": "43.6", "q": "rue de metz"}
+
+
+def _get_operations(client) -> list[str]:
+    """Every GET of the OpenAPI document, as a URL with its required query parameters."""
+    urls = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        if "get" not in operations:
+            continue
+        for name, value in KNOWN.items():
+            path = path.replace(name, value)
+        required = [p["name"] for p in operations["get"].get("parameters", [])
+                    if p.get("required") and p["in"] == "query"]
+        urls.append(path + ("?" + "&".join(f"{n}={REQUIRED.get(n, 'x')}" for n in required)
+                            if required else ""))
+    return urls
+
+
+def test_no_route_ignores_an_unknown_parameter(client):
+    checked = 0
+    for url in _get_operations(client):
+        if client.get(url).status_code >= 400:  # needs credentials or an existing id
+            continue
+        checked += 1
+        response = client.get(url + ("&" if "?" in url else "?") + "zzz=1")
+        assert response.status_code == 400, url
+        assert "zzz" in response.json()["detail"], url
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/conformance", "/api/collections",
+                                  "/api/collections/qpv", "/api/collections/qpv/queryables",
+                                  "/api/collections/qpv/schema"])
+def test_json_documents_take_f_json_and_refuse_other_formats(client, path):
+    assert client.get(path + "?f=json").status_code == 200
+    refused = client.get(path + "?f=html")
+    assert refused.status_code == 400 and "f" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/lookup?lon=1.4&lat=43.6&lon=2",
+                                  "/api/analysis/underserved?f=csv&f=json",
+                                  "/api/collections/qpv/items?limit=1&limit=500",
+                                  "/api/collections?f=json&f=json"])
+def test_a_parameter_given_twice_is_refused(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "plusieurs fois" in response.json()["detail"]
 
 
 def test_json_lookup_with_two_cases_of_lon_is_a_row_error(client):

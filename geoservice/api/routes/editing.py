@@ -15,6 +15,7 @@ from ...editing.service import READ_ONLY_ALLOW, allowed, parse_if_match
 from ...export import _dumps
 from ..auth import CallerDep, OptionalCallerDep
 from ..deps import StoreDep
+from ..http import JSON_ONLY, only
 from ..links import base_url
 from ..writes import (
     GEOJSON,
@@ -72,6 +73,7 @@ async def item_options(request: Request, collectionId: CollectionId,  # noqa: N8
 
 
 @router.get("/me", summary="Le compte appelant et ce qu'il peut modifier",
+            dependencies=[only()],
             responses=READ_ERRORS)
 async def me(request: Request, response: Response, store: StoreDep, caller: CallerDep
              ) -> dict:
@@ -88,6 +90,7 @@ async def me(request: Request, response: Response, store: StoreDep, caller: Call
 
 
 @router.get("/collections/{collectionId}/schema", summary="Schéma JSON des objets",
+            dependencies=[JSON_ONLY],
             response_class=Response,
             responses={200: {"content": {"application/schema+json": {}}}, **READ_ERRORS})
 async def schema(request: Request, collectionId: CollectionId,  # noqa: N803

@@ -15,6 +15,7 @@ from ...auth.sessions import COOKIE, client_key, close_session, open_session, pa
 from ...errors import InvalidParameter, NotFound
 from ...settings import Settings
 from ..auth import CallerDep, storage_of
+from ..http import only
 from ..links import base_url
 from ..problems import problem_response
 from ..sessions import clear_cookie, set_cookie
@@ -50,7 +51,7 @@ def _logged_in(request: Request, account_email: str, role: str, csrf: str, cooki
             "csrf": csrf}
 
 
-@router.get("", summary="Moyens de connexion proposés")
+@router.get("", summary="Moyens de connexion proposés", dependencies=[only()])
 async def methods(request: Request) -> dict:
     settings = _settings(request)
     oidc = ({"label": settings.oidc_label, "href": "/api/auth/oidc/login"}

@@ -17,6 +17,7 @@ from ...errors import NotFound
 from ...store import Collection, Store
 from ..auth import optional_caller
 from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep, get_store
+from ..http import JSON_ONLY
 from ..links import base_url, link
 from ..ogc_schemas import (
     COLLECTION,
@@ -66,8 +67,10 @@ FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
 FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
 
 
-@router.get("/", include_in_schema=False)  # clients such as OWSLib add a trailing slash
+# clients such as OWSLib add a trailing slash
+@router.get("/", include_in_schema=False, dependencies=[JSON_ONLY])
 @router.get("", operation_id="getLandingPage", summary="Page d'accueil de l'API",
+            dependencies=[JSON_ONLY],
             responses=json_ok(LANDING))
 def landing(request: Request, store: StoreDep) -> dict:
     root = base_url(request)
@@ -88,7 +91,7 @@ def landing(request: Request, store: StoreDep) -> dict:
     }
 
 
-@router.get("/conformance", operation_id="getConformanceDeclaration",
+@router.get("/conformance", operation_id="getConformanceDeclaration", dependencies=[JSON_ONLY],
             summary="Classes de conformité", responses=json_ok(CONFORMANCE_SCHEMA))
 def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
@@ -136,6 +139,7 @@ def collection_document(request: Request, collection: Collection) -> dict:
 
 
 @router.get("/collections", operation_id="getCollections", summary="Liste des collections",
+            dependencies=[JSON_ONLY],
             responses=json_ok(COLLECTIONS))
 def collections(request: Request, store: StoreDep) -> dict:
     root = base_url(request)
@@ -147,6 +151,7 @@ def collections(request: Request, store: StoreDep) -> dict:
 
 
 @router.get("/collections/{collectionId}", operation_id="describeCollection",
+            dependencies=[JSON_ONLY],
             summary="Description d'une collection",
             responses={**json_ok(COLLECTION), 404: ERRORS[404]})
 def collection(request: Request, collection: CollectionDep) -> dict:
@@ -198,6 +203,7 @@ def queryables_document(request: Request, collection: Collection) -> dict:
 
 
 @router.get("/collections/{collectionId}/queryables", operation_id="getQueryables",
+            dependencies=[JSON_ONLY],
             summary="Propriétés filtrables d'une collection (JSON Schema)",
             responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
 def queryables(request: Request, collection: CollectionDep) -> Response:
