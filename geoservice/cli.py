@@ -170,5 +170,7 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def main() -> None:  # pragma: no cover
-    sys.exit(app())
+def main() -> None:  # pragma: no cover - the console script; tests run it as a process
+    from .commands.usage import run
+
+    sys.exit(run(app))

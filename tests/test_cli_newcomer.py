@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from geoservice.settings import REPO_ROOT
 
@@ -66,3 +67,29 @@ def test_serve_with_two_workers(toulouse_settings):
             with httpx.Client() as fresh:
                 body = fresh.get(f"{server.url}/api/collections/qpv/items").json()
             assert body["numberMatched"] == 16
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["analyse", "--ring", "1,5"],
+     "erreur : option inconnue : --ring (vouliez-vous dire --ring-m ?) — aide : "
+     "geoservice analyse --help"),
+    (["user"], "erreur : commande inconnue : user (vouliez-vous dire users"),
+    (["export"], "erreur : argument manquant : LAYER — aide : geoservice export --help"),
+    (["export", "qpv", "-f", "csv"], "erreur : option manquante : -o / --output"),
+    (["serve", "--port", "99999"], "erreur : valeur invalide pour --port : doit être ≤ 65535"),
+    (["serve", "--workers", "x"],
+     "erreur : valeur invalide pour --workers : nombre entier attendu"),
+])
+def test_a_usage_error_is_one_french_line_with_where_to_find_help(args, expected):
+    result = run(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+    assert "--help" in lines[0]
+    assert result.stdout == ""
+
+
+def test_help_and_a_bare_group_still_show_the_help():
+    assert run("--help").returncode == 0 and "analyse" in run("--help").stdout
+    bare = run("data")
+    assert bare.returncode == 2 and "pull" in bare.stdout + bare.stderr
