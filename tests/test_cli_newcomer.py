@@ -4,6 +4,7 @@ an output that would overwrite its input."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -93,3 +94,13 @@ def test_help_and_a_bare_group_still_show_the_help():
     assert run("--help").returncode == 0 and "analyse" in run("--help").stdout
     bare = run("data")
     assert bare.returncode == 2 and "pull" in bare.stdout + bare.stderr
+
+
+def test_the_default_data_folder_does_not_depend_on_the_current_directory(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOSERVICE_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", "from geoservice.settings import Settings; "
+         "print(Settings().data_dir)"], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=60)
+    assert done.stdout.strip() == str(REPO_ROOT / "var"), done.stderr
