@@ -213,8 +213,11 @@ STATUS: dict[type[GeoserviceError], int] = {
 }
 
 
+def status_of_type(kind: type[GeoserviceError]) -> int | None:
+    """The HTTP status of a kind of error (its nearest class in STATUS); None for the base
+    class, whose status varies."""
+    return next((STATUS[cls] for cls in kind.__mro__ if cls in STATUS), None)
+
+
 def status_of(error: GeoserviceError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
+    return status_of_type(type(error)) or 500

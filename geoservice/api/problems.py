@@ -18,23 +18,15 @@ TYPES_PATH = "/api/problemes"
 """Where each problem type is described: a ``type`` URI resolves to a page of this service."""
 
 
-def problem_types() -> dict[str, type[GeoserviceError]]:
-    """Every problem type the API can answer, by slug: the error classes of
-    :mod:`geoservice.errors` (subclasses elsewhere, such as the storage's, share their
-    parent's type)."""
-    found: dict[str, type[GeoserviceError]] = {}
-    pending = [GeoserviceError]
-    while pending:
-        cls = pending.pop(0)
-        if cls.__module__ == errors.__name__:
-            found.setdefault(cls.slug, cls)
-        pending.extend(cls.__subclasses__())
-    return found
+PROBLEM_TYPES: dict[str, type[GeoserviceError]] = {
+    kind.slug: kind for kind in vars(errors).values()
+    if isinstance(kind, type) and issubclass(kind, GeoserviceError)}
+"""Every problem type the API can answer, by slug: the error classes of
+:mod:`geoservice.errors` (subclasses elsewhere, such as the storage's, share their parent's
+type)."""
 
-
-_BY_STATUS: dict[int, type[GeoserviceError]] = {}
-for _cls, _status in STATUS.items():
-    _BY_STATUS.setdefault(_status, _cls)
+_BY_STATUS = {status: kind for kind, status in reversed(STATUS.items())}
+"""The type of a framework error (404, 405…): the first kind of STATUS with its status."""
 
 
 def type_uri(base: str, slug: str) -> str:

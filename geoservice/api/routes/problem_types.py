@@ -7,10 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from ...errors import STATUS, GeoserviceError, NotFound
+from ...errors import GeoserviceError, NotFound, status_of_type
 from ..http import only
 from ..links import base_url
-from ..problems import TYPES_PATH, problem_response, problem_types, type_uri
+from ..problems import PROBLEM_TYPES, TYPES_PATH, problem_response, type_uri
 
 router = APIRouter(prefix=TYPES_PATH, tags=["Erreurs"])
 
@@ -25,21 +25,21 @@ class ProblemType(BaseModel):
 
 def _describe(base: str, cls: type[GeoserviceError]) -> ProblemType:
     return ProblemType(type=type_uri(base, cls.slug), slug=cls.slug, title=cls.title,
-                       status=STATUS.get(cls), description=cls.about)
+                       status=status_of_type(cls), description=cls.about)
 
 
 @router.get("", operation_id="listProblemTypes", dependencies=[only()],
             summary="Les types d'erreur que l'API peut répondre")
 def list_types(request: Request) -> list[ProblemType]:
     base = base_url(request)
-    return [_describe(base, cls) for cls in problem_types().values()]
+    return [_describe(base, cls) for cls in PROBLEM_TYPES.values()]
 
 
 @router.get("/{slug}", operation_id="getProblemType", dependencies=[only()],
             summary="Un type d'erreur : ce qu'il veut dire et que faire",
             responses={404: problem_response("Type d'erreur inconnu")})
 def get_type(request: Request, slug: str) -> ProblemType:
-    cls = problem_types().get(slug)
+    cls = PROBLEM_TYPES.get(slug)
     if cls is None:
         raise NotFound(f"Type d'erreur inconnu : « {slug[:40]} » (liste : {TYPES_PATH})")
     return _describe(base_url(request), cls)
