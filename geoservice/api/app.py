@@ -14,7 +14,7 @@ from .. import __version__
 from ..readmodel import FixedReadModel, ReadModel
 from ..settings import Settings
 from ..store import Store
-from .http import add_http_basics, refuse_repeated
+from .http import add_http_basics, add_trusted_hosts, refuse_repeated
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
@@ -91,10 +91,11 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     # level 5: close to level 9's size on GeoJSON and CSV, several times faster (it runs in
     # the event loop); the batch lookup compresses its own answer in a worker thread
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    add_trusted_hosts(app, settings.allowed_hosts, settings.public_url)
     add_security_headers(app, settings)
     add_exception_handlers(app)
     add_request_ids(app)
-    add_http_basics(app, settings.allowed_hosts, settings.public_url)
+    add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (login, proposals, imports, history, editing, ogc, lookup, geocode,
                    analysis, maps, problem_types, docs):

@@ -76,8 +76,15 @@ class TrustedHosts:
         await self.app(scope, receive, send)
 
 
-def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None,
-                    public_url: str | None = None) -> None:
+def add_trusted_hosts(app: FastAPI, allowed_hosts: list[str] | None,
+                      public_url: str | None) -> None:
+    """Add it before the security headers and request ids (middlewares added later wrap it),
+    so a refused Host's answer carries them like every other answer."""
+    if allowed_hosts and "*" not in allowed_hosts:
+        app.add_middleware(TrustedHosts, hosts=allowed_hosts, public_url=public_url)
+
+
+def add_http_basics(app: FastAPI) -> None:
     # An open-data API is read from other sites' pages: any origin may GET, without
     # credentials; no write method is allowed cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
@@ -85,8 +92,6 @@ def add_http_basics(app: FastAPI, allowed_hosts: list[str] | None = None,
                        expose_headers=["Content-Crs", "Link", "OGC-NumberMatched",
                                        "X-Request-Id"], max_age=3600)
     app.add_middleware(HeadAsGet)
-    if allowed_hosts and "*" not in allowed_hosts:
-        app.add_middleware(TrustedHosts, hosts=allowed_hosts, public_url=public_url)
 
 
 def only(*names: str) -> object:

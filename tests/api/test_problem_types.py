@@ -93,3 +93,5 @@ def test_a_refused_host_is_a_problem_that_never_names_the_host_in_a_link(toulous
     body = refused.json()
     assert body["type"] == "/api/problemes/untrusted-host"
     assert "evil.example" in body["detail"]
+    assert refused.headers["x-content-type-options"] == "nosniff"  # like every answer
+    assert refused.headers["x-request-id"]
