@@ -27,8 +27,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from geoservice.pull import pull  # noqa: E402
 from geoservice.settings import Settings  # noqa: E402
+from geoservice.sources.pull import pull  # noqa: E402
 from tests.servers import Served, clean_env  # noqa: E402
 
 BBOX = (1.20, 43.50, 1.60, 43.75)

@@ -60,10 +60,10 @@ def _wait(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
 def prepare(mirror: Path, work: Path) -> dict[str, Path]:
     """Pull the Toulouse store and write both QPV sets as GeoJSON (the peer's input)."""
     sys.path.insert(0, str(REPO))
-    from geoservice.pull import pull
-    from geoservice.readmodel import load_store
+    from geoservice.read.model import load_store
     from geoservice.settings import Settings
     from geoservice.sources import read_qpv_2024
+    from geoservice.sources.pull import pull
 
     settings = Settings(data_dir=work / "store", sources=str(mirror))
     pull(settings)
@@ -89,9 +89,9 @@ def serve_geoservice(data_dir: str, france: str, port: int) -> None:
     import uvicorn
 
     from geoservice.api.app import create_app
-    from geoservice.readmodel import load_store
+    from geoservice.read.model import load_store
+    from geoservice.read.snapshot import Collection
     from geoservice.settings import Settings
-    from geoservice.store import Collection
 
     settings = Settings(data_dir=Path(data_dir), tiles_url=None)
     store = load_store(settings)

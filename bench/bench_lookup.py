@@ -26,7 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 from geoservice.sources import read_qpv_2024
 from geoservice.spatial import PolygonIndex
 
@@ -116,8 +116,8 @@ def bench_full_batch(mirror: Path, n: int, rng: np.random.Generator, repeat: int
     import tempfile
 
     from geoservice import parallel
-    from geoservice.pull import pull
     from geoservice.settings import Settings
+    from geoservice.sources.pull import pull
     from geoservice.spatial import PointLocator
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -30,9 +30,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from geoservice.pull import pull
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 from geoservice.settings import Settings
+from geoservice.sources.pull import pull
 from geoservice.spatial import locator_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

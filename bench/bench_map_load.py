@@ -71,8 +71,8 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from geoservice.pull import pull
     from geoservice.settings import Settings
+    from geoservice.sources.pull import pull
     from tests.conftest import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:

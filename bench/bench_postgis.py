@@ -61,9 +61,9 @@ def layers_with_france(work: Path) -> Path:
 def prepare(settings, mirror: Path) -> int:
     """Pull Toulouse, then load the national QPV as ``qpv_france`` into the same store."""
     from geoservice.catalog import load_catalog
-    from geoservice.frames import frame_rows
-    from geoservice.pull import pull
+    from geoservice.read.frames import frame_rows
     from geoservice.sources import read_qpv_2024
+    from geoservice.sources.pull import pull
     from geoservice.storage import ReferenceLoad, open_store
 
     pull(settings)

@@ -34,7 +34,7 @@ def data_pull(
     (internet), en une transaction ; les couches modifiables ne sont semées qu'une fois."""
     from rich.console import Console
 
-    from .pull import pull
+    from .sources.pull import pull
 
     settings = make_settings(sources=str(source) if source else None, territoire=territoire)
     console = Console(stderr=True)
@@ -57,7 +57,7 @@ def data_pull(
 def data_rollback(territoire: Annotated[str | None, typer.Option()] = None) -> None:
     """Remet les couches de référence de l'import précédent (les couches modifiables ne
     bougent pas) ; relancé, revient à l'import le plus récent."""
-    from .pull import rollback
+    from .sources.pull import rollback
 
     revisions = rollback(make_settings(territoire=territoire))
     typer.echo("Couches restaurées : " + ", ".join(sorted(revisions)), err=True)
@@ -83,7 +83,7 @@ def db_upgrade(territoire: Annotated[str | None, typer.Option()] = None) -> None
 @one_line_errors
 def layers(territoire: Annotated[str | None, typer.Option()] = None) -> None:
     """Liste les couches : nombre d'objets, millésime, source et licence."""
-    from .readmodel import load_store
+    from .read.model import load_store
 
     store = load_store(make_settings(territoire=territoire))
     typer.echo(f"Territoire : {store.territory.nom} (EPCI {store.territory.epci})")
@@ -141,7 +141,7 @@ def serve(
     import uvicorn
 
     from .api.app import create_app
-    from .readmodel import ReadModel
+    from .read.model import ReadModel
 
     settings = make_settings(territoire=territoire)
     model = ReadModel(settings)  # fails early, with the command that fills an empty store

@@ -9,10 +9,10 @@ from datetime import date
 
 import shapely
 
-from .crs import DEFAULT, OutputCrs, bbox_to_lonlat
 from .errors import InvalidParameter
 from .numbers import ascii_float, ascii_int
-from .store import Interval, date_span
+from .read.crs import DEFAULT, OutputCrs, bbox_to_lonlat
+from .read.snapshot import Interval, date_span
 
 BBox = tuple[float, float, float, float] | shapely.Geometry
 

@@ -8,7 +8,7 @@ import json
 import math
 import unicodedata
 
-from .stub_server import StubServer
+from tests.stub_server import StubServer
 
 # label, lon, lat, citycode, city, type
 ENTRIES = [

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
-from geoservice.pull import pull
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
+from geoservice.read.snapshot import Snapshot
 from geoservice.settings import REPO_ROOT, Settings
-from geoservice.store import Store
+from geoservice.sources.pull import pull
 
 TOULOUSE = "toulouse-metropole"
 MONTPELLIER = "montpellier-mediterranee-metropole"
@@ -59,7 +59,7 @@ def montpellier_settings(tmp_path_factory: pytest.TempPathFactory, mirror: Path)
 
 
 @pytest.fixture(scope="session")
-def toulouse_store(toulouse_settings: Settings) -> Store:
+def toulouse_store(toulouse_settings: Settings) -> Snapshot:
     return load_store(toulouse_settings)
 
 
@@ -72,7 +72,7 @@ def client(toulouse_settings: Settings) -> TestClient:
 @pytest.fixture(scope="session")
 def ban():
     """The BAN stand-in on 127.0.0.1 for the whole session."""
-    from .ban import BanStandIn
+    from tests.ban import BanStandIn
 
     with BanStandIn() as stand_in:
         yield stand_in
@@ -84,7 +84,7 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         import uvicorn
 
-        from .servers import free_port
+        from tests.servers import free_port
 
         self.settings = settings
         self.port = free_port()
@@ -122,7 +122,7 @@ def live_server(toulouse_settings: Settings, ban) -> LiveServer:
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL + PostGIS server for the whole session (see tests/postgres.py)."""
-    from .postgres import Postgres
+    from tests.postgres import Postgres
 
     with Postgres() as server:
         yield server

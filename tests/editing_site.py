@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from .servers import GEOSERVICE, Served, clean_env
+from tests.servers import GEOSERVICE, Served, clean_env
 
 ROLES = ("editor", "moderator", "admin")
 _PULLED: dict[str, Path] = {}

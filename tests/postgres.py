@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .servers import free_port
+from tests.servers import free_port
 
 BIN = Path(os.environ.get("GEOSERVICE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geoservice.territory import get_territory, territory_ids
-
-from .stub_server import StubServer
+from tests.stub_server import StubServer
 
 
 def _qpv_zip(mirror: Path) -> bytes:

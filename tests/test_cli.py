@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from geoservice.settings import REPO_ROOT
-
-from .conftest import MONTPELLIER
+from tests.conftest import MONTPELLIER
 
 CLI = [sys.executable, "-m", "geoservice"]
 

@@ -1,4 +1,4 @@
-"""Exports: the writers of geoservice.export, through `geoservice export` (a real subprocess)
+"""Exports: the writers of geoservice.read.export, through `geoservice export` (a real subprocess)
 and through `f=` on items (the same functions)."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import pyogrio
 import pytest
 import shapely
 
-from geoservice import export
-from geoservice.crs import parse_crs
-
-from .test_cli import run
+from geoservice.read import export
+from geoservice.read.crs import parse_crs
+from tests.test_cli import run
 
 
 def _env(settings) -> dict[str, str]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from geoservice.pull import pull
 from geoservice.settings import Settings
+from geoservice.sources.pull import pull
 from geoservice.storage import Change, open_store
 from geoservice.storage.base import WriteMeta
-
-from .conftest import MONTPELLIER, TOULOUSE
+from tests.conftest import MONTPELLIER, TOULOUSE
 
 EXPECTED = {  # source → (layer, Toulouse Métropole, Montpellier Méditerranée Métropole)
     "tiers_lieux_cget_2019": ("hebergement", 38, 20),

@@ -4,12 +4,11 @@ import shutil
 import pytest
 
 from geoservice.errors import ConfigError, SourceDataError
-from geoservice.pull import pull
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 from geoservice.settings import REPO_ROOT, Settings
-
-from .conftest import MONTPELLIER, TOULOUSE
-from .publishers import Publishers
+from geoservice.sources.pull import pull
+from tests.conftest import MONTPELLIER, TOULOUSE
+from tests.publishers import Publishers
 
 
 def counts(settings: Settings) -> dict[str, int]:

@@ -11,13 +11,12 @@ import pytest
 import shapely
 
 from geoservice.errors import SourceDataError
-from geoservice.pull import pull, rollback
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 from geoservice.settings import Settings
+from geoservice.sources.pull import pull, rollback
 from geoservice.storage import Change, open_store
-
-from .test_cli import run
-from .test_pull import _digest
+from tests.test_cli import run
+from tests.test_pull import _digest
 
 
 @pytest.fixture()

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
+from geoservice.read.snapshot import Collection, Snapshot
 from geoservice.sources import read_qpv_2024
 from geoservice.spatial import ESS_LAYERS, PolygonIndex, locator_for
-from geoservice.store import Collection, Store
 
 BELLEFONTAINE = (1.3996743, 43.5666473)  # metro station, in Grand Mirail; Le FIL is placed here
 CAPITOLE = (1.4442, 43.6047)  # Toulouse city centre, in no QPV
@@ -172,7 +172,7 @@ def test_nearest_places_keep_at_most_k(locator):
     assert [p["id"] for p in answer["nearest"]["lieux_totems"]] == ["lt-le-fil"]
 
 
-def overlapping_store(store: Store) -> Store:
+def overlapping_store(store: Snapshot) -> Snapshot:
     """The Toulouse store plus a made-up QPV overlapping Grand Mirail around Bellefontaine."""
     qpv = store.collections["qpv"]
     extra = gpd.GeoDataFrame(
@@ -184,7 +184,7 @@ def overlapping_store(store: Store) -> Store:
         [*qpv.frame.to_dict("records"), *extra.to_dict("records")],
         geometry="geometry", crs="EPSG:4326")
     collections = {**store.collections, "qpv": Collection(qpv.layer, frame)}
-    return Store(store.settings, store.territory, collections)
+    return Snapshot(store.settings, store.territory, collections)
 
 
 def test_overlapping_qpv_are_all_returned(toulouse_store):
@@ -195,7 +195,7 @@ def test_overlapping_qpv_are_all_returned(toulouse_store):
 
 
 def test_batch_joins_overlapping_qpv_with_a_pipe(toulouse_store):
-    from geoservice.lookup import lookup_csv
+    from geoservice.spatial.lookup import lookup_csv
 
     locator = locator_for(overlapping_store(toulouse_store))
     data, counts = lookup_csv(locator, b"lon,lat\n1.3996743,43.5666473\n1.4442,43.6047\n")

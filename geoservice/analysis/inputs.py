@@ -17,7 +17,7 @@ import shapely
 from ..vocab import ANSWER_LAYERS, METRIC_CRS
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..read.snapshot import Snapshot
 
 ANSWER_STATUSES = ("ouvert", "inconnu")
 PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification",
@@ -86,7 +86,7 @@ def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.G
     )
 
 
-def _metric_frame(store: Store, layer_id: str, columns: tuple[str, ...] | None = None
+def _metric_frame(store: Snapshot, layer_id: str, columns: tuple[str, ...] | None = None
                   ) -> gpd.GeoDataFrame:
     collection = store.collection(layer_id)
     frame = pd.DataFrame(collection.frame.drop(columns="geometry"))
@@ -95,13 +95,13 @@ def _metric_frame(store: Store, layer_id: str, columns: tuple[str, ...] | None =
     return gpd.GeoDataFrame(frame, geometry=collection.metric.values, crs=METRIC_CRS)
 
 
-def from_store(store: Store) -> Inputs:
+def from_store(store: Snapshot) -> Inputs:
     """The analysis inputs of a loaded store (uses the collections' EPSG:2154 geometries),
     built once per store and shared by start-up, the API and the maps (read-only)."""
     return store.derived.get("analysis-inputs", lambda: _build_from_store(store))
 
 
-def _build_from_store(store: Store) -> Inputs:
+def _build_from_store(store: Snapshot) -> Inputs:
     parts = []
     for layer_id, kind in ANSWER_LAYERS.items():
         if layer_id not in store.base:

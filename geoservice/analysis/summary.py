@@ -13,7 +13,7 @@ from ..vocab import ANSWER_LAYERS
 from .params import DEFIS
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..read.snapshot import Snapshot
 
 SEED_002 = ("Toulouse Métropole, fiche « Développer et innover dans les QPV avec l'ESS » — "
             "seeds/002_b3ea420cb49a858e.txt")
@@ -38,7 +38,7 @@ DOCUMENTED: dict[str, list[dict]] = {
 LAYERS = (*ANSWER_LAYERS, "besoins")
 
 
-def _layer_counts(store: Store, layer_id: str) -> dict:
+def _layer_counts(store: Snapshot, layer_id: str) -> dict:
     collection = store.collection(layer_id)
     frame = collection.frame
     defis = [list(v) if isinstance(v, list | tuple | np.ndarray) else [] for v in frame["defi"]]
@@ -67,7 +67,7 @@ def _in_polygons(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     return inside
 
 
-def projects_in_qpv(store: Store) -> dict:
+def projects_in_qpv(store: Snapshot) -> dict:
     """Supported projects whose position lies in a QPV 2024 (and in a QPV 2015)."""
     projets = store.collection("projets")
     located = projets.located
@@ -89,7 +89,7 @@ def projects_in_qpv(store: Store) -> dict:
     }
 
 
-def summary(store: Store) -> dict:
+def summary(store: Snapshot) -> dict:
     """Figures of the territory served by ``store`` (plain JSON-ready dict)."""
     diagnostic = store.collections.get("diagnostic_qpv")
     unknown = []

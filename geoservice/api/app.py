@@ -11,9 +11,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..readmodel import FixedReadModel, ReadModel
+from ..read.model import FixedReadModel, ReadModel
+from ..read.snapshot import Snapshot
 from ..settings import Settings
-from ..store import Store
 from .http import add_http_basics, add_trusted_hosts, refuse_repeated
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
@@ -58,7 +58,7 @@ def app_from_env() -> FastAPI:
 
 
 def create_app(settings: Settings | None = None, readmodel: ReadModel | None = None,
-               store: Store | None = None) -> FastAPI:
+               store: Snapshot | None = None) -> FastAPI:
     """Build the app. Its read model (snapshots of the storage, refreshed in the background
     when a revision moves) opens at start-up (lifespan), unless given."""
     settings = settings or Settings()

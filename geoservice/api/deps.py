@@ -8,13 +8,13 @@ from fastapi import Depends, Path, Query, Request
 
 from ..errors import InvalidParameter
 from ..numbers import ascii_float
+from ..read.snapshot import Collection, Snapshot
 from ..settings import Settings
-from ..store import Collection, Store
 from ..vocab import DEFI_LABELS
 from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
 
 
-async def get_store(request: Request) -> Store:
+async def get_snapshot(request: Request) -> Snapshot:
     """The replica's current snapshot (one whole snapshot per request)."""
     return request.app.state.readmodel.current
 
@@ -24,14 +24,14 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_collection(
-    store: Annotated[Store, Depends(get_store)],
+    store: Annotated[Snapshot, Depends(get_snapshot)],
     collectionId: Annotated[str, Path(description="Identifiant de la collection",
                                       examples=["qpv"])],  # noqa: N803
 ) -> Collection:
     return store.collection(collectionId)
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 
 
 async def ascii_coordinates(request: Request) -> None:

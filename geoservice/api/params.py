@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import cql2
-from ..crs import CRS84 as CRS84_URI
-from ..crs import SUPPORTED, OutputCrs, parse_crs
 from ..errors import InvalidParameter, NotAcceptable
-from ..export import FORMATS
 from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
+from ..read import cql2
+from ..read.crs import CRS84 as CRS84_URI
+from ..read.crs import SUPPORTED, OutputCrs, parse_crs
+from ..read.export import FORMATS
+from ..read.snapshot import Collection, Interval
 from ..settings import Settings
-from ..store import Collection, Interval
 
 CRS_URIS = list(SUPPORTED)
 FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg"}

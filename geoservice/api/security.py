@@ -15,7 +15,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..maps import tile_origin
+from ..maps.web import tile_origin
 from ..settings import Settings
 
 HEADERS = {

@@ -13,8 +13,8 @@ from fastapi import Request, Response
 from ..editing import Editing, Written
 from ..editing.service import etag
 from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
-from ..export import _dumps
 from ..numbers import ascii_int
+from ..read.export import _dumps
 from .auth import storage_of
 from .links import base_url
 from .problems import problem_response

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         from ..analysis import diagnose, from_store, make_parameters
         from ..analysis.report import to_csv, to_geojson
         from ..errors import InvalidParameter
-        from ..readmodel import load_store
+        from ..read.model import load_store
 
         fmt = None
         if output is not None:

@@ -1,4 +1,4 @@
-"""CLI command ``geoservice export``: the writers of ``geoservice.export``, without a server."""
+"""CLI command ``geoservice export``: the writers of ``geoservice.read.export``, offline."""
 
 from __future__ import annotations
 
@@ -32,17 +32,17 @@ def register(app: typer.Typer) -> None:
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
         """Exporte une couche en GeoJSON, GeoPackage ou CSV, avec ses métadonnées."""
-        from ..crs import parse_crs
-        from ..export import export_file
         from ..parsing import parse_bbox
-        from ..readmodel import load_store
+        from ..read.crs import parse_crs
+        from ..read.export import export_file
+        from ..read.model import load_store
 
         output_crs = parse_crs(crs, "--crs")
         box = parse_bbox(bbox, parse_crs(bbox_crs, "--bbox-crs"))
         store = load_store(make_settings(territoire=territoire))
         collection = store.collection(layer)
         count = export_file(collection, fmt.lower(), output, output_crs, box, excel=excel)
-        from ..export import is_stream
+        from ..read.export import is_stream
 
         sidecar = " (+ métadonnées dans .metadata.json)" \
             if fmt.lower() == "csv" and not is_stream(output) else ""

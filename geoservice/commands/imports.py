@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         from ..errors import InvalidParameter
         from ..imports.geocoding import Thresholds
         from ..imports.service import Imports, summary
-        from ..readmodel import load_store
+        from ..read.model import load_store
         from ..spatial.locator import locator_for
         from ..storage import open_store
 

@@ -28,9 +28,9 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        from ..lookup import lookup_csv, lookup_json
-        from ..readmodel import load_store
+        from ..read.model import load_store
         from ..spatial import locator_for
+        from ..spatial.lookup import lookup_csv, lookup_json
 
         if not source.is_file():
             fail(f"fichier introuvable : {source}")

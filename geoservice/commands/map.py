@@ -25,8 +25,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Écrit une carte HTML autonome (fonctionne hors ligne) d'un QPV, de son anneau,
         de l'ESS autour et des raisons de son score — ou de tout le territoire."""
-        from ..readmodel import load_store
-        from ..report_map import report_map
+        from ..maps.report import report_map
+        from ..read.model import load_store
 
         settings = make_settings(territoire=territoire)
         if not tiles:

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..catalog import LayerDef, PropertyDef
 from ..errors import InvalidParameter, PayloadTooLarge
-from ..lookup import LAT_NAMES, LON_NAMES, decode_text, sniff_delimiter
 from ..numbers import ascii_int
+from ..spatial.lookup import LAT_NAMES, LON_NAMES, decode_text, sniff_delimiter
 from ..vocab import DEFI_LABELS
 from ..words import fold
 

@@ -11,13 +11,13 @@ import shapely
 from pyproj import CRS
 
 from .. import parallel
-from ..crs import metric_transformer, to_metric
+from ..read.crs import metric_transformer, to_metric
 from ..vocab import ESS_LAYERS, METRIC_CRS
 from .grid import DEFAULT_CELL, PolygonIndex
 from .nearest import BoundarySegments
 
 if TYPE_CHECKING:
-    from ..store import Collection, Store
+    from ..read.snapshot import Collection, Snapshot
 
 WGS84 = "EPSG:4326"
 CHUNK = 4096
@@ -50,7 +50,7 @@ class Located:
 class PointLocator:
     """Everything a point lookup needs, built once per store (see :func:`locator_for`)."""
 
-    def __init__(self, store: Store, cell: float = DEFAULT_CELL) -> None:
+    def __init__(self, store: Snapshot, cell: float = DEFAULT_CELL) -> None:
         self.territory_name = store.territory.nom
         self.qpv = store.collection("qpv")
         self.communes = store.collection("communes")
@@ -252,12 +252,12 @@ def _text(value: Any) -> str | None:
 _KEY = "point-locator"
 
 
-def cached_locator(store: Store) -> PointLocator | None:
+def cached_locator(store: Snapshot) -> PointLocator | None:
     """The store's :class:`PointLocator` if it is already built, else None (cheap)."""
     return store.derived.peek(_KEY)
 
 
-def locator_for(store: Store) -> PointLocator:
+def locator_for(store: Snapshot) -> PointLocator:
     """The store's :class:`PointLocator`, built on first use (kept in ``store.derived``,
     which forgets it when a collection is replaced)."""
     return store.derived.get(_KEY, lambda: PointLocator(store))

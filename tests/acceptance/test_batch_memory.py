@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from ..servers import Served, clean_env
+from tests.servers import Served, clean_env
 
 
 def _status(pid: int) -> dict[str, int]:

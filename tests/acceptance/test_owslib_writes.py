@@ -11,8 +11,8 @@ import owslib.ogcapi
 import pytest
 from owslib.ogcapi.features import Features
 
-from ..api.test_editing import PLACE
-from ..editing_site import Site
+from tests.api.test_editing import PLACE
+from tests.editing_site import Site
 
 
 def features(url: str, headers: dict[str, str]) -> Features:

@@ -19,8 +19,7 @@ import shapely
 from geoservice.catalog import LAYER_IDS
 from geoservice.storage import Change
 from geoservice.storage.postgis import PostgisStore
-
-from ..servers import GEOSERVICE, Served, clean_env
+from tests.servers import GEOSERVICE, Served, clean_env
 
 pytestmark = pytest.mark.gdal
 
@@ -109,7 +108,7 @@ def test_a_write_reaches_the_other_replica_within_a_second(cluster):
 
 
 def test_an_http_write_on_one_replica_is_read_on_the_other_within_a_second(cluster):
-    from ..api.test_editing import PLACE
+    from tests.api.test_editing import PLACE
 
     _url, env, (first, second) = cluster
     for args in (("users", "add", "ed@example.fr", "--role", "editor"),

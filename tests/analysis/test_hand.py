@@ -8,8 +8,7 @@ import pytest
 
 from geoservice.analysis import Parameters, diagnose
 from geoservice.analysis.report import items
-
-from . import fixture
+from tests.analysis import fixture
 
 APPROX = {"rel": 1e-9, "abs": 1e-9}
 

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoservice.analysis import COMPONENTS, DEFAULT_WEIGHTS, DEFIS, Parameters, diagnose
-
-from . import fixture
+from tests.analysis import fixture
 
 SETTINGS = settings(max_examples=25, derandomize=True, deadline=None)
 defis = st.sampled_from([None, *DEFIS])

@@ -9,7 +9,7 @@ import pytest
 from geoservice.analysis import Parameters, diagnose, from_store
 from geoservice.analysis.report import items
 from geoservice.analysis.summary import summary
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 
 NEW_QPV = {"QN03116N": "Le Seycheron", "QN03117N": "Lalande Nord", "QN03118N": "Ginestous",
            "QN03119N": "La Fourguette"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from geoservice.crs import CRS84, parse_crs
+from geoservice.read.crs import CRS84, parse_crs
 
 ITEMS = "/api/collections/{}/items"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"

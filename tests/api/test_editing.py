@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from ..editing_site import Site, cli
+from tests.editing_site import Site, cli
 
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
          "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",

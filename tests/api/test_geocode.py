@@ -4,8 +4,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
-
-from ..ban import BanStandIn
+from tests.ban import BanStandIn
 
 
 def test_search_and_reverse_through_live_server(live_server):

@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from ..editing_site import Site, cli
+from tests.editing_site import Site, cli
 
 CSV = """Identifiant;Nom;Adresse;Défi(s);Type
 P1;Pépinière d'essai;10 rue des Essais 31000 Toulouse;Inclusion;pepiniere

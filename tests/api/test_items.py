@@ -13,7 +13,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
-from geoservice.store import Collection
+from geoservice.read.snapshot import Collection
 
 PROBLEM = "application/problem+json"
 ITEMS = "/api/collections/{}/items"
@@ -211,12 +211,12 @@ def test_datetime_on_dates_of_varying_precision(toulouse_store):
 
 
 def test_datetime_through_the_api_on_a_dated_store(toulouse_settings, toulouse_store):
-    from geoservice.store import Store
+    from geoservice.read.snapshot import Snapshot
 
     layer = toulouse_store.collection("projets").layer
     dated = _dated(layer, [2019, 2021, 2021])
     dated.frame["annee"] = dated.frame["annee"].astype("Int64")
-    store = Store(toulouse_settings, toulouse_store.territory,
+    store = Snapshot(toulouse_settings, toulouse_store.territory,
                   {**toulouse_store.collections, "projets": dated})
     with TestClient(create_app(toulouse_settings, store=store)) as dated_client:
         url = ITEMS.format("projets")

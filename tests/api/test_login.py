@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from ..editing_site import Site
-from ..oidc_provider import OidcProvider
-from .test_editing import PLACE
+from tests.api.test_editing import PLACE
+from tests.editing_site import Site
+from tests.oidc_provider import OidcProvider
 
 PASSWORD = "un mot de passe assez long"
 

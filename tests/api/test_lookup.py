@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
 from geoservice.api.routes.lookup import LookupResponse
-from geoservice.lookup import RESULT_COLUMNS, max_body_bytes
-
-from ..conftest import LiveServer
+from geoservice.spatial.lookup import RESULT_COLUMNS, max_body_bytes
+from tests.conftest import LiveServer
 
 PROBLEM = "application/problem+json"
 BELLEFONTAINE = {"lon": 1.3996743, "lat": 43.5666473}

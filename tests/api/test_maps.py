@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
 from geoservice.catalog import load_catalog
-from geoservice.maps import score_classes
+from geoservice.maps.web import score_classes
 from geoservice.settings import REPO_ROOT
 
 

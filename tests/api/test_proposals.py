@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from ..editing_site import Site, cli
+from tests.editing_site import Site, cli
 
 LIMIT = 30
 GRAND_MIRAIL = [1.40044, 43.57235]  # a point inside QPV QN03107M

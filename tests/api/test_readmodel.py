@@ -8,11 +8,11 @@ import logging
 import shapely
 from fastapi.testclient import TestClient
 
-from geoservice import views
 from geoservice.api.app import create_app
-from geoservice.pull import pull
-from geoservice.readmodel import ReadModel
+from geoservice.read import views
+from geoservice.read.model import ReadModel
 from geoservice.settings import Settings
+from geoservice.sources.pull import pull
 from geoservice.storage import Change, open_store
 
 
@@ -37,7 +37,7 @@ def test_a_write_reaches_items_lookup_and_the_diagnosis(tmp_path, mirror):
         # unchanged collections are reused as they are, with their caches
         assert model.current.collection("qpv") is first.collection("qpv")
         # the new snapshot is warm before it is swapped in: no first-request CPU work
-        from geoservice.crs import DEFAULT
+        from geoservice.read.crs import DEFAULT
 
         projets = model.current.collection("projets")
         assert projets._memo.peek(("geojson", DEFAULT.uri)) is not None

@@ -16,8 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from geoservice.settings import REPO_ROOT, Settings
-
-from ..conftest import TOULOUSE, LiveServer
+from tests.conftest import TOULOUSE, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,7 +121,7 @@ def xss_server(tmp_path_factory, mirror, ban):
     tmp = tmp_path_factory.mktemp("xss")
     base = Settings(data_dir=tmp / "var", sources=str(mirror), territoire=TOULOUSE,
                     layers_dir=xss_layers(tmp))
-    from geoservice.pull import pull
+    from geoservice.sources.pull import pull
 
     pull(base)
     settings = base.model_copy(update={"ban_url": ban.url, "tiles_url": None})

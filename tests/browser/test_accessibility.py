@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_map import wait_until
+from tests.browser.test_map import wait_until
 
 SIZES = [(1280, 800), (375, 740), (320, 640)]
 ACTIVE_IN_DETAIL = "!!document.activeElement.closest('#detail')"
@@ -162,7 +162,7 @@ def test_languages_of_leaflet_controls_data_and_title(live_server, open_page):
 def test_plain_messages_for_short_searches_and_a_silent_geocoder(toulouse_settings, open_page):
     """Two letters: a plain sentence, no 'Paramètre invalide'; geocoder down: no 'BAN', and
     the other way to proceed (the device's position) offered at once."""
-    from ..conftest import LiveServer
+    from tests.conftest import LiveServer
 
     settings = toulouse_settings.model_copy(update={"ban_url": "http://127.0.0.1:9",
                                                     "tiles_url": None})

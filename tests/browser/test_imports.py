@@ -8,9 +8,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ..api.test_imports import CSV
-from ..editing_site import Site
-from .test_accessibility import _violations
+from tests.api.test_imports import CSV
+from tests.browser.test_accessibility import _violations
+from tests.editing_site import Site
 
 PASSWORD = "un mot de passe pour importer"
 HOSTILE = "<img src=x onerror=alert(1)>"

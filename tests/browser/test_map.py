@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, XSS
+from tests.browser.conftest import ARTIFACTS, XSS
 
 pytestmark = pytest.mark.browser
 
@@ -232,7 +232,7 @@ def test_xss_payload_stays_text_in_report_map(xss_server, open_page):
 
 def test_report_map_works_offline_from_a_file(toulouse_settings, toulouse_store, tmp_path,
                                               open_page):
-    from geoservice.report_map import report_map
+    from geoservice.maps.report import report_map
 
     settings = toulouse_settings.model_copy(update={"tiles_url": None})
     path = tmp_path / "carte.html"
@@ -322,8 +322,8 @@ def test_hostile_deep_links_are_ignored(live_server, open_page, fragment):
 
 
 def test_offline_background_says_so_once_and_stops_asking(toulouse_settings, ban, open_page):
-    from ..conftest import LiveServer
-    from ..servers import free_port
+    from tests.conftest import LiveServer
+    from tests.servers import free_port
 
     dead = free_port()  # nothing listens there: every tile fails, as offline
     settings = toulouse_settings.model_copy(update={

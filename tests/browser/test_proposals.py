@@ -10,9 +10,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ..editing_site import Site
-from .conftest import ARTIFACTS
-from .test_accessibility import _violations
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_accessibility import _violations
+from tests.editing_site import Site
 
 PASSWORD = "un mot de passe de modération"
 HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ..editing_site import Site
-from .test_accessibility import _violations
+from tests.browser.test_accessibility import _violations
+from tests.editing_site import Site
 
 PASSWORD = "un mot de passe pour vérifier"
 

@@ -12,12 +12,11 @@ import pytest
 from geoservice.analysis import diagnose, from_store
 from geoservice.analysis.report import items
 from geoservice.errors import SourceDataError
-from geoservice.pull import pull
-from geoservice.readmodel import load_store
+from geoservice.read.model import load_store
 from geoservice.settings import Settings
 from geoservice.sources import read_qpv_2024
-
-from ..analysis import fixture
+from geoservice.sources.pull import pull
+from tests.analysis import fixture
 
 # the documented layout (docs/analyse.md): code_qp + any of pop_mun, tp60, tx_tot_empl, abcde
 LAYOUT = ("code_qp;lib_qp;pop_mun;tp60;tx_tot_empl;abcde\n"

@@ -12,8 +12,8 @@ from ...analysis import DEFIS, make_parameters
 from ...analysis.report import header, items, to_csv
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
-from ...views import analysis
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, StoreDep
+from ...read.views import analysis
+from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 
@@ -222,7 +222,7 @@ CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
             summary="Classement des QPV sous-desservis par l'ESS",
             responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
-    store: StoreDep,
+    store: SnapshotDep,
     settings: SettingsDep,
     defi: DefiQuery = None,
     ring_m: RingQuery = None,
@@ -252,7 +252,7 @@ def underserved(
 @router.get("/summary", operation_id="getAnalysisSummary", response_model=Summary,
             dependencies=[only()],
             summary="Chiffres du territoire (ESS par Défi, projets en QPV, chiffres cités)")
-def analysis_summary(store: StoreDep) -> Summary:
+def analysis_summary(store: SnapshotDep) -> Summary:
     """Comptes par Défi et par couche, objets localisés ou non, projets situés en QPV, et
     chiffres rapportés par les documents (avec leur source), distincts des données."""
     return Summary.model_validate(summary(store))

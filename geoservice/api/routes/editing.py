@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from ...catalog import LayerDef
 from ...editing.schema import feature_schema
 from ...editing.service import READ_ONLY_ALLOW, allowed, parse_if_match
-from ...export import _dumps
+from ...read.export import _dumps
 from ..auth import CallerDep, OptionalCallerDep
-from ..deps import StoreDep
+from ..deps import SnapshotDep
 from ..http import JSON_ONLY, only
 from ..links import base_url
 from ..writes import (
@@ -54,7 +54,7 @@ def _allow(layer: LayerDef, caller: Any, item: bool) -> str:
 @router.options("/collections/{collectionId}/items", summary="Méthodes permises (objets)",
                 status_code=204, response_class=Response, responses=READ_ERRORS)
 async def items_options(request: Request, collectionId: CollectionId,  # noqa: N803
-                        store: StoreDep, caller: OptionalCallerDep) -> Response:
+                        store: SnapshotDep, caller: OptionalCallerDep) -> Response:
     allow = _allow(store.collection(collectionId).layer, caller, item=False)
     return Response(status_code=204, headers={"Allow": allow})
 
@@ -63,7 +63,7 @@ async def items_options(request: Request, collectionId: CollectionId,  # noqa: N
                 summary="Méthodes permises (un objet)", status_code=204,
                 response_class=Response, responses=READ_ERRORS)
 async def item_options(request: Request, collectionId: CollectionId,  # noqa: N803
-                       featureId: FeatureId, store: StoreDep,  # noqa: N803
+                       featureId: FeatureId, store: SnapshotDep,  # noqa: N803
                        caller: OptionalCallerDep) -> Response:
     allow = _allow(store.collection(collectionId).layer, caller, item=True)
     headers = {"Allow": allow}
@@ -75,7 +75,7 @@ async def item_options(request: Request, collectionId: CollectionId,  # noqa: N8
 @router.get("/me", summary="Le compte appelant et ce qu'il peut modifier",
             dependencies=[only()],
             responses=READ_ERRORS)
-async def me(request: Request, response: Response, store: StoreDep, caller: CallerDep
+async def me(request: Request, response: Response, store: SnapshotDep, caller: CallerDep
              ) -> dict:
     response.headers["Cache-Control"] = "no-store"  # personal (and a session's CSRF token)
     if caller is None:
@@ -94,7 +94,7 @@ async def me(request: Request, response: Response, store: StoreDep, caller: Call
             response_class=Response,
             responses={200: {"content": {"application/schema+json": {}}}, **READ_ERRORS})
 async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
-                 store: StoreDep) -> Response:
+                 store: SnapshotDep) -> Response:
     layer = store.collection(collectionId).layer
     href = f"{base_url(request)}/api/collections/{collectionId}/schema"
     document = feature_schema(layer, href)
@@ -108,7 +108,7 @@ async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
 @router.post("/collections/{collectionId}/items", status_code=201, response_class=Response,
              summary="Ajouter un objet (Part 4)", responses=WRITE_ERRORS)
 async def create(request: Request, collectionId: CollectionId,  # noqa: N803
-                 store: StoreDep, caller: CallerDep) -> Response:
+                 store: SnapshotDep, caller: CallerDep) -> Response:
     editing = editing_service(request, store)
     editing.require(collectionId, "create", caller)
     body = await json_body(request, (GEOJSON, "application/json"))
@@ -120,7 +120,7 @@ async def create(request: Request, collectionId: CollectionId,  # noqa: N803
 @router.put("/collections/{collectionId}/items/{featureId:path}", response_class=Response,
             summary="Remplacer un objet (Part 4, If-Match requis)", responses=WRITE_ERRORS)
 async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
@@ -134,7 +134,7 @@ async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
               summary="Modifier des champs (JSON Merge Patch, If-Match requis)",
               responses=WRITE_ERRORS)
 async def update(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
@@ -148,7 +148,7 @@ async def update(request: Request, collectionId: CollectionId,  # noqa: N803
                response_class=Response, summary="Supprimer un objet (suppression douce)",
                responses=WRITE_ERRORS)
 async def delete(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "delete", caller)
     expected = parse_if_match(request.headers.get("if-match"))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...geocode import Geocoder
+from ...spatial.geocoder import Geocoder
 from ..deps import AsciiCoordinates, SettingsDep
 from ..http import only
 

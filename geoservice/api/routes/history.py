@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from ...editing.geojson import row_feature
 from ...editing.service import parse_if_match
 from ...errors import InvalidParameter, NotFound, Unauthorized
-from ...export import _dumps
 from ...parsing import parse_int
+from ...read.export import _dumps
 from ...storage import Row
 from ..auth import CallerDep, storage_of
-from ..deps import StoreDep
+from ..deps import SnapshotDep
 from ..writes import (
     GEOJSON,
     READ_ERRORS,
@@ -43,7 +43,7 @@ def _signed_in(caller: object) -> None:
             summary="Historique d'un objet (versions, auteurs, raisons)",
             responses=READ_ERRORS)
 async def history(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> dict:  # noqa: N803
+                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> dict:  # noqa: N803
     _signed_in(caller)
     editing = editing_service(request, store)
     versions = await run_in_threadpool(editing.history, collectionId, featureId)
@@ -54,7 +54,7 @@ async def history(request: Request, collectionId: CollectionId,  # noqa: N803
             summary="Une version d'un objet", response_class=Response,
             responses=READ_ERRORS)
 async def version(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, version: str, store: StoreDep,  # noqa: N803
+                  featureId: FeatureId, version: str, store: SnapshotDep,  # noqa: N803
                   caller: CallerDep) -> Response:
     _signed_in(caller)
     number = parse_int("version", version, 1, 1)
@@ -70,7 +70,7 @@ async def version(request: Request, collectionId: CollectionId,  # noqa: N803
 @router.get("/collections/{collectionId}/items/{featureId:path}/diff",
             summary="Différences entre deux versions d'un objet", responses=READ_ERRORS)
 async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
-               featureId: FeatureId, store: StoreDep, caller: CallerDep,  # noqa: N803
+               featureId: FeatureId, store: SnapshotDep, caller: CallerDep,  # noqa: N803
                from_: Annotated[str, Query(alias="from", description="Version de départ")],
                to: Annotated[str, Query(description="Version d'arrivée")]) -> dict:
     _signed_in(caller)
@@ -83,7 +83,7 @@ async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
              summary="Revenir à une version (crée une nouvelle version ; If-Match requis)",
              response_class=Response, responses=WRITE_ERRORS)
 async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "update", caller)
     expected = parse_if_match(request.headers.get("if-match"))
@@ -100,7 +100,7 @@ async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
              summary="Restaurer un objet supprimé (If-Match : version supprimée)",
              response_class=Response, responses=WRITE_ERRORS)
 async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: StoreDep, caller: CallerDep) -> Response:  # noqa: N803
+                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
     editing = editing_service(request, store)
     editing.require(collectionId, "delete", caller)
     expected = parse_if_match(request.headers.get("if-match"))

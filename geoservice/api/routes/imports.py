@@ -17,7 +17,7 @@ from ...imports.geocoding import Thresholds
 from ...imports.service import Imports, summary
 from ...spatial.locator import locator_for
 from ..auth import CallerDep
-from ..deps import StoreDep
+from ..deps import SnapshotDep
 from ..links import base_url
 from ..problems import problem_response
 from ..writes import editing_service, json_body, refuse_declared_size
@@ -84,7 +84,7 @@ def _text_field(form: Any, name: str) -> str | None:
 @router.post("", status_code=201, summary="Importer un fichier CSV dans une couche (essai : "
              "rien n'est écrit avant apply)", responses={**ERRORS, 201: {
                  "description": "Import créé (Location) : lignes sûres, à revoir, rejetées"}})
-async def create(request: Request, store: StoreDep, caller: CallerDep) -> JSONResponse:
+async def create(request: Request, store: SnapshotDep, caller: CallerDep) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
         raise UnsupportedMediaType("Formulaire multipart/form-data attendu (champs layer, "
@@ -110,7 +110,7 @@ async def create(request: Request, store: StoreDep, caller: CallerDep) -> JSONRe
 
 
 @router.get("/{importId}", summary="Un import : résumé et lignes", responses=ERRORS)
-async def one(request: Request, importId: ImportId, store: StoreDep,  # noqa: N803
+async def one(request: Request, importId: ImportId, store: SnapshotDep,  # noqa: N803
               caller: CallerDep) -> JSONResponse:
     record = await run_in_threadpool(_service(request, store).get, importId, caller)
     return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
@@ -119,7 +119,7 @@ async def one(request: Request, importId: ImportId, store: StoreDep,  # noqa: N8
 @router.post("/{importId}/rows/{line}", summary="Décider d'une ligne : confirm, place "
              "(lon, lat) ou exclude", responses=ERRORS)
 async def decide(request: Request, importId: ImportId, line: int,  # noqa: N803
-                 store: StoreDep, caller: CallerDep) -> JSONResponse:
+                 store: SnapshotDep, caller: CallerDep) -> JSONResponse:
     body = await json_body(request, ("application/json",), 4096)
     if not isinstance(body, dict):
         raise InvalidParameter("Objet JSON attendu : {\"action\": …}")
@@ -134,7 +134,7 @@ async def decide(request: Request, importId: ImportId, line: int,  # noqa: N803
 
 @router.post("/{importId}/apply", summary="Appliquer : les lignes sûres et celles confirmées "
              "ou placées, en un seul lot de modifications", responses=ERRORS)
-async def apply(request: Request, importId: ImportId, store: StoreDep,  # noqa: N803
+async def apply(request: Request, importId: ImportId, store: SnapshotDep,  # noqa: N803
                 caller: CallerDep) -> JSONResponse:
     done = await run_in_threadpool(_service(request, store).apply, importId, caller)
     return JSONResponse(done, headers={"Cache-Control": "no-store"})

@@ -12,12 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from ...errors import PayloadTooLarge, UnsupportedMediaType
-from ...lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
 from ...numbers import ascii_int
+from ...read.snapshot import Snapshot
 from ...settings import Settings
 from ...spatial import cached_locator, locator_for
-from ...store import Store
-from ..deps import AsciiCoordinates, SettingsDep, StoreDep
+from ...spatial.lookup import RESULT_COLUMNS, lookup_csv, lookup_json, max_body_bytes
+from ..deps import AsciiCoordinates, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 
@@ -115,7 +115,7 @@ BATCH_RESPONSES = {
             summary="Suis-je dans un QPV ? QPV, commune, QPV et lieux ESS les plus proches",
             responses={400: problem_response("lon/lat absents ou invalides")})
 async def lookup_point(
-    store: StoreDep,
+    store: SnapshotDep,
     settings: SettingsDep,
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False,
                                 description="Longitude WGS84", examples=[1.3996743])],
@@ -164,7 +164,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 @router.post("/lookup", operation_id="lookupBatch", response_class=Response,
              summary="Recherche de QPV par lot (CSV ou JSON)",
              openapi_extra=BATCH_OPENAPI, responses=BATCH_RESPONSES)
-async def lookup_batch(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+async def lookup_batch(request: Request, store: SnapshotDep, settings: SettingsDep) -> Response:
     kind = _kind(request.headers.get("content-type"))
     # A batch holds several times its body in memory while it runs: at most
     # `batch_concurrency` run at once; the others wait *before* reading their body.
@@ -193,7 +193,7 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-async def _lookup_batch(request: Request, store: Store, settings: Settings,
+async def _lookup_batch(request: Request, store: Snapshot, settings: Settings,
                         kind: str) -> Response:
     body = await _read_body(request, max_body_bytes(settings.lookup_max_rows))
     locator = await run_in_threadpool(locator_for, store)

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from ...analysis.params import check_defi
 from ...errors import InvalidParameter
-from ...maps import diagnostic_classes, diagnostic_collection, map_config
-from ...report_map import report_map
+from ...maps.report import report_map
+from ...maps.web import diagnostic_classes, diagnostic_collection, map_config
 from ...settings import Settings
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, StoreDep
+from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
@@ -28,14 +28,14 @@ def _defi(defi: str | None) -> str | None:
 
 @router.get("/map/config", operation_id="getMapConfig", dependencies=[only()],
             summary="Configuration de la carte web (couches, styles, fond, Défis)")
-def config(store: StoreDep, settings: SettingsDep) -> dict:
+def config(store: SnapshotDep, settings: SettingsDep) -> dict:
     return map_config(store, settings)
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
             dependencies=[only("defi", "ring_m", "include")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
-def classes(store: StoreDep,
+def classes(store: SnapshotDep,
             defi: DefiQuery = None,
             ring_m: RingQuery = None,
             include: IncludeQuery = None) -> dict:
@@ -47,14 +47,14 @@ def classes(store: StoreDep,
             summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
             responses={200: {"content": {"application/geo+json": {},
                                          "application/geopackage+sqlite3": {}}}, **BAD})
-def diagnostic_export(store: StoreDep,
+def diagnostic_export(store: SnapshotDep,
                       defi: DefiQuery = None,
                       ring_m: RingQuery = None,
                       f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
                           "enum": ["geojson", "gpkg"]})] = "geojson",
                       include: IncludeQuery = None,
                       ) -> Response:
-    from ...export import MEDIA_TYPES, geojson_document, to_gpkg
+    from ...read.export import MEDIA_TYPES, geojson_document, to_gpkg
 
     if f not in ("geojson", "gpkg"):
         raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
@@ -77,7 +77,7 @@ def _html(document: str, settings: Settings) -> HTMLResponse:
             response_class=HTMLResponse,
             summary="Carte autonome (folium) d'un QPV, de son anneau et de l'ESS autour",
             responses=BAD_OR_UNKNOWN)
-def qpv_map(store: StoreDep, settings: SettingsDep,
+def qpv_map(store: SnapshotDep, settings: SettingsDep,
             code_qp: Annotated[str, Path(description="Code QPV 2024, ex. QN03107M")],
             ring_m: RingQuery = None) -> HTMLResponse:
     return _html(report_map(store, settings, code_qp=code_qp, ring_m=ring_m), settings)
@@ -87,5 +87,5 @@ def qpv_map(store: StoreDep, settings: SettingsDep,
             dependencies=[only()],
             response_class=HTMLResponse,
             summary="Carte autonome (folium) de tous les QPV du territoire et de l'ESS")
-def territory_map(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+def territory_map(store: SnapshotDep, settings: SettingsDep) -> HTMLResponse:
     return _html(report_map(store, settings), settings)

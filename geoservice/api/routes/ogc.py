@@ -11,12 +11,12 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ... import export
-from ...crs import CRS84, SUPPORTED, OutputCrs
 from ...errors import NotFound
-from ...store import Collection, Store
+from ...read import export
+from ...read.crs import CRS84, SUPPORTED, OutputCrs
+from ...read.snapshot import Collection, Snapshot
 from ..auth import optional_caller
-from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, StoreDep, get_store
+from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, SnapshotDep, get_snapshot
 from ..http import JSON_ONLY
 from ..links import base_url, link
 from ..ogc_schemas import (
@@ -72,7 +72,7 @@ FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
 @router.get("", operation_id="getLandingPage", summary="Page d'accueil de l'API",
             dependencies=[JSON_ONLY],
             responses=json_ok(LANDING))
-def landing(request: Request, store: StoreDep) -> dict:
+def landing(request: Request, store: SnapshotDep) -> dict:
     root = base_url(request)
     return {
         "title": f"geoservice — ESS et QPV, {store.territory.nom}",
@@ -141,7 +141,7 @@ def collection_document(request: Request, collection: Collection) -> dict:
 @router.get("/collections", operation_id="getCollections", summary="Liste des collections",
             dependencies=[JSON_ONLY],
             responses=json_ok(COLLECTIONS))
-def collections(request: Request, store: StoreDep) -> dict:
+def collections(request: Request, store: SnapshotDep) -> dict:
     root = base_url(request)
     return {
         "links": [link(f"{root}/api/collections", "self", JSON, "Collections")],
@@ -244,7 +244,7 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
             response_class=Response, responses=ITEMS_RESPONSES,
             openapi_extra={"parameters": ITEMS_PARAMETERS})
 async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
-                store: StoreDep) -> Response:
+                store: SnapshotDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
     positions = collection.select(query.bbox, query.filters, query.interval)
     if query.cql is not None:
@@ -288,7 +288,7 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
-async def _gone(request: Request, store: Store, collection: Collection, feature_id: str
+async def _gone(request: Request, store: Snapshot, collection: Collection, feature_id: str
                 ) -> None:
     """A feature missing from the snapshot may be a deleted one: a caller with an account
     gets 410 and its last version (looked up only then, off the common path)."""
@@ -316,7 +316,7 @@ async def feature(
     try:
         position = collection.position(featureId)
     except NotFound:
-        await _gone(request, await get_store(request), collection, featureId)
+        await _gone(request, await get_snapshot(request), collection, featureId)
         raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"

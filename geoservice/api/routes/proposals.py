@@ -19,7 +19,7 @@ from ...errors import GeoserviceError, InvalidParameter, status_of
 from ...spatial.locator import locator_for
 from ...storage.base import Proposal
 from ..auth import CallerDep, storage_of
-from ..deps import StoreDep
+from ..deps import SnapshotDep
 from ..links import base_url
 from ..problems import problem_response
 from ..writes import editing_service, item_href, json_body
@@ -102,7 +102,7 @@ def _no_store(payload: Any, status: int = 200, headers: dict | None = None) -> J
                                         "(Location : la proposition ; le corps donne le lien "
                                         "de suivi secret, montré une seule fois)"},
                         429: problem_response("Trop de propositions : attendre Retry-After")})
-async def propose(request: Request, store: StoreDep) -> JSONResponse:
+async def propose(request: Request, store: SnapshotDep) -> JSONResponse:
     body = await json_body(request, JSON, MAX_PROPOSAL)
     storage = storage_of(request)
     salt = await run_in_threadpool(storage.secret, "client-salt")
@@ -119,7 +119,7 @@ async def propose(request: Request, store: StoreDep) -> JSONResponse:
 
 @router.get("", summary="File de modération (modérateurs)", responses=ERRORS)
 async def queue(
-    request: Request, store: StoreDep, caller: CallerDep,
+    request: Request, store: SnapshotDep, caller: CallerDep,
     status: Annotated[str | None, Query(description="pending (défaut), accepted, rejected, "
                                         "ou all", json_schema_extra={
                                             "enum": [*STATUSES, "all"]})] = "pending",
@@ -137,7 +137,7 @@ async def queue(
 
 @router.get("/{proposalId}", summary="Une proposition (modérateurs ; ou le proposant avec "
             "son lien de suivi, en-tête Geoservice-Follow-Key)", responses=ERRORS)
-async def one(request: Request, proposalId: ProposalId, store: StoreDep,  # noqa: N803
+async def one(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
               caller: CallerDep) -> JSONResponse:
     service = _service(request, store)
     key = request.headers.get(FOLLOW_HEADER)
@@ -169,7 +169,7 @@ async def _optional_body(request: Request) -> dict:
 @router.post("/{proposalId}/accept", summary="Accepter (appliquée par le chemin d'écriture "
              "Part 4 ; corps facultatif : feature corrigée, version comparée, message)",
              responses=ERRORS)
-async def accept(request: Request, proposalId: ProposalId, store: StoreDep,  # noqa: N803
+async def accept(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
                  caller: CallerDep) -> JSONResponse:
     body = await _optional_body(request)
     version = body.get("version")
@@ -189,7 +189,7 @@ async def accept(request: Request, proposalId: ProposalId, store: StoreDep,  # n
 
 @router.post("/{proposalId}/reject", summary="Refuser, avec un message lu par le proposant",
              responses=ERRORS)
-async def reject(request: Request, proposalId: ProposalId, store: StoreDep,  # noqa: N803
+async def reject(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
                  caller: CallerDep) -> JSONResponse:
     body = await _optional_body(request)
     service = _service(request, store)
@@ -200,7 +200,7 @@ async def reject(request: Request, proposalId: ProposalId, store: StoreDep,  # n
 
 @router.post("/bulk", summary="Accepter ou refuser plusieurs propositions (chacune dans sa "
              "transaction ; le résultat de chacune est rendu)", responses=ERRORS)
-async def bulk(request: Request, store: StoreDep, caller: CallerDep) -> JSONResponse:
+async def bulk(request: Request, store: SnapshotDep, caller: CallerDep) -> JSONResponse:
     body = await _optional_body(request)
     action, ids = body.get("action"), body.get("ids")
     if action not in ("accept", "reject"):

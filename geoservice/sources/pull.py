@@ -12,18 +12,18 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from .catalog import LayerDef, load_catalog, read_authored, validate_feature
-from .editing.upsert import Upserted, upsert
-from .errors import SourceDataError
-from .frames import frame_rows
-from .settings import Settings
-from .sources import read_communes, read_qpv_2015, read_qpv_2024, read_stations
-from .sources.communes import territory_outline
-from .sources.ess import SOURCES as OPEN_SOURCES
-from .sources.ess import Communes, OpenSource, read_source
-from .sources.fetch import Fetcher, Obtained
-from .storage import FeatureStore, ReferenceLoad, open_store
-from .territory import Territory, get_territory
+from ..catalog import LayerDef, load_catalog, read_authored, validate_feature
+from ..editing.upsert import Upserted, upsert
+from ..errors import SourceDataError
+from ..read.frames import frame_rows
+from ..settings import Settings
+from ..storage import FeatureStore, ReferenceLoad, open_store
+from ..territory import Territory, get_territory
+from . import read_communes, read_qpv_2015, read_qpv_2024, read_stations
+from .communes import territory_outline
+from .ess import SOURCES as OPEN_SOURCES
+from .ess import Communes, OpenSource, read_source
+from .fetch import Fetcher, Obtained
 
 Progress = Callable[[str], None]
 

@@ -22,8 +22,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from .catalog import LayerDef
-from .errors import InvalidParameter
+from ..catalog import LayerDef
+from ..errors import InvalidParameter
 
 LANGS = ("cql2-text", "cql2-json")
 GEOMETRY = "geometry"

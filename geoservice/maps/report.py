@@ -16,12 +16,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .analysis.params import parse_ring
-from .errors import NotFound
-from .maps import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind, underserved_items
-from .settings import Settings
-from .store import Store
-from .vocab import METRIC_CRS
+from ..analysis.params import parse_ring
+from ..errors import NotFound
+from ..read.snapshot import Snapshot
+from ..settings import Settings
+from ..vocab import METRIC_CRS
+from .web import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind, underserved_items
 
 
 @cache
@@ -45,7 +45,7 @@ def _feature_collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _features(store: Store, layer_id: str, positions: Sequence[int]) -> list[dict]:
+def _features(store: Snapshot, layer_id: str, positions: Sequence[int]) -> list[dict]:
     import shapely
 
     collection = store.collections[layer_id]
@@ -58,12 +58,12 @@ def _features(store: Store, layer_id: str, positions: Sequence[int]) -> list[dic
     return out
 
 
-def _fields(store: Store, layer_id: str, names: Sequence[str]) -> list[list[str]]:
+def _fields(store: Snapshot, layer_id: str, names: Sequence[str]) -> list[list[str]]:
     layer = store.collections[layer_id].layer
     return [[n, layer.properties[n].label.fr] for n in names if n in layer.properties]
 
 
-def report_map(store: Store, settings: Settings, code_qp: str | None = None,
+def report_map(store: Snapshot, settings: Settings, code_qp: str | None = None,
                ring_m: float | None = None, around_m: float = 5000.0) -> str:
     """A standalone HTML map (folium) of one QPV — or of the whole territory.
 
@@ -166,7 +166,7 @@ def _bounds4326(geom: Any) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def _style(store: Store, layer_id: str) -> dict[str, Any]:
+def _style(store: Snapshot, layer_id: str) -> dict[str, Any]:
     s = store.collections[layer_id].layer.style
     out = {"color": s.color, "fillColor": s.fill_color or s.color, "fillOpacity": s.fill_opacity,
            "weight": s.weight}
@@ -175,7 +175,7 @@ def _style(store: Store, layer_id: str) -> dict[str, Any]:
     return out
 
 
-def _area_layer(store: Store, layer_id: str, positions: Any, fmap: Any, fields: list[str],
+def _area_layer(store: Snapshot, layer_id: str, positions: Any, fmap: Any, fields: list[str],
                 show: bool, permanent: bool = False) -> None:
     import folium
 
@@ -189,7 +189,7 @@ def _area_layer(store: Store, layer_id: str, positions: Any, fmap: Any, fields: 
     group.add_to(fmap)
 
 
-def _ring_layer(store: Store, focus: Any, ring_m: float, fmap: Any) -> None:
+def _ring_layer(store: Snapshot, focus: Any, ring_m: float, fmap: Any) -> None:
     import folium
     import geopandas as gpd
     import shapely
@@ -205,7 +205,7 @@ def _ring_layer(store: Store, focus: Any, ring_m: float, fmap: Any) -> None:
     ).add_to(fmap)
 
 
-def _ess_layers(store: Store, focus: Any, around_m: float | None, fmap: Any) -> list[Any]:
+def _ess_layers(store: Snapshot, focus: Any, around_m: float | None, fmap: Any) -> list[Any]:
     """Draw the located ESS places near ``focus``; their EPSG:2154 points."""
     import folium
 
@@ -241,7 +241,7 @@ def _ess_layers(store: Store, focus: Any, around_m: float | None, fmap: Any) -> 
     return shown
 
 
-def _legend(store: Store) -> list[tuple[str, str]]:
+def _legend(store: Snapshot) -> list[tuple[str, str]]:
     items = [(store.collections["qpv"].layer.title.fr, store.collections["qpv"].layer.style.color)]
     items += [(f"Défi {d['fr']}", d["color"]) for d in DEFIS.values()]
     items.append((NO_DEFI["fr"], NO_DEFI["color"]))

@@ -1,6 +1,6 @@
 """The web map's configuration, its layer symbols and Défi colours, and the diagnostic
 choropleth classes. Free of FastAPI: the API (``/api/map/…``) calls these functions; the
-folium report maps that reuse them are in :mod:`geoservice.report_map`.
+folium report maps that reuse them are in :mod:`geoservice.maps.report`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .settings import Settings
-from .store import Collection, Store
-from .vocab import DEFI_LABELS
+from ..read.snapshot import Collection, Snapshot
+from ..settings import Settings
+from ..vocab import DEFI_LABELS
 
 #: The three Défis of the policy, with the colour used on every map.
 _DEFI_STYLE = {
@@ -59,12 +59,12 @@ def layer_kind(collection_layer: Any) -> str:
     return "ess" if "defi" in collection_layer.properties else "point"
 
 
-def map_config(store: Store, settings: Settings) -> dict[str, Any]:
+def map_config(store: Snapshot, settings: Settings) -> dict[str, Any]:
     """What the web map needs to draw the territory: layers and styles, tiles, Défis.
 
     Parameters
     ----------
-    store : Store
+    store : Snapshot
         The loaded store (its collections define the layers).
     settings : Settings
         For the tile layer URL and attribution (``tiles_url`` None = no background tiles).
@@ -176,33 +176,33 @@ def _palette(k: int) -> list[str]:
 
 # -- diagnostic (from the analysis module, when present) -------------------------------------
 
-def _diagnosis(store: Store, defi: str | None, ring_m: float | str | None,
+def _diagnosis(store: Snapshot, defi: str | None, ring_m: float | str | None,
                include: str | None = None) -> Any:
     """The snapshot's diagnosis for these parameters, computed once and shared by the
-    ranking, the classes and the layer (see :func:`geoservice.views.analysis`)."""
-    from .analysis import make_parameters
-    from .views import analysis
+    ranking, the classes and the layer (see :func:`geoservice.read.views.analysis`)."""
+    from ..analysis import make_parameters
+    from ..read.views import analysis
 
     params = make_parameters(defi, ring_m, None, default_ring_m=store.settings.ring_m,
                              include=include)
     return analysis(store, params), params
 
 
-def underserved_items(store: Store, defi: str | None = None, ring_m: float | None = None,
+def underserved_items(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
                       include: str | None = None) -> list[dict[str, Any]]:
     """Ranking items of the underserved analysis (``rank``, ``code_qp``, ``score``, ``reasons``…),
     as ``/api/analysis/underserved`` returns them."""
-    from .analysis.report import items
+    from ..analysis.report import items
 
     result, _params = _diagnosis(store, defi, ring_m, include)
     return items(result)
 
 
-def diagnostic_collection(store: Store, defi: str | None = None, ring_m: float | None = None,
+def diagnostic_collection(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
                           include: str | None = None) -> Collection:
     """The ``diagnostic_qpv`` layer computed for one Défi and ring (for exports)."""
-    from .analysis.report import layer_frame
-    from .frames import typed_frame
+    from ..analysis.report import layer_frame
+    from ..read.frames import typed_frame
 
     layer = store.collection("diagnostic_qpv").layer
     result, params = _diagnosis(store, defi, ring_m, include)
@@ -214,7 +214,7 @@ def diagnostic_collection(store: Store, defi: str | None = None, ring_m: float |
     return Collection(layer, frame, provenance)
 
 
-def diagnostic_classes(store: Store, defi: str | None = None, ring_m: float | None = None,
+def diagnostic_classes(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
                        include: str | None = None) -> dict[str, Any]:
     """Choropleth classes of the underserved score, with each QPV's class."""
     items = underserved_items(store, defi=defi, ring_m=ring_m, include=include)

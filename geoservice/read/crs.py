@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/"

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .catalog import LayerDef
-from .storage.base import Row
+from ..catalog import LayerDef
+from ..storage.base import Row
 
 
 def _objects(values: list) -> pd.Series:

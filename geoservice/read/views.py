@@ -12,13 +12,13 @@ from typing import Any
 
 import geopandas as gpd
 
-from .analysis import METHOD, Diagnostic, Parameters, diagnose, from_store
-from .analysis.coverage import coverage_layer
-from .analysis.inputs import unverified
-from .analysis.report import layer_frame
-from .catalog import LayerDef
+from ..analysis import METHOD, Diagnostic, Parameters, diagnose, from_store
+from ..analysis.coverage import coverage_layer
+from ..analysis.inputs import unverified
+from ..analysis.report import layer_frame
+from ..catalog import LayerDef
 from .frames import typed_frame
-from .store import Collection, Store, ViewBuilder
+from .snapshot import Collection, Snapshot, ViewBuilder
 
 DIAGNOSTIC = "diagnostic_qpv"
 COVERAGE = "couverture"
@@ -27,7 +27,7 @@ SOURCES = ["qpv", "qpv_2015", "lieux_totems", "hebergement", "accompagnement", "
 MAX_CACHED_ANALYSES = 32
 
 
-def _provenance(store: Store, layer_id: str, params: Parameters, count: int) -> dict:
+def _provenance(store: Snapshot, layer_id: str, params: Parameters, count: int) -> dict:
     return {
         "layer": layer_id,
         "derived_from": SOURCES,
@@ -40,7 +40,7 @@ def _provenance(store: Store, layer_id: str, params: Parameters, count: int) -> 
     }
 
 
-def analysis(store: Store, params: Parameters) -> Diagnostic:
+def analysis(store: Snapshot, params: Parameters) -> Diagnostic:
     """The diagnosis of a snapshot for ``params``, computed once per (snapshot, parameters):
     the ranking, the map classes and the layer of one request share it. At most
     :data:`MAX_CACHED_ANALYSES` parameter sets are kept per snapshot."""
@@ -54,13 +54,13 @@ def analysis(store: Store, params: Parameters) -> Diagnostic:
     return store.derived.get(key, lambda: diagnose(from_store(store), params))
 
 
-def _diagnostic(store: Store, layer: LayerDef) -> Collection:
+def _diagnostic(store: Snapshot, layer: LayerDef) -> Collection:
     params = Parameters(ring_m=store.settings.ring_m)
     frame = typed_frame(layer_frame(analysis(store, params)), layer)
     return Collection(layer, frame, _provenance(store, layer.id, params, len(frame)))
 
 
-def _coverage(store: Store, layer: LayerDef) -> Collection:
+def _coverage(store: Snapshot, layer: LayerDef) -> Collection:
     params = Parameters(ring_m=store.settings.ring_m)
     inputs = from_store(store)
     verified = inputs.places[~unverified(inputs.places)].reset_index(drop=True)
@@ -74,12 +74,12 @@ def _coverage(store: Store, layer: LayerDef) -> Collection:
 VIEWS: dict[str, ViewBuilder] = {DIAGNOSTIC: _diagnostic, COVERAGE: _coverage}
 
 
-def warm(store: Store, extra: Callable[[Store], Any] | None = None) -> Store:
+def warm(store: Snapshot, extra: Callable[[Snapshot], Any] | None = None) -> Snapshot:
     """Build what the first requests would otherwise build (views, point locator), so that
     a replica swaps in a snapshot that is ready (off the event loop)."""
+    from ..spatial.locator import locator_for
     from .crs import DEFAULT
     from .export import feature_fragments
-    from .spatial.locator import locator_for
 
     for layer_id in VIEWS:
         if layer_id in store.layers:

@@ -1,6 +1,6 @@
 """The read model: frozen snapshots of the storage, rebuilt when a revision moves.
 
-A replica keeps one current :class:`~geoservice.store.Store` (a snapshot). A background
+A replica keeps one current :class:`~geoservice.read.snapshot.Snapshot` (a snapshot). A background
 thread compares the storage's revisions every ``settings.refresh_interval`` seconds (one
 indexed query), and when one moved, builds the next snapshot *off the event loop* — reusing
 the collections that did not change, with their indexes and serialised fragments — warms
@@ -16,14 +16,14 @@ import time
 
 import numpy as np
 
-from .catalog import LayerDef, load_catalog
-from .settings import Settings
-from .storage import CollectionData, FeatureStore, open_store
-from .store import Collection, Store
-from .territory import get_territory
+from ..catalog import LayerDef, load_catalog
+from ..settings import Settings
+from ..storage import CollectionData, FeatureStore, open_store
+from ..territory import get_territory
+from .snapshot import Collection, Snapshot
 from .views import VIEWS, warm
 
-log = logging.getLogger("geoservice.readmodel")
+log = logging.getLogger("geoservice.read.model")
 WARM_DELAY = 0.5
 """Seconds without a new write before a snapshot made by a write is warmed."""
 
@@ -35,8 +35,8 @@ def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
 
 
 def build_snapshot(settings: Settings, storage: FeatureStore,
-                   previous: Store | None = None,
-                   revisions: dict[str, int] | None = None) -> Store:
+                   previous: Snapshot | None = None,
+                   revisions: dict[str, int] | None = None) -> Snapshot:
     """A snapshot of every stored layer; collections whose revision did not move since
     ``previous`` are reused as they are."""
     layers = load_catalog(settings.layers_dir) if previous is None else previous.layers
@@ -57,10 +57,10 @@ def build_snapshot(settings: Settings, storage: FeatureStore,
         from .cql2 import to_sql
 
         pushdown = lambda cid, flt: storage.match(cid, to_sql(flt))  # noqa: E731
-    return Store(settings, territory, base, layers, views, pushdown=pushdown)
+    return Snapshot(settings, territory, base, layers, views, pushdown=pushdown)
 
 
-def load_store(settings: Settings) -> Store:
+def load_store(settings: Settings) -> Snapshot:
     """Open the configured storage and take one snapshot (CLI commands, tests)."""
     get_territory(settings.territoire)  # an unknown territory says so before anything else
     storage = open_store(settings)
@@ -73,7 +73,7 @@ def load_store(settings: Settings) -> Store:
 class FixedReadModel:
     """A read model that serves one given snapshot (tests, benchmarks on made-up data)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Snapshot) -> None:
         self.current = store
         self.settings = store.settings
 
@@ -104,8 +104,8 @@ class ReadModel:
         self._warmer: threading.Thread | None = None
         self._warm_lock = threading.Lock()
         self._warm_wanted = threading.Event()
-        self._to_warm: Store | None = None
-        self.current: Store = warm(build_snapshot(settings, self.storage))
+        self._to_warm: Snapshot | None = None
+        self.current: Snapshot = warm(build_snapshot(settings, self.storage))
 
     def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
         """Rebuild and swap the snapshot if a revision moved; True when it did. ``eager``
@@ -146,7 +146,7 @@ class ReadModel:
             return
         self.refresh(eager=False, known=revisions)
 
-    def _warm_later(self, store: Store) -> None:
+    def _warm_later(self, store: Snapshot) -> None:
         """Warm the latest snapshot in one background thread (started on first need)."""
         with self._warm_lock:
             self._to_warm = store

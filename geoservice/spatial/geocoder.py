@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from .errors import GeocoderUnavailable, InvalidParameter
+from ..errors import GeocoderUnavailable, InvalidParameter
 
 
 def _check_lonlat(lon: float, lat: float) -> None:

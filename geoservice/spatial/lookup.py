@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import csvsafe
-from .errors import InvalidParameter, PayloadTooLarge
-from .spatial import PointLocator
+from .. import csvsafe
+from ..errors import InvalidParameter, PayloadTooLarge
+from . import PointLocator
 
 RESULT_COLUMNS = (
     "result_qpv_code",

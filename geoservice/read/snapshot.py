@@ -2,7 +2,7 @@
 spatial indexes and memo caches that live (and die) with it.
 
 Routes, analysis, exports and the CLI all query through :class:`Collection`. Snapshots are
-built by :mod:`geoservice.readmodel` from the storage (:mod:`geoservice.storage`); derived
+built by :mod:`geoservice.read.model` from the storage (:mod:`geoservice.storage`); derived
 layers (the analysis views) are computed lazily, once per snapshot.
 """
 
@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .catalog import LayerDef
-from .errors import InvalidParameter, NotFound
+from ..catalog import LayerDef
+from ..errors import InvalidParameter, NotFound
+from ..settings import Settings
+from ..territory import Territory
+from ..vocab import METRIC_CRS
 from .frames import plain as _plain
 from .frames import rows_frame
-from .settings import Settings
-from .territory import Territory
-from .vocab import METRIC_CRS
 
 if TYPE_CHECKING:
     from .cql2 import Filter
@@ -283,12 +283,12 @@ def date_span(value: Any) -> tuple[date, date] | None:
         return None
 
 
-ViewBuilder = Callable[["Store", LayerDef], Collection]
+ViewBuilder = Callable[["Snapshot", LayerDef], Collection]
 Pushdown = Callable[[str, "Filter"], "set[str] | None"]
 
 
 @dataclass
-class Store:
+class Snapshot:
     """One territory's collections at one set of revisions (a snapshot: never mutated).
 
     ``base`` holds the stored layers; ``views`` builds derived layers (the analysis) on
@@ -305,7 +305,7 @@ class Store:
     derived: Memo = field(default_factory=Memo, init=False, repr=False, compare=False)
     """Values derived from this snapshot (views, point locator, analysis inputs)."""
 
-    def with_collection(self, collection: Collection) -> Store:
+    def with_collection(self, collection: Collection) -> Snapshot:
         """A new snapshot with one stored collection replaced (its derived values anew)."""
         from dataclasses import replace
 

@@ -25,10 +25,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from . import csvsafe
+from .. import csvsafe
+from ..errors import InvalidParameter
 from .crs import DEFAULT, OutputCrs, project
-from .errors import InvalidParameter
-from .store import Collection
+from .snapshot import Collection
 
 Format = Literal["geojson", "csv", "gpkg"]
 FORMATS: tuple[Format, ...] = ("geojson", "csv", "gpkg")
