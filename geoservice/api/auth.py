@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from ..auth.accounts import CHALLENGE, Caller, authenticate_token
 from ..auth.sessions import COOKIE
 from ..errors import ServiceUnavailable, Unauthorized
-from ..storage import FeatureStore
+from ..storage import Storage
 from .sessions import session_of
 
 
-def storage_of(request: Request) -> FeatureStore:
+def storage_of(request: Request) -> Storage:
     storage = getattr(request.app.state.readmodel, "storage", None)
     if storage is None:
         raise ServiceUnavailable("Ce service ne sert qu'en lecture (aucun magasin modifiable)")
@@ -31,9 +31,10 @@ async def get_caller(request: Request) -> Caller | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("En-tête Authorization attendu : « Bearer JETON »",
                                headers=CHALLENGE)
-        return await run_in_threadpool(authenticate_token, storage_of(request), token.strip())
+        return await run_in_threadpool(authenticate_token, storage_of(request).accounts,
+                                       token.strip())
     if COOKIE in request.cookies:
-        return await session_of(request, storage_of(request))
+        return await session_of(request, storage_of(request).accounts)
     return None
 
 

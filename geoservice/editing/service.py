@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..auth.accounts import CHALLENGE, Caller
+from ..auth.roles import ROLE_LABELS
 from ..catalog import Action, LayerDef
 from ..errors import (
     Forbidden,
@@ -27,15 +28,15 @@ from ..errors import (
     PreconditionRequired,
     Unauthorized,
 )
-from ..storage import Applied, Change, FeatureStore, Row, VersionConflict
-from ..storage.base import Decision, Version, WriteMeta
+from ..storage import Applied, Change, Row, Storage, VersionConflict
+from ..storage.base import Version, WriteMeta
 from ..words import slug
+from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .schema import problems
 
 READ_ONLY_ALLOW = "GET, HEAD, OPTIONS"
-ROLE_LABELS = {"editor": "éditeur", "moderator": "modérateur", "admin": "administrateur"}
 ACTION_LABELS = {"create": "créer", "update": "modifier", "delete": "supprimer ou restaurer"}
 
 
@@ -82,7 +83,7 @@ def parse_if_match(header: str | None) -> int:
 
 
 class Editing:
-    def __init__(self, storage: FeatureStore, layers: dict[str, LayerDef], territory: str,
+    def __init__(self, storage: Storage, layers: dict[str, LayerDef], territory: str,
                  on_commit: Callable[[list[Applied]], None] | None = None) -> None:
         self.storage = storage
         self.layers = layers
@@ -116,7 +117,7 @@ class Editing:
     # -- reads for writers ------------------------------------------------------------------
 
     def stored(self, collection: str, fid: str) -> Row:
-        row = self.storage.get(collection, fid)
+        row = self.storage.features.get(collection, fid)
         if row is None:
             raise NotFound(f"Aucun objet « {fid} » dans {collection}")
         return row
@@ -127,7 +128,7 @@ class Editing:
         if caller is None or collection not in self.layers or not self.layers[
                 collection].editable:
             return
-        row = self.storage.get(collection, fid)
+        row = self.storage.features.get(collection, fid)
         if row is not None and row.deleted:
             raise Gone(f"L'objet {fid} a été supprimé (version {row.version}) ; il peut être "
                        "restauré", extra={"feature": row_feature(row), "version": row.version,
@@ -204,7 +205,7 @@ class Editing:
         rewritten)."""
         layer = self.require(collection, "update", caller)
         current = self._live(collection, fid)
-        old = next((v for v in self.storage.history(collection, fid)
+        old = next((v for v in self.storage.features.history(collection, fid)
                     if v.version == to_version), None)
         if old is None:
             raise NotFound(f"Aucune version {to_version} de {fid}")
@@ -217,7 +218,7 @@ class Editing:
     def history(self, collection: str, fid: str) -> list[dict[str, Any]]:
         """Every version, newest first: who, role, when, why, and the fields it changed."""
         self.layer(collection)
-        versions = self.storage.history(collection, fid)
+        versions = self.storage.features.history(collection, fid)
         if not versions:
             raise NotFound(f"Aucun historique pour « {fid} » dans {collection}")
         out = []
@@ -232,7 +233,7 @@ class Editing:
 
     def version(self, collection: str, fid: str, number: int) -> Version:
         self.layer(collection)
-        found = next((v for v in self.storage.history(collection, fid)
+        found = next((v for v in self.storage.features.history(collection, fid)
                       if v.version == number), None)
         if found is None:
             raise NotFound(f"Aucune version {number} de « {fid} » dans {collection}")
@@ -299,7 +300,10 @@ class Editing:
         assert caller is not None
         meta = WriteMeta(author=caller.email, role=caller.role, reason=reason)
         try:
-            [applied] = self.storage.apply([change], meta, decision)
+            with self.storage.transaction() as tx:
+                [applied] = tx.apply([change], meta)
+                if decision is not None:
+                    tx.decide(decision)
         except VersionConflict as exc:
             raise self._conflict(exc) from exc
         self.on_commit([applied])

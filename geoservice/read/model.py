@@ -18,7 +18,7 @@ import numpy as np
 
 from ..catalog import LayerDef, load_catalog
 from ..settings import Settings
-from ..storage import CollectionData, FeatureStore, open_store
+from ..storage import CollectionData, FeatureStore, Storage, open_store
 from ..territory import get_territory
 from .snapshot import Collection, Snapshot
 from .views import VIEWS, warm
@@ -65,7 +65,7 @@ def load_store(settings: Settings) -> Snapshot:
     get_territory(settings.territoire)  # an unknown territory says so before anything else
     storage = open_store(settings)
     try:
-        return build_snapshot(settings, storage)
+        return build_snapshot(settings, storage.features)
     finally:
         storage.close()
 
@@ -92,11 +92,11 @@ class FixedReadModel:
 class ReadModel:
     """The current snapshot of one replica, kept up to date from the storage."""
 
-    def __init__(self, settings: Settings, storage: FeatureStore | None = None) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.settings = settings
         get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
-        self.storage.revisions()  # an empty or damaged store says so (never created here)
+        self.storage.features.revisions()  # an empty or damaged store says so (never created here)
         self.storage.upgrade()  # a store from an older version gains the newer tables
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -105,7 +105,7 @@ class ReadModel:
         self._warm_lock = threading.Lock()
         self._warm_wanted = threading.Event()
         self._to_warm: Snapshot | None = None
-        self.current: Snapshot = warm(build_snapshot(settings, self.storage))
+        self.current: Snapshot = warm(build_snapshot(settings, self.storage.features))
 
     def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
         """Rebuild and swap the snapshot if a revision moved; True when it did. ``eager``
@@ -116,7 +116,7 @@ class ReadModel:
         with self._lock:
             current = self.current
             if known is None:
-                revisions = self.storage.revisions()
+                revisions = self.storage.features.revisions()
             else:
                 revisions = {**current.revisions, **{
                     k: max(v, current.revisions.get(k, -1)) for k, v in known.items()}}
@@ -124,7 +124,7 @@ class ReadModel:
             if stored == current.revisions:
                 return False
             started = time.perf_counter()
-            fresh = build_snapshot(self.settings, self.storage, current, stored)
+            fresh = build_snapshot(self.settings, self.storage.features, current, stored)
             if not eager:
                 self.current = fresh
         if eager:  # warmed outside the lock: a write's catch-up never waits for the views

@@ -114,7 +114,7 @@ async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
 async def changeset(request: Request, changeset: str, caller: CallerDep) -> dict:
     _signed_in(caller)
     number = parse_int("changeset", changeset, 1, 1)
-    found = await run_in_threadpool(storage_of(request).changeset, number)
+    found = await run_in_threadpool(storage_of(request).features.changeset, number)
     if found is None:
         raise NotFound(f"Aucun ensemble de modifications {number}")
     record, versions = found

@@ -70,10 +70,10 @@ async def login(request: Request, response: Response, body: Credentials) -> dict
         raise NotFound("Connexion par mot de passe désactivée sur ce service")
     storage = storage_of(request)
     client = client_key(request.client.host if request.client else None,
-                        await run_in_threadpool(storage.secret, "client-salt"))
+                        await run_in_threadpool(storage.rates.secret, "client-salt"))
     account = await run_in_threadpool(password_login, storage, settings, body.email,
                                       body.password, client)
-    cookie, session = await run_in_threadpool(open_session, storage, account, "password",
+    cookie, session = await run_in_threadpool(open_session, storage.accounts, account, "password",
                                               settings.session_hours)
     return _logged_in(request, account.email, account.role, session.csrf, cookie, response)
 
@@ -84,7 +84,7 @@ async def login(request: Request, response: Response, body: Credentials) -> dict
 async def logout(request: Request, caller: CallerDep) -> Response:
     cookie = request.cookies.get(COOKIE)
     if caller is not None and caller.via == "session" and cookie:  # CSRF checked
-        await run_in_threadpool(close_session, storage_of(request), cookie)
+        await run_in_threadpool(close_session, storage_of(request).accounts, cookie)
     response = Response(status_code=204)
     clear_cookie(request, response)
     return response
@@ -98,7 +98,7 @@ async def oidc_login(request: Request,
                      next: Annotated[str | None, Query(max_length=500)] = None  # noqa: A002
                      ) -> RedirectResponse:
     provider = _provider(request)
-    url = await run_in_threadpool(provider.start, storage_of(request),
+    url = await run_in_threadpool(provider.start, storage_of(request).accounts,
                                   base_url(request) + CALLBACK, next)
     return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
@@ -120,9 +120,9 @@ async def oidc_callback(
     if error is not None:
         raise InvalidParameter(f"Connexion refusée par le fournisseur : {error}"
                                + (f" ({error_description})" if error_description else ""))
-    provider, storage = _provider(request), storage_of(request)
-    account, next_path = await run_in_threadpool(provider.finish, storage, code, state)
-    cookie, _ = await run_in_threadpool(open_session, storage, account, "oidc",
+    provider, accounts = _provider(request), storage_of(request).accounts
+    account, next_path = await run_in_threadpool(provider.finish, accounts, code, state)
+    cookie, _ = await run_in_threadpool(open_session, accounts, account, "oidc",
                                         _settings(request).session_hours)
     response = RedirectResponse(next_path, status_code=303,
                                 headers={"Cache-Control": "no-store"})

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...auth.roles import MODERATORS
 from ...auth.sessions import client_key
+from ...editing.entities import Proposal
 from ...editing.proposals import KINDS, PROBLEMS, STATUSES, Proposals
 from ...errors import GeoserviceError, InvalidParameter, status_of
 from ...spatial.locator import locator_for
-from ...storage.base import Proposal
 from ..auth import CallerDep, storage_of
 from ..deps import SnapshotDep
 from ..links import base_url
@@ -55,7 +56,7 @@ def _service(request: Request, store: Any) -> Proposals:
 
         return [(row.fid, row.properties,
                  None if row.geometry is None else shapely.from_wkb(row.geometry))
-                for row in storage.read(collection).rows]
+                for row in storage.features.read(collection).rows]
 
     return Proposals(editing, request.app.state.settings, where, neighbours)
 
@@ -105,7 +106,7 @@ def _no_store(payload: Any, status: int = 200, headers: dict | None = None) -> J
 async def propose(request: Request, store: SnapshotDep) -> JSONResponse:
     body = await json_body(request, JSON, MAX_PROPOSAL)
     storage = storage_of(request)
-    salt = await run_in_threadpool(storage.secret, "client-salt")
+    salt = await run_in_threadpool(storage.rates.secret, "client-salt")
     client = "proposition:" + client_key(request.client.host if request.client else None,
                                          salt)
     service = _service(request, store)
@@ -141,7 +142,7 @@ async def one(request: Request, proposalId: ProposalId, store: SnapshotDep,  # n
               caller: CallerDep) -> JSONResponse:
     service = _service(request, store)
     key = request.headers.get(FOLLOW_HEADER)
-    if key is not None and (caller is None or caller.role not in ("moderator", "admin")):
+    if key is not None and (caller is None or caller.role not in MODERATORS):
         found = await run_in_threadpool(service.followed, proposalId, key)
         return _no_store(public_view(request, found))
     found = await run_in_threadpool(service.get, proposalId, caller)
