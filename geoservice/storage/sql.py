@@ -399,9 +399,9 @@ class SqlTransaction:
     already, before anything else is written when called first); what the transaction
     applied (changeset, first feature) is attached to them when it ends."""
 
-    def __init__(self, cur: Cursor, features: SqlFeatures, proposals: SqlProposals,
-                 imports: SqlImports) -> None:
-        self.cur = cur
+    def __init__(self, db: SqlDatabase, cur: Cursor, features: SqlFeatures,
+                 proposals: SqlProposals, imports: SqlImports) -> None:
+        self.db, self.cur = db, cur
         self.features, self.proposals, self.imports = features, proposals, imports
         self.stamp = now()
         self.changeset: int | None = None
@@ -445,7 +445,7 @@ class SqlTransaction:
             revisions[done.collection] = max(done.revision,
                                              revisions.get(done.collection, 0))
         if revisions:
-            self.features.db.after_commit(self.cur, revisions)
+            self.db.after_commit(self.cur, revisions)
 
 
 class SqlStorage:
@@ -484,7 +484,7 @@ class SqlStorage:
     def transaction(self) -> Iterator[SqlTransaction]:
         with self.db.tx(write=True) as cur:
             self.db.require_schema(cur)
-            tx = SqlTransaction(cur, self.features, self.proposals, self.imports)
+            tx = SqlTransaction(self.db, cur, self.features, self.proposals, self.imports)
             yield tx
             tx.finish()
 
