@@ -23,7 +23,6 @@ PREFIX = "gst_"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 _TOKEN = re.compile(r"^gst_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 MAX_TOKEN_DAYS = 3650
-CHALLENGE = {"WWW-Authenticate": 'Bearer realm="geoservice"'}
 
 
 def normalise_email(email: str) -> str:
@@ -80,15 +79,15 @@ def authenticate_token(accounts: AccountStore, token: str) -> Caller:
     """The caller a bearer token stands for, or :class:`Unauthorized` (unknown, malformed,
     revoked or expired token; disabled account)."""
     if not _TOKEN.fullmatch(token):
-        raise Unauthorized("jeton invalide", headers=CHALLENGE)
+        raise Unauthorized("jeton invalide", bearer=True)
     found = accounts.token_by_hash(digest(token))
     if found is None:  # looked up by the SHA-256 of the whole token
-        raise Unauthorized("jeton inconnu", headers=CHALLENGE)
+        raise Unauthorized("jeton inconnu", bearer=True)
     record, account = found
     if record.revoked_at is not None:
-        raise Unauthorized("jeton révoqué", headers=CHALLENGE)
+        raise Unauthorized("jeton révoqué", bearer=True)
     if record.expires_at is not None and record.expires_at <= now():
-        raise Unauthorized("jeton expiré", headers=CHALLENGE)
+        raise Unauthorized("jeton expiré", bearer=True)
     if account.disabled:
-        raise Unauthorized("compte désactivé", headers=CHALLENGE)
+        raise Unauthorized("compte désactivé", bearer=True)
     return Caller(account.email, account.role, "token")

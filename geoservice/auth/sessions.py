@@ -7,7 +7,7 @@ the page reads from ``GET /api/me``: a form posted from another site cannot know
 
 Failed logins are counted in the store, per account and per client (the client's address
 is kept only as a salted hash): more than ``login_max_failures`` in the window (4× that for
-one client) gives 429 with ``Retry-After``, even with the right password.
+one client) gives 429 and the wait, even with the right password.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _check_rate(rates: RateEvents, settings: Settings, keys: dict[str, int]) -> 
         if wait is not None:
             raise TooManyRequests(
                 f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
-                headers={"Retry-After": str(wait)})
+                retry_after=wait)
 
 
 def password_login(storage: Storage, settings: Settings, email: str, password: str,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..auth.accounts import CHALLENGE, Caller, digest
+from ..auth.accounts import Caller, digest
 from ..auth.roles import MODERATORS
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..ratelimit import retry_after
@@ -282,15 +282,16 @@ class Proposals:
                 props["qpv"] = None if point is None else self.where(point.x, point.y)[1]
             feature = {"type": "Feature", "geometry": feature.get("geometry"),
                        "properties": props}
-            change, row = self.editing.plan_create(proposal.collection, feature, caller)
+            permit = self.editing.require(proposal.collection, "create", caller)
+            change, row = self.editing.plan_create(permit, feature)
         else:
             expected = version if version is not None else proposal.target_version
             assert proposal.target is not None and expected is not None and feature
             patch: dict[str, Any] = {"properties": feature["properties"]}
             if feature.get("geometry") is not None:
                 patch["geometry"] = feature["geometry"]
-            change, row = self.editing.plan_patch(proposal.collection, proposal.target, patch,
-                                                  expected, caller)
+            permit = self.editing.require(proposal.collection, "update", caller)
+            change, row = self.editing.plan_patch(permit, proposal.target, patch, expected)
         written = self.editing.commit(change, row, caller, reason, decision)
         return self._reread(pid), written
 
@@ -362,12 +363,12 @@ class Proposals:
         if wait is not None:
             raise TooManyRequests(
                 f"Trop de propositions depuis cette connexion ({limit} par heure) : "
-                f"réessayez dans {(wait + 59) // 60} min", headers={"Retry-After": str(wait)})
+                f"réessayez dans {(wait + 59) // 60} min", retry_after=wait)
 
     def _moderator(self, caller: Caller | None) -> None:
         if caller is None:
             raise Unauthorized("La modération demande un compte (jeton ou session)",
-                               headers=CHALLENGE)
+                               bearer=True)
         if caller.role not in MODERATORS:
             raise Forbidden("Seuls les modérateurs et administrateurs traitent les "
                             "propositions")

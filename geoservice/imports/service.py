@@ -65,7 +65,7 @@ class Imports:
     def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
                mapping: Any = None, id_column: str | None = None, defaults: Any = None,
                source_name: str | None = None) -> dict[str, Any]:
-        layer = self.editing.require(layer_id, "create", caller)
+        layer = self.editing.require(layer_id, "create", caller).layer
         assert caller is not None
         filename = PurePath(filename or "import.csv").name[:120]
         source_name = (source_name or PurePath(filename).stem).strip()[:120] or "import"

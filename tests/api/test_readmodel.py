@@ -8,8 +8,8 @@ import logging
 import shapely
 from fastapi.testclient import TestClient
 
+from geoservice.analysis import service
 from geoservice.api.app import create_app
-from geoservice.read import views
 from geoservice.read.model import ReadModel
 from geoservice.settings import Settings
 from geoservice.sources.pull import pull
@@ -55,8 +55,8 @@ def test_the_diagnostic_tab_computes_one_analysis_per_change(tmp_path, mirror, m
                         refresh_interval=0)
     pull(settings)
     calls = []
-    real = views.diagnose
-    monkeypatch.setattr(views, "diagnose", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = service.diagnose
+    monkeypatch.setattr(service, "diagnose", lambda *a, **k: calls.append(1) or real(*a, **k))
     with TestClient(create_app(settings)) as client:
         calls.clear()
         ranking = client.get("/api/analysis/underserved", params={"defi": "inclusion"})
