@@ -6,6 +6,7 @@ from ..settings import Settings
 from .base import (
     Applied,
     Change,
+    Changes,
     CollectionData,
     FeatureExists,
     FeatureMissing,
@@ -31,7 +32,8 @@ def open_store(settings: Settings, create: bool = False) -> FeatureStore:
 
 
 __all__ = [
-    "Applied", "Change", "CollectionData", "FeatureExists", "FeatureMissing", "FeatureStore",
+    "Applied", "Change", "Changes", "CollectionData", "FeatureExists", "FeatureMissing",
+    "FeatureStore",
     "ReadOnlyCollection", "ReferenceLoad", "Row", "StorageError", "VersionConflict",
     "open_store",
 ]

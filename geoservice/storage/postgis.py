@@ -17,7 +17,7 @@ from .accounts import SESSION_TABLES
 from .base import StorageError
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
-from .sql import Cursor, SqlStore, history_tables
+from .sql import ROW_REVISIONS, Cursor, SqlStore, history_tables
 
 CHANNEL = "geoservice"
 
@@ -45,7 +45,7 @@ class PostgisStore(SqlStore):
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
         serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
     _true, _false = "TRUE", "FALSE"
     _lock_row = " FOR UPDATE"
     filters_in_database = True

@@ -13,6 +13,7 @@ from .accounts import AccountsSql
 from .base import (
     Applied,
     Change,
+    Changes,
     CollectionData,
     Decision,
     FeatureExists,
@@ -58,6 +59,15 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
         "'état des données au passage au schéma 2', NULL, f.updated_at FROM features f "
         "JOIN collections c ON c.id = f.collection WHERE c.kind = 'editable'",
     ]
+
+ROW_REVISIONS = [
+    # migration 6 (both dialects): the collection revision at which each row last changed,
+    # so a replica reads only what changed since its snapshot (`changes`)
+    "ALTER TABLE features ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+    "UPDATE features SET revision = (SELECT c.revision FROM collections c "
+    "WHERE c.id = features.collection)",
+    "CREATE INDEX features_revision ON features (collection, revision)",
+]
 
 Cursor = Any
 
@@ -167,6 +177,27 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
         with self._tx() as cur:
             return self._get(cur, collection, fid)
 
+    def changes(self, collection: str, since_revision: int) -> Changes:
+        p = self.P
+        with self._tx() as cur:
+            self._require_schema(cur)
+            # the head first (as in `read`): rows may be newer than it, never older
+            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
+                        (collection,))
+            head = cur.fetchone()
+            if head is None:
+                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            cur.execute(
+                f"SELECT fid, version, properties, {self._geom_out()}, deleted, seq "
+                f"FROM features WHERE collection = {p} AND revision > {p} ORDER BY seq",
+                (collection, since_revision))
+            found = cur.fetchall()
+        rows = [Row(fid, self._json_out(props), self._bytes(geom), int(version), bool(gone))
+                for fid, version, props, geom, gone, _ in found]
+        provenance = self._json_out(head[2]) if head[2] is not None else {}
+        return Changes(collection, head[0], int(head[1]), provenance, since_revision, rows,
+                       [int(r[5]) for r in found])
+
     def _get(self, cur: Cursor, collection: str, fid: str, lock: str = "") -> Row | None:
         p = self.P
         cur.execute(f"SELECT fid, version, properties, {self._geom_out()}, deleted "
@@ -207,6 +238,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             if isinstance(decision, Decision):
                 self._decide(cur, decision, out[0][1:] if out else None, changeset, stamp)
             revisions = self._bump(cur, {c.collection for c in changes}, stamp)
+            self._mark_rows(cur, revisions, [(c, f) for c, f, _ in out])
             self._after_commit(cur, revisions)
         return [Applied(c, f, v, revisions[c], changeset) for c, f, v in out]
 
@@ -304,6 +336,21 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                         f"updated_at = {p} {where}", (version, stamp, *key))
         return version
 
+    def _mark_rows(self, cur: Cursor, revisions: dict[str, int],
+                   rows: list[tuple[str, str]] | None = None) -> None:
+        """Stamp rows with the revision that changed them: the given (collection, fid), or
+        every row of each collection (a load, a rollback). Called after :meth:`_bump`,
+        whose row lock on the collection orders writers, so the stamps follow commits."""
+        p = self.P
+        if rows is None:
+            for collection, revision in revisions.items():
+                cur.execute(f"UPDATE features SET revision = {p} WHERE collection = {p}",
+                            (revision, collection))
+        elif rows:
+            self._executemany(
+                cur, f"UPDATE features SET revision = {p} WHERE collection = {p} AND fid = {p}",
+                [(revisions[c], c, f) for c, f in rows])
+
     def _bump(self, cur: Cursor, collections: Iterable[str], stamp: str) -> dict[str, int]:
         p = self.P
         out = {}
@@ -361,6 +408,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                 self._set_provenance(cur, collection, load.provenance.get(collection))
                 changed.add(collection)
             revisions = self._bump(cur, changed, stamp)
+            self._mark_rows(cur, revisions)
             self._after_commit(cur, revisions)
         return revisions
 
@@ -375,6 +423,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             for collection in collections:
                 self._swap_previous(cur, collection, stamp)
             revisions = self._bump(cur, collections, stamp)
+            self._mark_rows(cur, revisions)
             self._after_commit(cur, revisions)
         return revisions
 

@@ -16,7 +16,7 @@ from .accounts import SESSION_TABLES
 from .base import StorageError
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
-from .sql import Cursor, SqlStore, history_tables
+from .sql import ROW_REVISIONS, Cursor, SqlStore, history_tables
 
 _COMMON = [
     "CREATE TABLE collections (id TEXT PRIMARY KEY, kind TEXT NOT NULL "
@@ -38,7 +38,7 @@ class SqliteStore(SqlStore):
     MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
                                                 serial="INTEGER PRIMARY KEY AUTOINCREMENT",
                                                 big="INTEGER"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)
