@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidParameter
 from ..numbers import ascii_float
+from ..read.export import prepared
 from ..read.snapshot import Collection, Snapshot
 from ..settings import Settings
 from ..vocab import DEFI_LABELS
@@ -28,7 +30,8 @@ async def get_collection(
     collectionId: Annotated[str, Path(description="Identifiant de la collection",
                                       examples=["qpv"])],  # noqa: N803
 ) -> Collection:
-    return store.collection(collectionId)
+    # a view not computed yet, or a layer read whole, is built off the event loop
+    return store.ready(collectionId) or await run_in_threadpool(prepared, store, collectionId)
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
