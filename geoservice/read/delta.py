@@ -22,6 +22,8 @@ MAX_SHARE = 0.2
 """Above this share of the layer changed at once, the layer is read and built whole."""
 MIN_ROWS = 64
 """…unless so few rows changed that applying them is cheap anyway."""
+MAX_RUNS = 256
+"""Up to this many runs of consecutive features, values are copied run by run."""
 
 
 def collection_of(layer, changes: Changes) -> Collection:  # noqa: ANN001 — a LayerDef
@@ -72,13 +74,34 @@ def apply_changes(old: Collection, changes: Changes) -> Collection:
     return fresh
 
 
+def _runs(take: np.ndarray) -> list[tuple[int, int]]:
+    """``take`` as (start, stop) slices of consecutive positions: an edit keeps long runs
+    of the previous order, copied as blocks rather than one by one."""
+    if not len(take):
+        return []
+    breaks = np.flatnonzero(np.diff(take) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    stops = np.concatenate([breaks, [len(take)]])
+    return [(int(take[a]), int(take[a]) + int(b - a)) for a, b in zip(starts, stops,
+                                                                        strict=True)]
+
+
 def _frame(old: Collection, small: Collection, take: np.ndarray):  # noqa: ANN202
     frame = old._frame
     if frame is None:
         return None
-    if len(small):
-        frame = pd.concat([frame, small.frame], ignore_index=True)
-    return frame.take(take)
+    n = len(frame)
+    runs = _runs(take)
+    if len(runs) <= MAX_RUNS:
+        parts = [frame.iloc[a:b] if b <= n else small.frame.iloc[a - n:b - n]
+                 for a, b in runs]
+        out = pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0]
+    else:
+        if len(small):
+            frame = pd.concat([frame, small.frame], ignore_index=True)
+        out = frame.take(take)
+    out.index = pd.RangeIndex(len(out))
+    return out
 
 
 def _rows(old: Collection, added: list[Row], take: np.ndarray) -> list | None:
@@ -90,7 +113,13 @@ def _rows(old: Collection, added: list[Row], take: np.ndarray) -> list | None:
 
 def _taken(values: list, more: list, take: np.ndarray) -> list:
     combined = values + more
-    return [combined[i] for i in take]
+    runs = _runs(take)
+    if len(runs) > MAX_RUNS:
+        return [combined[i] for i in take]
+    out: list = []
+    for a, b in runs:
+        out.extend(combined[a:b])
+    return out
 
 
 def _carry(old: Collection, small: Collection, fresh: Collection, take: np.ndarray,
@@ -112,9 +141,9 @@ def _carry(old: Collection, small: Collection, fresh: Collection, take: np.ndarr
         fresh.__dict__["spatial_index"] = built["spatial_index"].derived(
             moved, np.flatnonzero(~from_old), fresh.geometries)
     if "metric" in built:
-        fresh.__dict__["metric"] = gpd.GeoSeries(np.concatenate(
-            [np.asarray(old.metric.values, dtype=object),
-             np.asarray(small.metric.values, dtype=object)])[take], crs=old.metric.crs)
+        values = old.metric.values
+        fresh.__dict__["metric"] = gpd.GeoSeries(type(values)._concat_same_type(
+            [values, small.metric.values]).take(take), crs=old.metric.crs)
     if "_time_ranges" in built:
         fresh.__dict__["_time_ranges"] = tuple(
             np.concatenate([a, b])[take]

@@ -145,7 +145,8 @@ class Collection:
     def __post_init__(self) -> None:
         if self._frame is None and self.rows is None:
             raise ValueError("a collection needs a frame or its stored rows")
-        if self._frame is not None:
+        if self._frame is not None and not self._frame.index.equals(
+                pd.RangeIndex(len(self._frame))):
             self._frame = self._frame.reset_index(drop=True)
         self._frame_lock = threading.Lock()
         self._memo = Memo()
