@@ -59,7 +59,8 @@ def synthetic_rows(count: int) -> list:
         point = shapely.Point(rng.uniform(WEST, EAST), rng.uniform(SOUTH, NORTH))
         rows.append(Row(fid, {
             "id": fid, "nom": f"Lieu synthétique {i}", "type": "tiers_lieu",
-            "defi": ["inclusion"] if i % 2 else ["alimentation_durable"], "territoire": "toulouse-metropole",
+            "defi": ["inclusion"] if i % 2 else ["alimentation_durable"],
+            "territoire": "toulouse-metropole",
             "statut": "ouvert", "precision": "adresse", "verification": "verifie",
             "source": SYNTHETIC, "description": f"objet synthétique {i}"},
             shapely.to_wkb(point)))
@@ -155,6 +156,8 @@ def measure(port: int, token: str, edits: int) -> dict[str, list[float]]:
             thread.start()
         patch = json.dumps({"geometry": {"type": "Point", "coordinates": [lon, lat]},
                             "properties": {"description": text}})
+        conn.close()  # a new connection (the server drops idle ones after a few seconds)
+        conn.connect()
         started[0] = time.perf_counter()
         conn.request("PATCH", item, patch, {
             "Authorization": f"Bearer {token}", "If-Match": f'"{version}"',

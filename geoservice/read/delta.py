@@ -74,12 +74,13 @@ def apply_changes(old: Collection, changes: Changes) -> Collection:
     return fresh
 
 
-def _runs(take: np.ndarray) -> list[tuple[int, int]]:
-    """``take`` as (start, stop) slices of consecutive positions: an edit keeps long runs
-    of the previous order, copied as blocks rather than one by one."""
+def _runs(take: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """``take`` as (start, stop) slices of consecutive positions, none crossing ``n`` (the
+    first changed row, after the ``n`` previous ones): an edit keeps long runs of the
+    previous order, copied as blocks rather than one by one."""
     if not len(take):
         return []
-    breaks = np.flatnonzero(np.diff(take) != 1) + 1
+    breaks = np.flatnonzero((np.diff(take) != 1) | (take[1:] == n)) + 1
     starts = np.concatenate([[0], breaks])
     stops = np.concatenate([breaks, [len(take)]])
     return [(int(take[a]), int(take[a]) + int(b - a)) for a, b in zip(starts, stops,
@@ -91,7 +92,7 @@ def _frame(old: Collection, small: Collection, take: np.ndarray):  # noqa: ANN20
     if frame is None:
         return None
     n = len(frame)
-    runs = _runs(take)
+    runs = _runs(take, n)
     if len(runs) <= MAX_RUNS:
         parts = [frame.iloc[a:b] if b <= n else small.frame.iloc[a - n:b - n]
                  for a, b in runs]
@@ -113,7 +114,7 @@ def _rows(old: Collection, added: list[Row], take: np.ndarray) -> list | None:
 
 def _taken(values: list, more: list, take: np.ndarray) -> list:
     combined = values + more
-    runs = _runs(take)
+    runs = _runs(take, len(values))
     if len(runs) > MAX_RUNS:
         return [combined[i] for i in take]
     out: list = []

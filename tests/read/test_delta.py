@@ -146,3 +146,13 @@ def test_a_large_change_is_read_whole(storage, layer):
     storage.apply([Change("update", LAYER, f"p{i}", props(i, "Tout"), point(i), 1)
                    for i in range(1, 100)])
     assert too_large(before, storage.changes(LAYER, before.revision))
+
+
+def test_an_insert_after_the_last_feature_and_a_delete_of_the_first(storage, layer):
+    before = built(collection_of(layer, storage.changes(LAYER, 0)))
+    storage.apply([Change("insert", LAYER, "p900", props(900), point(900))])
+    after_insert = apply_changes(before, storage.changes(LAYER, before.revision))
+    assert_same(after_insert, built(collection_of(layer, storage.changes(LAYER, 0))))
+    storage.apply([Change("delete", LAYER, "p1", expected_version=1)])
+    after_delete = apply_changes(after_insert, storage.changes(LAYER, after_insert.revision))
+    assert_same(after_delete, built(collection_of(layer, storage.changes(LAYER, 0))))
