@@ -131,7 +131,6 @@ class ReadModel:
         self._warm_lock = threading.Lock()
         self._warm_wanted = threading.Event()
         self._to_warm: tuple[Snapshot, Snapshot] | None = None  # (asked of, to warm)
-        self._asked: Snapshot | None = None
         self.current: Snapshot = warm(build_snapshot(settings, self.storage))
 
     def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
@@ -177,10 +176,9 @@ class ReadModel:
     def _warm_later(self, store: Snapshot, previous: Snapshot) -> None:
         """Warm the latest snapshot in one background thread (started on first need)."""
         with self._warm_lock:
-            if self._to_warm is None or self._to_warm[1] is not store:
-                # what was asked of the snapshots since the last warm is asked again
-                self._asked = previous if self._to_warm is None else self._to_warm[0]
-            self._to_warm = (self._asked, store)
+            # what was asked of the snapshot before this burst of writes is built again
+            asked = previous if self._to_warm is None else self._to_warm[0]
+            self._to_warm = (asked, store)
             self._warm_wanted.set()
             if self._warmer is None:
                 self._warmer = threading.Thread(target=self._warm_loop, daemon=True,
