@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..auth.service import Accounts
 from ..editing import Editing
@@ -12,6 +13,7 @@ from ..editing.proposals import Proposals
 from ..errors import InvalidParameter, ServiceUnavailable
 from ..imports.service import Imports
 from ..numbers import ascii_float
+from ..read.export import prepared
 from ..read.snapshot import Collection, Snapshot
 from ..settings import Settings
 from ..vocab import DEFI_LABELS
@@ -36,7 +38,8 @@ async def get_collection(
     collectionId: Annotated[str, Path(description="Identifiant de la collection",
                                       examples=["qpv"])],  # noqa: N803
 ) -> Collection:
-    return store.collection(collectionId)
+    # a view not computed yet, or a layer read whole, is built off the event loop
+    return store.ready(collectionId) or await run_in_threadpool(prepared, store, collectionId)
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]

@@ -67,3 +67,25 @@ def warm(store: Snapshot, extra: Callable[[Snapshot], Any] | None = None) -> Sna
     if extra is not None:
         extra(store)
     return store
+
+
+def warm_like(store: Snapshot, asked: Snapshot | None) -> Snapshot:
+    """Build in ``store`` only what ``asked`` (an earlier snapshot) had been asked for: its
+    views and point locator if they were built, and the default GeoJSON of the collections
+    read whole since (a collection derived from its previous state carries it already).
+    Run in the background once writes pause; requests never wait for it."""
+    if asked is None:
+        return store
+    from ..spatial.locator import cached_locator, locator_for
+    from .export import prepare
+
+    for layer_id in VIEWS:
+        if layer_id in store.layers and asked.derived.peek(("view", layer_id)) is not None:
+            store.collection(layer_id)
+    if cached_locator(asked) is not None:
+        locator_for(store)
+    for layer_id, collection in store.base.items():
+        before = asked.base.get(layer_id)
+        if before is not None and before.ready and not collection.ready:
+            prepare(collection)
+    return store

@@ -8,6 +8,7 @@ from .base import (
     AccountStore,
     Applied,
     Change,
+    Changes,
     CollectionData,
     FeatureExists,
     FeatureMissing,
@@ -40,8 +41,8 @@ def open_store(settings: Settings, create: bool = False) -> Storage:
 
 
 __all__ = [
-    "AccountStore", "Applied", "Change", "CollectionData", "FeatureExists", "FeatureMissing",
-    "FeatureStore", "ImportStore", "ProposalStore", "RateEvents", "ReadOnlyCollection",
-    "ReferenceLoad", "Row", "Storage", "StorageError", "UnitOfWork", "VersionConflict",
-    "WriteMeta", "open_store",
+    "AccountStore", "Applied", "Change", "Changes", "CollectionData", "FeatureExists",
+    "FeatureMissing", "FeatureStore", "ImportStore", "ProposalStore", "RateEvents",
+    "ReadOnlyCollection", "ReferenceLoad", "Row", "Storage", "StorageError", "UnitOfWork",
+    "VersionConflict", "WriteMeta", "open_store",
 ]

@@ -72,6 +72,22 @@ class CollectionData:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What changed in a collection after a revision (:meth:`FeatureStore.changes`): its
+    current revision, kind and provenance, and every row changed after ``since``, deleted
+    ones flagged ``deleted=True``, in storage order with their position key ``seqs``
+    (aligned with ``rows``). ``since=0`` gives every row, deleted ones included."""
+
+    id: str
+    kind: Kind
+    revision: int
+    provenance: dict[str, Any]
+    since: int
+    rows: list[Row]
+    seqs: list[int]
+
+
+@dataclass(frozen=True)
 class Change:
     """One feature change; ``expected_version`` is required except for ``insert``."""
 
@@ -177,6 +193,12 @@ class FeatureStore(Protocol):
 
     def get(self, collection: str, fid: str) -> Row | None:
         """One feature, deleted ones included (``deleted=True``), or None."""
+
+    def changes(self, collection: str, since_revision: int) -> Changes:
+        """The rows of a collection changed after ``since_revision`` (each row keeps the
+        collection revision at which it last changed; one indexed query). Rows removed
+        from a reference collection by ``load`` or ``rollback`` are not listed: such a
+        whole-layer change is read again with :meth:`read`."""
 
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""

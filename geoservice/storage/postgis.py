@@ -18,7 +18,7 @@ from .base import StorageError
 from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
-from .sql import SqlFeatures, SqlStorage, history_tables
+from .sql import ROW_REVISIONS, SqlFeatures, SqlStorage, history_tables
 
 CHANNEL = "geoservice"
 
@@ -48,7 +48,7 @@ class PostgisDatabase(SqlDatabase):
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
         serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
     TRUE, FALSE = "TRUE", "FALSE"
     LOCK_ROW = " FOR UPDATE"
 

@@ -17,6 +17,7 @@ from .accounts import SqlAccounts
 from .base import (
     Applied,
     Change,
+    Changes,
     CollectionData,
     FeatureExists,
     FeatureMissing,
@@ -64,6 +65,16 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
     ]
 
 
+ROW_REVISIONS = [
+    # migration 6 (both dialects): the collection revision at which each row last changed,
+    # so a replica reads only what changed since its snapshot (`changes`)
+    "ALTER TABLE features ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+    "UPDATE features SET revision = (SELECT c.revision FROM collections c "
+    "WHERE c.id = features.collection)",
+    "CREATE INDEX features_revision ON features (collection, revision)",
+]
+
+
 class SqlFeatures:
     """The features part (:class:`~.base.FeatureStore`) on one database; its writes run
     inside a :class:`SqlTransaction`."""
@@ -105,6 +116,27 @@ class SqlFeatures:
         with self.db.tx() as cur:
             return self._get(cur, collection, fid)
 
+    def changes(self, collection: str, since_revision: int) -> Changes:
+        p = self.db.P
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
+            # the head first (as in `read`): rows may be newer than it, never older
+            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
+                        (collection,))
+            head = cur.fetchone()
+            if head is None:
+                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            cur.execute(
+                f"SELECT fid, version, properties, {self.db.geom_out()}, deleted, seq "
+                f"FROM features WHERE collection = {p} AND revision > {p} ORDER BY seq",
+                (collection, since_revision))
+            found = cur.fetchall()
+        rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version), bool(gone))
+                for fid, version, props, geom, gone, _ in found]
+        provenance = self.db.json_out(head[2]) if head[2] is not None else {}
+        return Changes(collection, head[0], int(head[1]), provenance, since_revision, rows,
+                       [int(r[5]) for r in found])
+
     def _get(self, cur: Cursor, collection: str, fid: str, lock: str = "") -> Row | None:
         p = self.db.P
         cur.execute(f"SELECT fid, version, properties, {self.db.geom_out()}, deleted "
@@ -134,6 +166,7 @@ class SqlFeatures:
                          after.properties or {}, after.geometry, meta, changeset, stamp)
             out.append((change.collection, change.fid, version))
         revisions = self._bump(cur, {c.collection for c in changes}, stamp)
+        self._mark_rows(cur, revisions, [(c, f) for c, f, _ in out])
         return [Applied(c, f, v, revisions[c], changeset) for c, f, v in out]
 
     def check(self, cur: Cursor, changes: list[Change]) -> None:
@@ -235,6 +268,21 @@ class SqlFeatures:
                         f"updated_at = {p} {where}", (version, stamp, *key))
         return version
 
+    def _mark_rows(self, cur: Cursor, revisions: dict[str, int],
+                   rows: list[tuple[str, str]] | None = None) -> None:
+        """Stamp rows with the revision that changed them: the given (collection, fid), or
+        every row of each collection (a load, a rollback). Called after :meth:`_bump`,
+        whose row lock on the collection orders writers, so the stamps follow commits."""
+        p = self.db.P
+        if rows is None:
+            for collection, revision in revisions.items():
+                cur.execute(f"UPDATE features SET revision = {p} WHERE collection = {p}",
+                            (revision, collection))
+        elif rows:
+            self._executemany(
+                cur, f"UPDATE features SET revision = {p} WHERE collection = {p} AND fid = {p}",
+                [(revisions[c], c, f) for c, f in rows])
+
     def _bump(self, cur: Cursor, collections: Iterable[str], stamp: str) -> dict[str, int]:
         p = self.db.P
         out = {}
@@ -292,6 +340,7 @@ class SqlFeatures:
                 self._set_provenance(cur, collection, load.provenance.get(collection))
                 changed.add(collection)
             revisions = self._bump(cur, changed, stamp)
+            self._mark_rows(cur, revisions)
             self.db.after_commit(cur, revisions)
         return revisions
 
@@ -306,6 +355,7 @@ class SqlFeatures:
             for collection in collections:
                 self._swap_previous(cur, collection, stamp)
             revisions = self._bump(cur, collections, stamp)
+            self._mark_rows(cur, revisions)
             self.db.after_commit(cur, revisions)
         return revisions
 
