@@ -1,12 +1,16 @@
-"""What the analysis reads, as plain GeoDataFrames in Lambert-93 (EPSG:2154).
+"""What the analysis reads, in Lambert-93 (EPSG:2154): GeoDataFrames, and the ESS answers
+as arrays (:class:`~.places.Places`).
 
-:func:`from_store` builds the inputs from the loaded store; tests and the benchmark build
-them directly from frames (:func:`make_inputs`).
+:func:`from_store` builds the inputs from the loaded store, reusing what each collection
+kept of an earlier build; tests and the benchmark build them directly from frames
+(:func:`make_inputs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -15,11 +19,12 @@ import pandas as pd
 import shapely
 
 from ..vocab import ANSWER_LAYERS, METRIC_CRS
+from .places import ANSWER_STATUSES, Places
 
 if TYPE_CHECKING:
-    from ..read.snapshot import Snapshot
+    from ..read.snapshot import Collection, Snapshot
 
-ANSWER_STATUSES = ("ouvert", "inconnu")
+__all__ = ["ANSWER_STATUSES", "Inputs", "Places", "from_store", "make_inputs"]
 PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification",
                  "commune")
 NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
@@ -31,19 +36,31 @@ class Inputs:
     """Frames of the analysis, all in EPSG:2154, positions 0..n-1.
 
     ``qpv``: code_qp, lib_qp (QPV 2024). ``qpv_2015``: code_qp, nom_qp and INSEE indicators.
-    ``places``: ESS answers (kind, id, nom, defi list, statut, precision), geometry may be
-    missing. ``besoins``: needs spotted (id, nom, defi, statut, couvert, qpv, precision).
+    ``table``: the ESS answers as arrays (:class:`~.places.Places`: kind, id, nom, defi,
+    statut, precision, verification, commune; geometry may be missing), what the diagnosis
+    reads; ``places`` the same answers as a frame, made on first use.
+    ``besoins``: needs spotted (id, nom, defi, statut, couvert, qpv, precision).
     ``stations``: id, nom, type.
     """
 
     qpv: gpd.GeoDataFrame
     qpv_2015: gpd.GeoDataFrame
-    places: gpd.GeoDataFrame
+    table: Places
     besoins: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
     urban_rail: tuple[str, ...] = ()
     """Train stations within the urban fare (territory setting), counted for access."""
     urban_rail_line: str | None = None
+    places_frame: Callable[[], gpd.GeoDataFrame] | None = field(default=None, repr=False)
+    """Makes :attr:`places` (its rows are those of ``table``)."""
+
+    @cached_property
+    def places(self) -> gpd.GeoDataFrame:
+        """The ESS answers as a frame (kind, id, nom, defi tuples, statut, precision,
+        verification, commune, geometry), rows as in ``table``."""
+        if self.places_frame is None:
+            raise ValueError("these inputs have no frame of places")
+        return self.places_frame()
 
 
 def metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -52,12 +69,21 @@ def metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise ValueError("a frame of the analysis has no CRS")
     out = frame.to_crs(METRIC_CRS).reset_index(drop=True)
     geoms = out.geometry.values
-    bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
-    if bad.any():  # reprojection can make a repaired polygon slightly invalid
-        fixed = np.asarray(geoms, dtype=object).copy()
-        fixed[bad] = shapely.make_valid(fixed[bad])
+    fixed = _valid(np.asarray(geoms, dtype=object))
+    if fixed is not None:
         out = out.set_geometry(gpd.GeoSeries(fixed, crs=METRIC_CRS))
     return out
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray | None:
+    """The geometries with invalid ones made valid (reprojection can make a repaired
+    polygon slightly invalid); None when all are valid or missing."""
+    bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
+    if not bad.any():
+        return None
+    fixed = geoms.copy()
+    fixed[bad] = shapely.make_valid(fixed[bad])
+    return fixed
 
 
 def _columns(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -76,13 +102,15 @@ def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.G
                 urban_rail: tuple[str, ...] = (), urban_rail_line: str | None = None
                 ) -> Inputs:
     """Inputs from frames in any CRS (reprojected to EPSG:2154, missing columns added)."""
+    frame = metric(_columns(places, PLACE_COLUMNS))
     return Inputs(
         qpv=metric(qpv),
         qpv_2015=metric(qpv_2015),
-        places=metric(_columns(places, PLACE_COLUMNS)),
+        table=Places.of(frame),
         besoins=metric(_columns(besoins, NEED_COLUMNS)),
         stations=metric(_columns(stations, STATION_COLUMNS)),
         urban_rail=tuple(urban_rail), urban_rail_line=urban_rail_line,
+        places_frame=lambda: frame,
     )
 
 
@@ -97,11 +125,41 @@ def _metric_frame(store: Snapshot, layer_id: str, columns: tuple[str, ...] | Non
 
 def from_store(store: Snapshot) -> Inputs:
     """The analysis inputs of a loaded store (uses the collections' EPSG:2154 geometries),
-    built once per store and shared by start-up, the API and the maps (read-only)."""
+    built once per store and shared by start-up, the API and the maps (read-only).
+
+    What each layer gives is kept on its collection (:func:`layer_places`,
+    :func:`_reference`): a snapshot reusing a collection reuses it, and an edited layer's
+    part is derived from the previous one and the changed rows."""
     return store.derived.get("analysis-inputs", lambda: _build_from_store(store))
 
 
 def _build_from_store(store: Snapshot) -> Inputs:
+    parts = [layer_places(store.collection(layer_id), kind)
+             for layer_id, kind in ANSWER_LAYERS.items() if layer_id in store.base]
+    return Inputs(
+        qpv=_reference(store, "qpv"),
+        qpv_2015=_reference(store, "qpv_2015"),
+        table=Places.concat(parts) if parts else Places.of(_places_frame(store)),
+        besoins=_reference(store, "besoins", NEED_COLUMNS),
+        stations=_reference(store, "stations", STATION_COLUMNS),
+        urban_rail=store.territory.urban_rail, urban_rail_line=store.territory.urban_rail_line,
+        places_frame=lambda: _places_frame(store),
+    )
+
+
+def _reference(store: Snapshot, layer_id: str, columns: tuple[str, ...] | None = None
+               ) -> gpd.GeoDataFrame:
+    """A layer's frame for the analysis, kept on its collection (read-only)."""
+    collection = store.collection(layer_id)
+
+    def build() -> gpd.GeoDataFrame:
+        frame = _metric_frame(store, layer_id, columns)
+        return metric(frame if columns is None else _columns(frame, columns))
+
+    return collection.memo(("analysis-frame", columns), build)
+
+
+def _places_frame(store: Snapshot) -> gpd.GeoDataFrame:
     parts = []
     for layer_id, kind in ANSWER_LAYERS.items():
         if layer_id not in store.base:
@@ -109,16 +167,43 @@ def _build_from_store(store: Snapshot) -> Inputs:
         part = _metric_frame(store, layer_id, PLACE_COLUMNS[1:])
         part.insert(0, "kind", kind)
         parts.append(part)
+    if not parts:
+        return gpd.GeoDataFrame({name: [] for name in PLACE_COLUMNS}, geometry=[],
+                                crs=METRIC_CRS)
     places = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
                               crs=METRIC_CRS)
-    return make_inputs(
-        qpv=_metric_frame(store, "qpv"),
-        qpv_2015=_metric_frame(store, "qpv_2015"),
-        places=places,
-        besoins=_metric_frame(store, "besoins", NEED_COLUMNS),
-        stations=_metric_frame(store, "stations", STATION_COLUMNS),
-        urban_rail=store.territory.urban_rail, urban_rail_line=store.territory.urban_rail_line,
-    )
+    return metric(_columns(places, PLACE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class LayerPlaces:
+    """One answer layer's :class:`~.places.Places`, kept on its collection. A revision's
+    changed rows are applied to it (:mod:`geoservice.read.delta`): the part of the changed
+    rows is built, put after this one, and the rows taken in their new order."""
+
+    kind: str
+    places: Places
+
+    @classmethod
+    def of(cls, collection: Collection, kind: str) -> LayerPlaces:
+        """The part of every feature of ``collection`` (an answer layer of ``kind``)."""
+        frame = collection.frame
+        geometry = np.asarray(collection.metric.values, dtype=object)
+        fixed = _valid(geometry)
+        columns = pd.DataFrame({name: frame[name] if name in frame.columns else None
+                                for name in PLACE_COLUMNS[1:]}, index=frame.index)
+        columns["kind"] = kind
+        return cls(kind, Places.of(columns, geometry if fixed is None else fixed))
+
+    def derived(self, added: Collection, take: np.ndarray) -> LayerPlaces:
+        return LayerPlaces(self.kind, Places.concat(
+            [self.places, LayerPlaces.of(added, self.kind).places]).take(take))
+
+
+def layer_places(collection: Collection, kind: str) -> Places:
+    """The answers of one layer as a table, computed once per collection."""
+    return collection.memo(("analysis-places", kind),
+                           lambda: LayerPlaces.of(collection, kind)).places
 
 
 def unverified(places: gpd.GeoDataFrame) -> np.ndarray:
