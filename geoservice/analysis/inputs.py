@@ -8,6 +8,7 @@ kept of an earlier build; tests and the benchmark build them directly from frame
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -175,29 +176,72 @@ def _places_frame(store: Snapshot) -> gpd.GeoDataFrame:
     return metric(_columns(places, PLACE_COLUMNS))
 
 
-@dataclass(frozen=True)
 class LayerPlaces:
-    """One answer layer's :class:`~.places.Places`, kept on its collection. A revision's
-    changed rows are applied to it (:mod:`geoservice.read.delta`): the part of the changed
-    rows is built, put after this one, and the rows taken in their new order."""
+    """One answer layer's :class:`~.places.Places`, kept on its collection.
 
-    kind: str
-    places: Places
+    A revision's changed rows are applied to it (:mod:`geoservice.read.delta`) without
+    work on the writer's path: the next part only remembers the last built table, the
+    collections of changed rows since and which row goes where (``take``, composed edit
+    after edit), and is built when the analysis first asks for it: the changed rows' part
+    is made, put after the last built table, and the rows taken in their new order.
+    """
+
+    PENDING_ROWS = 4096
+    """Changed rows kept waiting at most; beyond, the part is built at once."""
+
+    def __init__(self, kind: str, places: Places | None = None, *, base: Places | None = None,
+                 added: tuple[Collection, ...] = (), take: np.ndarray | None = None) -> None:
+        self.kind = kind
+        self._places = places
+        self._pending = None if places is not None else (base, added, take)
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, collection: Collection, kind: str) -> LayerPlaces:
         """The part of every feature of ``collection`` (an answer layer of ``kind``)."""
-        frame = collection.frame
-        geometry = np.asarray(collection.metric.values, dtype=object)
-        fixed = _valid(geometry)
-        columns = pd.DataFrame({name: frame[name] if name in frame.columns else None
-                                for name in PLACE_COLUMNS[1:]}, index=frame.index)
-        columns["kind"] = kind
-        return cls(kind, Places.of(columns, geometry if fixed is None else fixed))
+        return cls(kind, _layer_table(collection, kind))
+
+    @property
+    def places(self) -> Places:
+        if self._places is None:
+            with self._lock:
+                if self._places is None:
+                    base, added, take = self._pending
+                    parts = [base, *(_layer_table(more, self.kind) for more in added)]
+                    self._places = Places.concat(parts).take(take)
+                    self._pending = None
+        return self._places
 
     def derived(self, added: Collection, take: np.ndarray) -> LayerPlaces:
-        return LayerPlaces(self.kind, Places.concat(
-            [self.places, LayerPlaces.of(added, self.kind).places]).take(take))
+        """The part after a change (:class:`~geoservice.read.snapshot.FollowsRows`)."""
+        with self._lock:
+            built, pending = self._places, self._pending
+        if built is not None:
+            return LayerPlaces(self.kind, base=built, added=(added,), take=take)
+        base, before, previous = pending
+        # ``take`` indexes this part's rows, then ``added``'s; this part's rows are
+        # ``previous`` indexes into ``base`` followed by the rows of ``before``
+        count = len(previous)
+        offset = len(base) + sum(len(more) for more in before)
+        mine = take < count
+        composed = np.empty(len(take), dtype=np.int64)
+        composed[mine] = previous[take[mine]]
+        composed[~mine] = offset + take[~mine] - count
+        part = LayerPlaces(self.kind, base=base, added=(*before, added), take=composed)
+        if sum(len(more) for more in part._pending[1]) > self.PENDING_ROWS:
+            part.places  # noqa: B018 - built now: what waits stays small
+        return part
+
+
+def _layer_table(collection: Collection, kind: str) -> Places:
+    """The table of every feature of one answer layer."""
+    frame = collection.frame
+    geometry = np.asarray(collection.metric.values, dtype=object)
+    fixed = _valid(geometry)
+    columns = pd.DataFrame({name: frame[name] if name in frame.columns else None
+                            for name in PLACE_COLUMNS[1:]}, index=frame.index)
+    columns["kind"] = kind
+    return Places.of(columns, geometry if fixed is None else fixed)
 
 
 def layer_places(collection: Collection, kind: str) -> Places:
