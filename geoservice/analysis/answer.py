@@ -56,6 +56,54 @@ def _among(table: Places, among: np.ndarray | None) -> np.ndarray:
     return np.ones(len(table), dtype=bool) if among is None else among
 
 
+class Answers:
+    """The answers that may count (located, open, positioned better than the commune, among
+    ``among``), with one tree over them shared by every ring and Défi asked."""
+
+    def __init__(self, qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places,
+                 among: np.ndarray | None = None) -> None:
+        self.qpv = qpv
+        self.table = as_places(places)
+        self.positions = np.flatnonzero(self.table.answers(None) & _among(self.table, among))
+        self.tree = shapely.STRtree(self.table.geometry[self.positions]) \
+            if len(self.positions) else None
+
+    def pairs(self, ring_m: float, defi: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(QPV position, place position) pairs of the Défi's answers within ``ring_m``,
+        sorted (what :func:`pairs_within` gives for them)."""
+        if self.tree is None or not len(self.qpv):
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        polygons = np.asarray(self.qpv.values)
+        if ring_m > 0:
+            i, p = parallel.query(self.tree, polygons, predicate="dwithin", distance=ring_m)
+        else:
+            i, p = parallel.query(self.tree, polygons, predicate="intersects")
+        p = self.positions[p]
+        if defi is not None:
+            chosen = self.table.defi(defi)[p]
+            i, p = i[chosen], p[chosen]
+        order = np.lexsort((p, i))
+        return i[order], p[order]
+
+    def count(self, ring_m: float, defi: str | None
+              ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[int]],
+                         tuple[np.ndarray, np.ndarray]]:
+        """See :func:`count_answers`."""
+        i, p = self.pairs(ring_m)
+        n = len(self.qpv)
+        per_defi = {name: np.bincount(i[self.table.defi(name)[p]], minlength=n)
+                    for name in DEFIS}
+        chosen = self.table.defi(defi)[p]
+        i, p = i[chosen], p[chosen]
+        starts = np.searchsorted(i, np.arange(n + 1))  # pairs are sorted by QPV
+        members = [p[a:b].tolist() for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        return np.bincount(i, minlength=n), per_defi, members, (i, p)
+
+    def count_within(self, ring_m: float, defi: str | None) -> np.ndarray:
+        """See :func:`count_within`."""
+        return np.bincount(self.pairs(ring_m, defi)[0], minlength=len(self.qpv))
+
+
 def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float,
                   defi: str | None, among: np.ndarray | None = None
                   ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[int]],
@@ -63,27 +111,13 @@ def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m:
     """Answers per QPV for the Défi, answers per Défi (tagged), who they are, and the
     (QPV position, place position) pairs of the Défi's answers. ``among``: the places
     that may count (all when None); positions are those of ``places``."""
-    table = as_places(places)
-    positions = np.flatnonzero(table.answers(None) & _among(table, among))
-    i, p = pairs_within(qpv, table.geometry[positions], ring_m)
-    p = positions[p]
-    n = len(qpv)
-    per_defi = {name: np.bincount(i[table.defi(name)[p]], minlength=n) for name in DEFIS}
-    chosen = table.defi(defi)[p]
-    i, p = i[chosen], p[chosen]
-    total = np.bincount(i, minlength=n)
-    starts = np.searchsorted(i, np.arange(n + 1))  # pairs are sorted by QPV
-    members = [p[a:b].tolist() for a, b in zip(starts[:-1], starts[1:], strict=True)]
-    return total, per_defi, members, (i, p)
+    return Answers(qpv, places, among).count(ring_m, defi)
 
 
 def count_within(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float,
                  defi: str | None, among: np.ndarray | None = None) -> np.ndarray:
     """Answers of the Défi within ``ring_m`` of each QPV (counts only)."""
-    table = as_places(places)
-    positions = np.flatnonzero(table.answers(defi) & _among(table, among))
-    i, _ = pairs_within(qpv, table.geometry[positions], ring_m)
-    return np.bincount(i, minlength=len(qpv))
+    return Answers(qpv, places, among).count_within(ring_m, defi)
 
 
 def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Nearest:

@@ -68,29 +68,28 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     params = parameters or Parameters()
     qpv = inputs.qpv.geometry
     defi, ring_m = params.defi, params.ring_m
-    direct = inputs.qpv if set(need.DIRECT) & set(inputs.qpv.columns) else None
-    table = need.carry_indicators(qpv, inputs.qpv_2015, direct)
+    table = inputs.need()
 
     # verified answers only, unless asked (imported open data waits for the editors): the
     # places counted and those still to check are masks over one table (no copies)
     places = inputs.table
     to_check = places.unverified
     counted = np.ones(len(places), dtype=bool) if params.unverified else ~to_check
-    total, per_defi, members, pairs = answer.count_answers(qpv, places, ring_m, defi, counted)
+    answers = answer.Answers(qpv, places, counted)
+    total, per_defi, members, pairs = answers.count(ring_m, defi)
     table["answers"] = total
     # reach, cumulative: the ring (default 500 m) and 1 km (never less than the ring)
-    table["answers_1km"] = answer.count_within(qpv, places, max(ring_m, 1000.0), defi, counted)
+    table["answers_1km"] = answers.count_within(max(ring_m, 1000.0), defi)
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
     table["answers_unverified"] = answer.count_within(qpv, places, ring_m, defi, to_check)
     table["commune_only"] = [[str(places.nom[p]) for p in found]
                              for found in answer.commune_only(inputs.qpv, places, defi)]
-    table["answer_names"] = [_by_id(m, places.ids, places.names) for m in members]
     approximate = np.zeros(len(places), dtype=bool)
     named = np.unique(pairs[1])
     approximate[named] = ~pd.Series(places.precision[named], dtype=object).isin(PRECISE)
-    table["approximate"] = [_by_id([p for p in m if approximate[p]], places.ids, places.names)
-                            for m in members]
+    table["answer_names"] = names_by_id(*pairs, len(qpv), places)
+    table["approximate"] = names_by_id(*pairs, len(qpv), places, approximate)
 
     nearest = answer.nearest_places(qpv, places, defi, counted)
     access = stations.access_stations(inputs.stations, inputs.urban_rail,
@@ -238,9 +237,29 @@ def located_answers(places: gpd.GeoDataFrame | Places, among: np.ndarray | None 
     return {name: int((located & table.defi(name)).sum()) for name in DEFIS}
 
 
-def _by_id(positions: list[int], ids: np.ndarray, names: np.ndarray) -> list:
-    """The names of the places at ``positions``, ordered by id (equal ids: as given)."""
-    return [names[p] for p in sorted(positions, key=lambda p: ids[p])]
+def names_by_id(i: np.ndarray, p: np.ndarray, n: int, places: Places,
+                keep: np.ndarray | None = None) -> list[list]:
+    """For each of ``n`` QPV, the names of its places (pairs ``i``, ``p`` sorted by QPV then
+    place), ordered by id; equal ids keep the order of the places. ``keep``: a mask of the
+    places to name (all when None)."""
+    if keep is not None:
+        i, p = i[keep[p]], p[keep[p]]
+    try:  # one sort of the ids met instead of one sort per QPV
+        _, rank = np.unique(places.ids[p], return_inverse=True)
+    except TypeError:  # ids that do not compare (a missing one among texts)
+        rank = None
+    if rank is None:
+        members = _split(i, p, n)
+        return [[places.names[q] for q in sorted(m, key=lambda q: places.ids[q])]
+                for m in members]
+    order = np.lexsort((p, rank.ravel(), i))
+    return [list(m) for m in _split(i[order], places.names[p[order]], n)]
+
+
+def _split(i: np.ndarray, values: np.ndarray, n: int) -> list:
+    """``values`` cut into one piece per QPV 0..n-1 (``i`` sorted)."""
+    bounds = np.searchsorted(i, np.arange(n + 1))
+    return [values[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def verification_notes(count: int, commune_only: int, included: bool) -> list[str]:

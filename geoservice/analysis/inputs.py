@@ -54,6 +54,19 @@ class Inputs:
     urban_rail_line: str | None = None
     places_frame: Callable[[], gpd.GeoDataFrame] | None = field(default=None, repr=False)
     """Makes :attr:`places` (its rows are those of ``table``)."""
+    need_table: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    """Gives the need of each QPV (:func:`need_of`) kept elsewhere (on the ``qpv``
+    collection); None: computed once from these frames."""
+
+    def need(self) -> pd.DataFrame:
+        """The indicators and need of each QPV (:func:`~.need.carry_indicators`), computed
+        once: a copy the caller may extend."""
+        found = self.need_table() if self.need_table is not None else self._need
+        return found.copy()
+
+    @cached_property
+    def _need(self) -> pd.DataFrame:
+        return need_of(self.qpv, self.qpv_2015)
 
     @cached_property
     def places(self) -> gpd.GeoDataFrame:
@@ -62,6 +75,15 @@ class Inputs:
         if self.places_frame is None:
             raise ValueError("these inputs have no frame of places")
         return self.places_frame()
+
+
+def need_of(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Indicators and need of each QPV 2024 (INSEE on the 2024 perimeters when the ``qpv``
+    frame has them, else carried from the 2015 perimeters)."""
+    from .need import DIRECT, carry_indicators
+
+    direct = qpv if set(DIRECT) & set(qpv.columns) else None
+    return carry_indicators(qpv.geometry, qpv_2015, direct)
 
 
 def metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -145,7 +167,16 @@ def _build_from_store(store: Snapshot) -> Inputs:
         stations=_reference(store, "stations", STATION_COLUMNS),
         urban_rail=store.territory.urban_rail, urban_rail_line=store.territory.urban_rail_line,
         places_frame=lambda: _places_frame(store),
+        need_table=lambda: _need(store),
     )
+
+
+def _need(store: Snapshot) -> pd.DataFrame:
+    """The need of each QPV, kept on the ``qpv`` collection for one ``qpv_2015`` revision:
+    edits of the answer layers never recompute it."""
+    key = ("analysis-need", store.collection("qpv_2015").revision)
+    return store.collection("qpv").memo(key, lambda: need_of(_reference(store, "qpv"),
+                                                             _reference(store, "qpv_2015")))
 
 
 def _reference(store: Snapshot, layer_id: str, columns: tuple[str, ...] | None = None
