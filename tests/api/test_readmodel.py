@@ -112,7 +112,7 @@ def test_a_write_is_applied_to_the_collection_and_views_wait_to_be_asked(tmp_pat
         before = model.current.collection("projets")
         fragments = feature_fragments(before)
         fid = str(before._positions.index[0])
-        row = model.storage.get("projets", fid)
+        row = model.storage.features.get("projets", fid)
         [applied] = model.storage.apply([Change(
             "update", "projets", fid, {**row.properties, "description": "Décrit à nouveau"},
             row.geometry, row.version)])
