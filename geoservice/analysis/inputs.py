@@ -125,7 +125,8 @@ def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.G
                 urban_rail: tuple[str, ...] = (), urban_rail_line: str | None = None
                 ) -> Inputs:
     """Inputs from frames in any CRS (reprojected to EPSG:2154, missing columns added)."""
-    frame = metric(_columns(places, PLACE_COLUMNS))
+    # the table reads the tags as they are; the frame gets its tuples only if asked for
+    frame = metric(_columns(places, tuple(c for c in PLACE_COLUMNS if c != "defi")))
     return Inputs(
         qpv=metric(qpv),
         qpv_2015=metric(qpv_2015),
@@ -133,7 +134,7 @@ def make_inputs(qpv: gpd.GeoDataFrame, qpv_2015: gpd.GeoDataFrame, places: gpd.G
         besoins=metric(_columns(besoins, NEED_COLUMNS)),
         stations=metric(_columns(stations, STATION_COLUMNS)),
         urban_rail=tuple(urban_rail), urban_rail_line=urban_rail_line,
-        places_frame=lambda: frame,
+        places_frame=lambda: _columns(frame, PLACE_COLUMNS),
     )
 
 
