@@ -173,13 +173,13 @@ def coverage_frame(snapshot: Snapshot, request: AnalysisRequest,
     """The ``couverture`` layer's frame: each QPV's part within ``request.ring_m`` of a
     verified ESS answer (EPSG:4326, typed)."""
     import geopandas as gpd
+    import numpy as np
 
     from ..read.frames import typed_frame
     from .coverage import coverage_layer
-    from .inputs import unverified
 
     inputs = from_store(snapshot)
-    verified = inputs.places[~unverified(inputs.places)].reset_index(drop=True)
+    verified = inputs.table.take(np.flatnonzero(~inputs.table.unverified))
     cover = coverage_layer(inputs.qpv.geometry, verified, request.ring_m)
     frame = gpd.GeoDataFrame(cover.drop(columns="geometry"),
                              geometry=cover.geometry.to_crs("EPSG:4326"), crs="EPSG:4326")

@@ -16,7 +16,7 @@ import pandas as pd
 from ..storage import Changes, Row
 from .crs import SUPPORTED
 from .export import feature_fragments
-from .snapshot import Collection
+from .snapshot import Collection, FollowsRows
 
 MAX_SHARE = 0.2
 """Above this share of the layer changed at once, the layer is read and built whole."""
@@ -157,3 +157,5 @@ def _carry(old: Collection, small: Collection, fresh: Collection, take: np.ndarr
                                         take))
         elif isinstance(key, tuple) and key[0] == "column":
             fresh._memo.put(key, _taken(value, small.column(key[1]), take))
+        elif isinstance(value, FollowsRows):  # per-feature values of other modules
+            fresh._memo.put(key, value.derived(small, take))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -116,6 +116,17 @@ class SpatialIndex:
         if len(extra) > self.REBUILD_AT:
             return SpatialIndex.of(geometries)
         return SpatialIndex(self.tree, mapping, extra, geometries[extra])
+
+
+@runtime_checkable
+class FollowsRows(Protocol):
+    """A value kept with :meth:`Collection.memo` that holds one entry per feature (e.g. the
+    analysis inputs of a layer): when a revision's changed rows are applied (:mod:`.delta`),
+    it is derived for the next collection instead of being dropped."""
+
+    def derived(self, added: Collection, take: np.ndarray) -> Any:
+        """The value for the next collection: ``added`` holds the changed rows, ``take``
+        gives each new position's index into this value's rows followed by ``added``'s."""
 
 
 @dataclass
