@@ -125,8 +125,18 @@ def _answer_problems(answer: Any, context: Context) -> Problems:
     return []
 
 
+def project_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Problems:
+    """A lauréat's support is an amount in euros, never negative."""
+    amount = props.get("montant_eur")
+    if "montant_eur" not in flagged and isinstance(amount, int | float) and amount < 0:
+        return [("montant_eur", f"un montant en euros positif ou nul est attendu ({amount} "
+                                "donné)")]
+    return []
+
+
 RULES: dict[str, Callable[[dict[str, Any], Context, set[str]], Problems]] = {
     "besoins": need_rules,
+    "projets": project_rules,
 }
 """Layer id → its rules: (properties, context, fields the schema already refused) →
 problems."""

@@ -132,7 +132,7 @@ def test_a_need_stored_before_stages_is_repere(site):
     storage = open_store(settings)
     try:
         layer = load_catalog(settings.layers_dir)["besoins"]
-        old = need("Besoin d'avant les étapes", "2023-05-02")
+        old = need("Besoin d'avant les étapes", "2019-05-02")
         old["properties"].update(id="besoin-ancien-1", territoire="toulouse-metropole")
         assert "etape" not in old["properties"]
         upsert(storage, layer, [old], "besoin d'une version précédente")
@@ -201,3 +201,14 @@ def test_an_answer_may_be_any_ess_place(site, stage):
     fid, tag = create(editor, "besoins", need(f"Besoin {stage}", "2024-04-04"))
     move(editor, fid, tag, etape=stage, etape_date="2024-04-05",
          reponse=f"hebergement/{place_id}")
+
+
+def test_a_laureat_amount_is_never_negative(site):
+    editor = site.client("editor")
+    refused = editor.post("/api/collections/projets/items",
+                          json=project("Lauréat négatif", laureat=True, montant_eur=-5))
+    _refused(refused, "montant_eur", "positif ou nul")
+    pid, tag = create(editor, "projets", project("Lauréat à zéro", laureat=True,
+                                                  montant_eur=0, annee=2020))
+    _refused(patch(editor, pid, tag, {"montant_eur": -0.5}, layer="projets"), "montant_eur",
+             "positif ou nul")
