@@ -4,7 +4,6 @@ pulled from it once per test session."""
 from __future__ import annotations
 
 import inspect
-import inspect
 import os
 import re
 from pathlib import Path

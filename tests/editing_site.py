@@ -16,7 +16,7 @@ from tests.servers import GEOSERVICE, Served, clean_env
 ROLES = ("editor", "moderator", "admin")
 _PULLED: dict[str, Path] = {}
 """One embedded store pulled per mirror and test session; each site starts from a copy
-(the pull itself is tested by tests/test_pull.py and tests/test_open_data.py)."""
+(the pull itself is tested by tests/sources/test_pull.py and tests/sources/test_open_data.py)."""
 
 
 def _pulled(mirror: Path) -> Path:

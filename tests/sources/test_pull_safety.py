@@ -15,8 +15,8 @@ from geoservice.read.model import load_store
 from geoservice.settings import Settings
 from geoservice.sources.pull import pull, rollback
 from geoservice.storage import Change, open_store
-from tests.test_cli import run
-from tests.test_pull import _digest
+from tests.cli.test_cli import run
+from tests.sources.test_pull import _digest
 
 
 @pytest.fixture()
