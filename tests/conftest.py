@@ -135,8 +135,10 @@ _databases = iter(range(1, 10_000))
 
 @pytest.fixture()
 def postgis_url(postgres) -> str:
-    """A fresh, empty database on the session's PostgreSQL server."""
-    return postgres.create_database(f"geoservice_{next(_databases)}")
+    """A fresh database on the session's PostgreSQL server, empty but for the PostGIS
+    extension (installing it is tested by every pull into a new database)."""
+    return postgres.create_database(f"geoservice_{next(_databases)}",
+                                    template=postgres.with_postgis())
 
 
 @pytest.fixture(scope="session")
