@@ -169,8 +169,15 @@ def postgis_client(toulouse_postgis: Settings) -> TestClient:
 HERE = Path(__file__).parent
 POSTGRES_FIXTURES = {"postgres", "postgis_url", "toulouse_postgis", "postgis_client"}
 GDAL_COMMANDS = re.compile(r"[\"'](?:ogr2ogr|ogrinfo)[\"']")
-SLOW: tuple[str, ...] = ()
-"""Node-id prefixes of the tests that take about 10 s or more."""
+SLOW = (
+    "tests/api/test_schemathesis.py::",  # ~2,400 generated requests, 35-50 s in all
+    "tests/acceptance/test_batch_memory.py::",  # 8 x 50 MB uploads, ~17 s
+    "tests/acceptance/test_replicas.py::",  # two `serve` processes on one PostGIS, ~18 s
+    "tests/browser/test_accessibility.py::test_details_from_the_list_search_nearest_and_ranking",
+    "tests/browser/test_proposals.py::test_a_need_from_a_phone_to_the_diagnosis",
+)
+"""Node-id prefixes of the tests that take about 10 s or more (each, or their module in
+all), measured with --durations on this 2-core machine."""
 
 
 def _source(function: object) -> str:
