@@ -73,7 +73,7 @@ def prepare(settings, mirror: Path) -> int:
     layer = load_catalog(settings.layers_dir)["qpv_france"]
     storage = open_store(settings)
     try:
-        storage.load(ReferenceLoad(reference={"qpv_france": frame_rows(france, layer)},
+        storage.features.load(ReferenceLoad(reference={"qpv_france": frame_rows(france, layer)},
                                    provenance={"qpv_france": {"feature_count": len(france)}}))
     finally:
         storage.close()

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .auth.roles import Role
 from .errors import ConfigError
 
 PropertyType = Literal["string", "integer", "number", "boolean", "date", "array"]
@@ -72,16 +73,15 @@ class SourceDef(BaseModel):
 
 
 Action = Literal["create", "update", "delete"]
-RoleName = Literal["editor", "moderator", "admin"]
 
 
 class Permissions(BaseModel):
     """Which roles may do what on a layer over the API; an action not listed is refused."""
 
     model_config = ConfigDict(extra="forbid")
-    create: list[RoleName] = []
-    update: list[RoleName] = []
-    delete: list[RoleName] = []
+    create: list[Role] = []
+    update: list[Role] = []
+    delete: list[Role] = []
 
     def allows(self, action: Action, role: str | None) -> bool:
         return role is not None and role in getattr(self, action)

@@ -142,9 +142,11 @@ def serve(
 
     from .api.app import create_app
     from .read.model import ReadModel
+    from .storage import open_store
 
     settings = make_settings(territoire=territoire)
-    model = ReadModel(settings)  # fails early, with the command that fills an empty store
+    storage = open_store(settings)  # read by the read model, written by the services
+    model = ReadModel(settings, storage)  # fails early, with the command that fills it
     _check_port_free(host, port)
     typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",
                err=True)
@@ -156,7 +158,7 @@ def serve(
         uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="info")
         return
-    uvicorn.run(create_app(settings, readmodel=model), host=host, port=port,
+    uvicorn.run(create_app(settings, readmodel=model, storage=storage), host=host, port=port,
                 log_level="info")
 
 

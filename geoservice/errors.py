@@ -12,13 +12,11 @@ class GeoserviceError(Exception):
     about = ("Erreur du service ; le champ detail dit ce qui s'est passé. Quand le problème "
              "persiste, transmettez la réponse entière à l'administrateur du service.")
 
-    def __init__(self, detail: str, extra: dict | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(self, detail: str, extra: dict | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
-        """More members of the problem+json body (e.g. the current version on a 412)."""
-        self.headers = headers or {}
+        """More members of the problem+json body (e.g. the current feature on a 412)."""
 
 
 class InvalidParameter(GeoserviceError):
@@ -101,12 +99,19 @@ class GeocoderUnavailable(UpstreamUnavailable):
 
 
 class Unauthorized(GeoserviceError):
-    """No credentials, or credentials that are unknown, expired or revoked."""
+    """No credentials, or credentials that are unknown, expired or revoked. ``bearer``:
+    an account's token (or session) is what the caller must send (the API then names the
+    scheme it expects)."""
 
     title = "Authentification requise"
     slug = "unauthorized"
     about = ("Cette action demande d'être connecté (session ou jeton) ; les identifiants "
              "manquent, sont inconnus, expirés ou révoqués.")
+
+    def __init__(self, detail: str, extra: dict | None = None, bearer: bool = False
+                 ) -> None:
+        super().__init__(detail, extra)
+        self.bearer = bearer
 
 
 class Forbidden(GeoserviceError):
@@ -124,6 +129,13 @@ class MethodNotAllowed(GeoserviceError):
     about = ("Cette méthode HTTP n'est pas admise à cette adresse (par exemple une écriture "
              "sur une couche de référence). L'en-tête Allow donne les méthodes possibles.")
 
+    def __init__(self, detail: str, extra: dict | None = None,
+                 allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(detail, extra)
+        self.allowed = allowed
+        """The write actions (create, update, delete) still allowed here: none on a layer
+        that is read only."""
+
 
 class Conflict(GeoserviceError):
     title = "Conflit"
@@ -137,6 +149,12 @@ class Gone(GeoserviceError):
     slug = "gone"
     about = "L'objet a été supprimé ; son historique reste consultable."
 
+    def __init__(self, detail: str, extra: dict | None = None, version: int | None = None
+                 ) -> None:
+        super().__init__(detail, extra)
+        self.version = version
+        """The deleted feature's last version (what a restore must name)."""
+
 
 class PreconditionFailed(GeoserviceError):
     """The If-Match version is not the current one (someone else wrote in between)."""
@@ -146,6 +164,12 @@ class PreconditionFailed(GeoserviceError):
     about = ("La version donnée par If-Match n'est plus la version actuelle : quelqu'un a "
              "modifié l'objet entre-temps. Le corps donne la version actuelle ; relisez "
              "l'objet, reportez vos changements et renvoyez avec la nouvelle version.")
+
+    def __init__(self, detail: str, extra: dict | None = None, version: int | None = None
+                 ) -> None:
+        super().__init__(detail, extra)
+        self.version = version
+        """The current version (None when the feature no longer exists)."""
 
 
 class PreconditionRequired(GeoserviceError):
@@ -170,6 +194,11 @@ class TooManyRequests(GeoserviceError):
     slug = "too-many-requests"
     about = ("Trop de requêtes ou de tentatives en peu de temps (connexions échouées, "
              "propositions). L'en-tête Retry-After dit dans combien de secondes réessayer.")
+
+    def __init__(self, detail: str, retry_after: int, extra: dict | None = None) -> None:
+        super().__init__(detail, extra)
+        self.retry_after = retry_after
+        """Seconds to wait before trying again."""
 
 
 class ServiceUnavailable(GeoserviceError):

@@ -1,20 +1,28 @@
 """Coverage and underserved-neighbourhood analysis (no web framework here).
 
-The CLI, the API and the tests call the same functions::
+The API routes, the map routes, the layers (views), the folium report maps and the CLI go
+through one entry, :mod:`.service`: user text parsed once, one diagnosis per snapshot and
+parameters::
 
-    inputs = from_store(store)
-    result = diagnose(inputs, make_parameters(defi="inclusion", ring_m=500))
+    request = AnalysisRequest.parse(defi="inclusion", ring_m="500", settings=settings)
+    result = run(snapshot, request)
+
+The tests and the benchmark also call the computation itself, on inputs built by hand::
+
+    result = diagnose(make_inputs(qpv, qpv_2015, places, besoins, stations), Parameters())
 """
 
 from .diagnostic import METHOD, Diagnostic, diagnose
 from .inputs import Inputs, from_store, make_inputs
 from .params import COMPONENTS, DEFAULT_WEIGHTS, DEFIS, Parameters, make_parameters, parse_weights
+from .service import AnalysisRequest, run
 
 __all__ = [
     "COMPONENTS",
     "DEFAULT_WEIGHTS",
     "DEFIS",
     "METHOD",
+    "AnalysisRequest",
     "Diagnostic",
     "Inputs",
     "Parameters",
@@ -23,4 +31,5 @@ __all__ = [
     "make_inputs",
     "make_parameters",
     "parse_weights",
+    "run",
 ]

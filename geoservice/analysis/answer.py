@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from .. import parallel
-from .inputs import ANSWER_STATUSES, has_defi, located
+from .inputs import has_defi, located
 from .params import DEFIS
+from .places import Places, as_places
 
 
 @dataclass
@@ -28,12 +30,13 @@ class Nearest:
     position: np.ndarray | None = None  # row of the nearest feature in the frame (-1: none)
 
 
-def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries, ring_m: float
+def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries | np.ndarray, ring_m: float
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(qpv position, point position) pairs with the point within ``ring_m`` of the QPV."""
+    points = np.asarray(getattr(points, "values", points), dtype=object)
     if not len(points) or not len(qpv):
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    tree = shapely.STRtree(np.asarray(points.values))
+    tree = shapely.STRtree(points)
     polygons = np.asarray(qpv.values)
     if ring_m > 0:
         i, p = parallel.query(tree, polygons, predicate="dwithin", distance=ring_m)
@@ -43,63 +46,104 @@ def pairs_within(qpv: gpd.GeoSeries, points: gpd.GeoSeries, ring_m: float
     return i[order], p[order]
 
 
-def answer_mask(places: gpd.GeoDataFrame, defi: str | None) -> np.ndarray:
+def answer_mask(places: gpd.GeoDataFrame | Places, defi: str | None) -> np.ndarray:
     """Located, open (or status unknown) answers tagged with the Défi (all when None). A
     position known only to the commune never counts: it says nothing of a neighbourhood."""
-    status = places["statut"].isin(ANSWER_STATUSES).to_numpy()
-    precise = ~places["precision"].isin(["commune"]).to_numpy()
-    return located(places) & status & precise & has_defi(places["defi"], defi)
+    return as_places(places).answers(defi)
 
 
-def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
-                  defi: str | None
+def _among(table: Places, among: np.ndarray | None) -> np.ndarray:
+    return np.ones(len(table), dtype=bool) if among is None else among
+
+
+class Answers:
+    """The answers that may count (located, open, positioned better than the commune, among
+    ``among``), with one tree over them shared by every ring and Défi asked."""
+
+    def __init__(self, qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places,
+                 among: np.ndarray | None = None) -> None:
+        self.qpv = qpv
+        self.table = as_places(places)
+        self.positions = np.flatnonzero(self.table.answers(None) & _among(self.table, among))
+        self.tree = shapely.STRtree(self.table.geometry[self.positions]) \
+            if len(self.positions) else None
+
+    def pairs(self, ring_m: float, defi: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(QPV position, place position) pairs of the Défi's answers within ``ring_m``,
+        sorted (what :func:`pairs_within` gives for them)."""
+        if self.tree is None or not len(self.qpv):
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        polygons = np.asarray(self.qpv.values)
+        if ring_m > 0:
+            i, p = parallel.query(self.tree, polygons, predicate="dwithin", distance=ring_m)
+        else:
+            i, p = parallel.query(self.tree, polygons, predicate="intersects")
+        p = self.positions[p]
+        if defi is not None:
+            chosen = self.table.defi(defi)[p]
+            i, p = i[chosen], p[chosen]
+        order = np.lexsort((p, i))
+        return i[order], p[order]
+
+    def count(self, ring_m: float, defi: str | None
+              ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[int]],
+                         tuple[np.ndarray, np.ndarray]]:
+        """See :func:`count_answers`."""
+        i, p = self.pairs(ring_m)
+        n = len(self.qpv)
+        per_defi = {name: np.bincount(i[self.table.defi(name)[p]], minlength=n)
+                    for name in DEFIS}
+        chosen = self.table.defi(defi)[p]
+        i, p = i[chosen], p[chosen]
+        starts = np.searchsorted(i, np.arange(n + 1))  # pairs are sorted by QPV
+        members = [p[a:b].tolist() for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        return np.bincount(i, minlength=n), per_defi, members, (i, p)
+
+    def count_within(self, ring_m: float, defi: str | None) -> np.ndarray:
+        """See :func:`count_within`."""
+        return np.bincount(self.pairs(ring_m, defi)[0], minlength=len(self.qpv))
+
+
+def count_answers(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float,
+                  defi: str | None, among: np.ndarray | None = None
                   ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[int]],
                              tuple[np.ndarray, np.ndarray]]:
     """Answers per QPV for the Défi, answers per Défi (tagged), who they are, and the
-    (QPV position, place position) pairs of the Défi's answers."""
-    mask = answer_mask(places, None)
-    positions = np.flatnonzero(mask)
-    i, p = pairs_within(qpv, places.geometry.iloc[positions].reset_index(drop=True), ring_m)
-    p = positions[p]
-    n = len(qpv)
-    per_defi = {}
-    for name in DEFIS:
-        tagged = has_defi(places["defi"], name)[p]
-        per_defi[name] = np.bincount(i[tagged], minlength=n)
-    chosen = has_defi(places["defi"], defi)[p]
-    total = np.bincount(i[chosen], minlength=n)
-    members: list[list[int]] = [[] for _ in range(n)]
-    for qi, pi in zip(i[chosen].tolist(), p[chosen].tolist(), strict=True):
-        members[qi].append(pi)
-    return total, per_defi, members, (i[chosen], p[chosen])
+    (QPV position, place position) pairs of the Défi's answers. ``among``: the places
+    that may count (all when None); positions are those of ``places``."""
+    return Answers(qpv, places, among).count(ring_m, defi)
 
 
-def count_within(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
-                 defi: str | None) -> np.ndarray:
+def count_within(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float,
+                 defi: str | None, among: np.ndarray | None = None) -> np.ndarray:
     """Answers of the Défi within ``ring_m`` of each QPV (counts only)."""
-    positions = np.flatnonzero(answer_mask(places, defi))
-    i, _ = pairs_within(qpv, places.geometry.iloc[positions].reset_index(drop=True), ring_m)
-    return np.bincount(i, minlength=len(qpv))
+    return Answers(qpv, places, among).count_within(ring_m, defi)
 
 
 def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Nearest:
     """Nearest feature of ``frame[mask]`` to each QPV (ties: smallest id, order-independent)."""
-    mask = mask & located(frame)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    return nearest_of(qpv, geoms, frame["id"].astype(str).to_numpy(),
+                      frame["nom"].to_numpy(), mask & ~(shapely.is_missing(geoms)
+                                                        | shapely.is_empty(geoms)))
+
+
+def nearest_of(qpv: gpd.GeoSeries, geoms: np.ndarray, ids: np.ndarray, noms: np.ndarray,
+               mask: np.ndarray) -> Nearest:
+    """Nearest of the located features ``geoms[mask]`` (ids as text, names as stored)."""
     positions = np.flatnonzero(mask)
     n = len(qpv)
     if not len(positions) or not n:
         return Nearest(np.full(n, np.nan), [None] * n, bool(len(positions)),
                        np.full(n, -1))
-    tree = shapely.STRtree(np.asarray(frame.geometry.values)[positions])
+    tree = shapely.STRtree(geoms[positions])
     (i, p), dist = parallel.query_nearest(tree, np.asarray(qpv.values), all_matches=True)
-    ids = frame["id"].astype(str).to_numpy()[positions[p]]
-    order = np.lexsort((ids, i))
+    order = np.lexsort((ids[positions[p]], i))
     i, p, dist = i[order], p[order], dist[order]
     first = np.r_[True, i[1:] != i[:-1]]
     distance = np.full(n, np.nan)
     distance[i[first]] = dist[first]
     names: list[str | None] = [None] * n
-    noms = frame["nom"].to_numpy()
     found = np.full(n, -1)
     found[i[first]] = positions[p[first]]
     for qi, pi in zip(i[first], p[first], strict=True):
@@ -107,15 +151,16 @@ def nearest(qpv: gpd.GeoSeries, frame: gpd.GeoDataFrame, mask: np.ndarray) -> Ne
     return Nearest(distance, names, True, found)
 
 
-def nearest_places(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, defi: str | None
-                   ) -> dict[str, Nearest]:
+def nearest_places(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, defi: str | None,
+                   among: np.ndarray | None = None) -> dict[str, Nearest]:
     """Nearest lieu totem, hébergement, accompagnement: tagged with the Défi or généraliste
     (no Défi stated), open or status unknown; a position known only to the commune is no
-    distance (it says nothing of a neighbourhood)."""
-    status = places["statut"].isin(ANSWER_STATUSES).to_numpy()
-    precise = ~places["precision"].isin(["commune"]).to_numpy()
-    relevant = status & precise & has_defi(places["defi"], defi, untagged=True)
-    return {kind: nearest(qpv, places, relevant & (places["kind"] == kind).to_numpy())
+    distance (it says nothing of a neighbourhood). Positions are those of ``places``."""
+    table = as_places(places)
+    relevant = table.open & ~table.by_commune & table.defi(defi, untagged=True) \
+        & table.located & _among(table, among)
+    return {kind: nearest_of(qpv, table.geometry, table.ids, table.nom,
+                             relevant & (table.kind == kind))
             for kind in ("lieu_totem", "hebergement", "accompagnement")}
 
 
@@ -150,19 +195,14 @@ def unmet_needs(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,
     return [sorted(m) for m in members]
 
 
-def commune_only(qpv: gpd.GeoDataFrame, places: gpd.GeoDataFrame, defi: str | None
-                 ) -> list[list[int]]:
+def commune_only(qpv: gpd.GeoDataFrame, places: gpd.GeoDataFrame | Places,
+                 defi: str | None) -> list[list[int]]:
     """Per QPV, the answers of its commune(s) whose position is known only to the commune:
     never counted (they say nothing of a neighbourhood), but the reasons name them."""
-    if "insee_com" not in qpv.columns or not len(places):
+    table = as_places(places)
+    if "insee_com" not in qpv.columns or not len(table):
         return [[] for _ in range(len(qpv))]
-    mask = (places["precision"] == "commune").to_numpy() \
-        & places["statut"].isin(ANSWER_STATUSES).to_numpy() & has_defi(places["defi"], defi)
-    communes = places["commune"].astype(str).to_numpy() if "commune" in places.columns \
-        else np.full(len(places), "")
-    positions = np.flatnonzero(mask)
-    out = []
-    for codes in qpv["insee_com"].astype(str):
-        mine = set(codes.replace(" ", "").split(","))
-        out.append([int(p) for p in positions if communes[p] in mine])
-    return out
+    positions = np.flatnonzero(table.by_commune & table.open & table.defi(defi))
+    communes = pd.Series(table.commune[positions], dtype=object)
+    return [positions[communes.isin(set(codes.replace(" ", "").split(","))).to_numpy()].tolist()
+            for codes in qpv["insee_com"].astype(str)]

@@ -14,8 +14,9 @@ import shapely
 
 from .. import parallel
 from ..vocab import METRIC_CRS
-from .answer import answer_mask, pairs_within
+from .answer import pairs_within
 from .params import DEFIS
+from .places import Places, as_places
 
 QUAD_SEGS = 8
 ALL = "toutes"
@@ -79,7 +80,7 @@ def _uncovered(polygon: shapely.Geometry, rings: np.ndarray, batch: int = 8
     return rest
 
 
-def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
+def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float,
                   defi: str | None, pairs: tuple[np.ndarray, np.ndarray] | None = None
                   ) -> np.ndarray:
     """Share (0–1) of each QPV within ``ring_m`` of an answer of the Défi (all when None).
@@ -95,10 +96,11 @@ def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
     share = np.zeros(n)
     if ring_m <= 0 or not n:
         return share
-    all_points = np.asarray(places.geometry.values)
+    table = as_places(places)
+    all_points = table.geometry
     if pairs is None:
-        positions = np.flatnonzero(answer_mask(places, defi))
-        i, p = pairs_within(qpv, gpd.GeoSeries(all_points[positions]), ring_m)
+        positions = np.flatnonzero(table.answers(defi))
+        i, p = pairs_within(qpv, all_points[positions], ring_m)
         p = positions[p]
     else:
         i, p = pairs
@@ -128,7 +130,7 @@ def covered_share(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float,
     return np.clip(share, 0.0, 1.0)
 
 
-def coverage_layer(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float
+def coverage_layer(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame | Places, ring_m: float
                    ) -> gpd.GeoDataFrame:
     """One row per Défi and one for all Défis: union of the rings, in EPSG:2154.
 
@@ -136,10 +138,10 @@ def coverage_layer(qpv: gpd.GeoSeries, places: gpd.GeoDataFrame, ring_m: float
     """
     qpv_union = shapely.union_all(qpv.values) if len(qpv) else shapely.Polygon()
     qpv_area = shapely.area(qpv_union)
+    table = as_places(places)
     rows = []
     for defi, label in [(ALL, "Tous les Défis"), *DEFIS.items()]:
-        mask = answer_mask(places, None if defi == ALL else defi)
-        points = np.asarray(places.geometry.values)[mask]
+        points = table.geometry[table.answers(None if defi == ALL else defi)]
         geometry = None
         if ring_m > 0 and len(points):
             geometry = shapely.union_all(rings_around(points, ring_m))

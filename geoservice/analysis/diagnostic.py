@@ -10,8 +10,9 @@ import pandas as pd
 
 from ..vocab import PLACE_KINDS
 from . import answer, coverage, need, score, sensitivity, stations
-from .inputs import Inputs, unverified
+from .inputs import Inputs
 from .params import COMPONENTS, DEFIS, Parameters
+from .places import Places, as_places
 from .reasons import KIND_WORDS, reasons
 from .text import percent
 
@@ -67,32 +68,30 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     params = parameters or Parameters()
     qpv = inputs.qpv.geometry
     defi, ring_m = params.defi, params.ring_m
-    direct = inputs.qpv if set(need.DIRECT) & set(inputs.qpv.columns) else None
-    table = need.carry_indicators(qpv, inputs.qpv_2015, direct)
+    table = inputs.need()
 
-    # verified answers only, unless asked (imported open data waits for the editors)
-    to_check = unverified(inputs.places)
-    places = inputs.places if params.unverified else \
-        inputs.places[~to_check].reset_index(drop=True)
-    pending = inputs.places[to_check].reset_index(drop=True)
-    total, per_defi, members, pairs = answer.count_answers(qpv, places, ring_m, defi)
+    # verified answers only, unless asked (imported open data waits for the editors): the
+    # places counted and those still to check are masks over one table (no copies)
+    places = inputs.table
+    to_check = places.unverified
+    counted = np.ones(len(places), dtype=bool) if params.unverified else ~to_check
+    answers = answer.Answers(qpv, places, counted)
+    total, per_defi, members, pairs = answers.count(ring_m, defi)
     table["answers"] = total
     # reach, cumulative: the ring (default 500 m) and 1 km (never less than the ring)
-    table["answers_1km"] = answer.count_within(qpv, places, max(ring_m, 1000.0), defi)
+    table["answers_1km"] = answers.count_within(max(ring_m, 1000.0), defi)
     for name in DEFIS:
         table[f"answers_{name}"] = per_defi[name]
-    table["answers_unverified"] = answer.count_within(qpv, pending, ring_m, defi)
-    everyone = inputs.places
-    table["commune_only"] = [[str(everyone["nom"].iloc[p]) for p in found]
-                             for found in answer.commune_only(inputs.qpv, everyone, defi)]
-    ids = places["id"].astype(str).to_numpy()
-    noms = places["nom"].astype(str).to_numpy()
-    precision = places["precision"].to_numpy()
-    table["answer_names"] = [[noms[p] for p in sorted(m, key=lambda p: ids[p])] for m in members]
-    table["approximate"] = [[noms[p] for p in sorted(m, key=lambda p: ids[p])
-                             if precision[p] not in PRECISE] for m in members]
+    table["answers_unverified"] = answer.count_within(qpv, places, ring_m, defi, to_check)
+    table["commune_only"] = [[str(places.nom[p]) for p in found]
+                             for found in answer.commune_only(inputs.qpv, places, defi)]
+    approximate = np.zeros(len(places), dtype=bool)
+    named = np.unique(pairs[1])
+    approximate[named] = ~pd.Series(places.precision[named], dtype=object).isin(PRECISE)
+    table["answer_names"] = names_by_id(*pairs, len(qpv), places)
+    table["approximate"] = names_by_id(*pairs, len(qpv), places, approximate)
 
-    nearest = answer.nearest_places(qpv, places, defi)
+    nearest = answer.nearest_places(qpv, places, defi, counted)
     access = stations.access_stations(inputs.stations, inputs.urban_rail,
                                       inputs.urban_rail_line)
     station = answer.nearest_station(qpv, access)
@@ -101,7 +100,7 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
         table[f"nearest_{kind}"] = found.name
     kinds = access["kinds"].to_numpy(dtype=object)
     table["nearest_station_kind"] = [kinds[p] if p >= 0 else None for p in station.position]
-    grain = places["precision"].to_numpy(dtype=object)
+    grain = places.precision
     for kind, found in nearest.items():
         table[f"nearest_{kind}_precision"] = [grain[p] if p >= 0 else None
                                               for p in found.position]
@@ -151,11 +150,10 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     table["ring_m"] = float(ring_m)
     frame = gpd.GeoDataFrame(table, geometry=qpv.values, crs=inputs.qpv.crs)
     frame = frame.iloc[order].reset_index(drop=True)
-    located = located_answers(places)
-    waiting = located_answers(pending)
-    waiting_all = int(answer.answer_mask(pending, None).sum())
-    commune_only = int(((inputs.places["precision"] == "commune").to_numpy()
-                        & (params.unverified | ~to_check)).sum())
+    located = located_answers(places, counted)
+    waiting = located_answers(places, to_check)
+    waiting_all = int((places.answers(None) & to_check).sum())
+    commune_only = int((places.by_commune & counted).sum())
     indicators = indicator_facts(table)
     access_facts = {
         "modes": ["métro", "tram"] + (["train au tarif urbain"] if inputs.urban_rail else []),
@@ -229,10 +227,39 @@ def place_notes(available: dict[str, bool], access: dict) -> list[str]:
     return out
 
 
-def located_answers(places: gpd.GeoDataFrame) -> dict[str, int]:
+def located_answers(places: gpd.GeoDataFrame | Places, among: np.ndarray | None = None
+                    ) -> dict[str, int]:
     """Answers of each Défi that count in the territory (a position known to the
-    neighbourhood counts, one known only to the commune never does)."""
-    return {name: int(answer.answer_mask(places, name).sum()) for name in DEFIS}
+    neighbourhood counts, one known only to the commune never does), among the places
+    ``among`` (all when None)."""
+    table = as_places(places)
+    located = table.answers(None) if among is None else table.answers(None) & among
+    return {name: int((located & table.defi(name)).sum()) for name in DEFIS}
+
+
+def names_by_id(i: np.ndarray, p: np.ndarray, n: int, places: Places,
+                keep: np.ndarray | None = None) -> list[list]:
+    """For each of ``n`` QPV, the names of its places (pairs ``i``, ``p`` sorted by QPV then
+    place), ordered by id; equal ids keep the order of the places. ``keep``: a mask of the
+    places to name (all when None)."""
+    if keep is not None:
+        i, p = i[keep[p]], p[keep[p]]
+    try:  # one sort of the ids met instead of one sort per QPV
+        _, rank = np.unique(places.ids[p], return_inverse=True)
+    except TypeError:  # ids that do not compare (a missing one among texts)
+        rank = None
+    if rank is None:
+        members = _split(i, p, n)
+        return [[places.names[q] for q in sorted(m, key=lambda q: places.ids[q])]
+                for m in members]
+    order = np.lexsort((p, rank.ravel(), i))
+    return [list(m) for m in _split(i[order], places.names[p[order]], n)]
+
+
+def _split(i: np.ndarray, values: np.ndarray, n: int) -> list:
+    """``values`` cut into one piece per QPV 0..n-1 (``i`` sorted)."""
+    bounds = np.searchsorted(i, np.arange(n + 1))
+    return [values[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def verification_notes(count: int, commune_only: int, included: bool) -> list[str]:

@@ -14,6 +14,7 @@ from .. import __version__
 from ..read.model import FixedReadModel, ReadModel
 from ..read.snapshot import Snapshot
 from ..settings import Settings
+from ..storage import Storage, open_store
 from .http import add_http_basics, add_trusted_hosts, refuse_repeated
 from .logs import add_request_ids, configure_logging
 from .params import document_limits
@@ -33,6 +34,7 @@ from .routes import (
     proposals,
 )
 from .security import add_security_headers
+from .services import build_services
 
 SWITCH_INTERVAL = 0.001
 
@@ -52,32 +54,52 @@ def _mount_vendor(app: FastAPI) -> None:
     app.mount("/vendor/swagger", StaticFiles(directory=str(swagger)), name="swagger")
 
 
+def _read_model(settings: Settings, readmodel: ReadModel | None, store: Snapshot | None,
+                storage: Storage | None) -> tuple[ReadModel | FixedReadModel,
+                                                  Storage | None]:
+    """The read model and the writable storage (None: read only)."""
+    if readmodel is not None:
+        return readmodel, storage if storage is not None else readmodel.storage
+    if store is not None:
+        return FixedReadModel(store), storage
+    storage = storage or open_store(settings)
+    try:
+        return ReadModel(settings, storage), storage
+    except BaseException:
+        storage.close()
+        raise
+
+
 def app_from_env() -> FastAPI:
     """The app with settings from the environment (``serve --workers N``: one per worker)."""
     return create_app(Settings())
 
 
 def create_app(settings: Settings | None = None, readmodel: ReadModel | None = None,
-               store: Snapshot | None = None) -> FastAPI:
-    """Build the app. Its read model (snapshots of the storage, refreshed in the background
-    when a revision moves) opens at start-up (lifespan), unless given."""
+               store: Snapshot | None = None, storage: Storage | None = None
+               ) -> FastAPI:
+    """Build the app. At start-up (lifespan) it opens the storage once, and hands it to its
+    read model (snapshots of the storage, refreshed in the background when a revision
+    moves) and to the write side's services (:mod:`.services`), unless given: a read model
+    given without ``storage`` lends its own; a fixed snapshot (``store``) is served read
+    only."""
     settings = settings or Settings()
     configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        model = readmodel or (FixedReadModel(store) if store is not None
-                              else ReadModel(settings))
+        model, writable = _read_model(settings, readmodel, store, storage)
         # the event loop (reads) gets the interpreter back within 1 ms, not Python's
         # default 5 ms, while threads work on writes and snapshot builds
         sys.setswitchinterval(SWITCH_INTERVAL)
         app.state.settings = settings
         app.state.readmodel = model
+        app.state.services = build_services(settings, writable, model)
         model.start()
         try:
             yield
         finally:
-            model.close()
+            model.close()  # closes the storage it reads
 
     app = FastAPI(
         title="geoservice — ESS et QPV",

@@ -9,18 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..auth.accounts import CHALLENGE, Caller, authenticate_token
+from ..auth.accounts import Caller
 from ..auth.sessions import COOKIE
 from ..errors import ServiceUnavailable, Unauthorized
-from ..storage import FeatureStore
+from .deps import get_accounts
 from .sessions import session_of
-
-
-def storage_of(request: Request) -> FeatureStore:
-    storage = getattr(request.app.state.readmodel, "storage", None)
-    if storage is None:
-        raise ServiceUnavailable("Ce service ne sert qu'en lecture (aucun magasin modifiable)")
-    return storage
 
 
 async def get_caller(request: Request) -> Caller | None:
@@ -30,10 +23,11 @@ async def get_caller(request: Request) -> Caller | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("En-tête Authorization attendu : « Bearer JETON »",
-                               headers=CHALLENGE)
-        return await run_in_threadpool(authenticate_token, storage_of(request), token.strip())
+                               bearer=True)
+        accounts = await get_accounts(request)
+        return await run_in_threadpool(accounts.token_caller, token.strip())
     if COOKIE in request.cookies:
-        return await session_of(request, storage_of(request))
+        return await session_of(request, await get_accounts(request))
     return None
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from ..errors import InvalidParameter
+from ..auth.service import Accounts
+from ..editing import Editing
+from ..editing.proposals import Proposals
+from ..errors import InvalidParameter, ServiceUnavailable
+from ..imports.service import Imports
 from ..numbers import ascii_float
+from ..read.export import prepared
 from ..read.snapshot import Collection, Snapshot
 from ..settings import Settings
 from ..vocab import DEFI_LABELS
 from .params import FeatureQuery, ItemsQuery, parse_feature, parse_items
+from .services import Services
+
+T = TypeVar("T")
+READ_ONLY = "Ce service ne sert qu'en lecture (aucun magasin modifiable)"
 
 
 async def get_snapshot(request: Request) -> Snapshot:
@@ -28,7 +38,8 @@ async def get_collection(
     collectionId: Annotated[str, Path(description="Identifiant de la collection",
                                       examples=["qpv"])],  # noqa: N803
 ) -> Collection:
-    return store.collection(collectionId)
+    # a view not computed yet, or a layer read whole, is built off the event loop
+    return store.ready(collectionId) or await run_in_threadpool(prepared, store, collectionId)
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
@@ -74,3 +85,38 @@ async def get_feature_query(request: Request, collection: CollectionDep) -> Feat
 
 ItemsQueryDep = Annotated[ItemsQuery, Depends(get_items_query)]
 FeatureQueryDep = Annotated[FeatureQuery, Depends(get_feature_query)]
+
+
+# -- the write side's services (built once, in the lifespan: see .services) -----------------
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _needed(service: T | None) -> T:
+    if service is None:  # a replica serving a fixed snapshot has nothing to write to
+        raise ServiceUnavailable(READ_ONLY)
+    return service
+
+
+async def get_editing(request: Request) -> Editing:
+    return _needed(services_of(request).editing)
+
+
+async def get_proposals(request: Request) -> Proposals:
+    return _needed(services_of(request).proposals)
+
+
+async def get_imports(request: Request) -> Imports:
+    return _needed(services_of(request).imports)
+
+
+async def get_accounts(request: Request) -> Accounts:
+    return _needed(services_of(request).accounts)
+
+
+EditingDep = Annotated[Editing, Depends(get_editing)]
+ProposalsDep = Annotated[Proposals, Depends(get_proposals)]
+ImportsDep = Annotated[Imports, Depends(get_imports)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import errors
 from ..errors import STATUS, GeoserviceError, InternalError, InvalidParameter, status_of
+from .headers import error_headers, error_members
 from .links import base_url
 
 PROBLEM_JSON = "application/problem+json"
@@ -136,9 +137,10 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GeoserviceError)
     async def _domain(request: Request, exc: GeoserviceError) -> JSONResponse:
+        path = str(request.url.path)
         response = problem(base_url(request), status_of(exc), exc.title, exc.detail,
-                           exc.slug, str(request.url.path), **exc.extra)
-        response.headers.update(exc.headers)
+                           exc.slug, path, **{**exc.extra, **error_members(exc)})
+        response.headers.update(error_headers(exc, path))
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -12,22 +12,22 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..auth.accounts import Caller
-from ..auth.sessions import COOKIE, csrf_matches, session_caller
+from ..auth.service import Accounts
+from ..auth.sessions import COOKIE, csrf_matches
 from ..errors import Forbidden
-from ..storage import FeatureStore
 from .links import base_url
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "x-csrf-token"
 
 
-async def session_of(request: Request, storage: FeatureStore) -> Caller | None:
+async def session_of(request: Request, accounts: Accounts) -> Caller | None:
     """The caller of the request's session cookie (None: no valid session); 403 for a
     write without the session's CSRF token."""
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return None
-    caller = await run_in_threadpool(session_caller, storage, cookie)
+    caller = await run_in_threadpool(accounts.session_caller, cookie)
     if caller is None:
         return None
     if request.method not in SAFE_METHODS and \

@@ -1,6 +1,6 @@
 """What every write route shares (Part 4 writes, revert, restore): media types, the
-documented problem responses, the write service of this replica, the request's reason and
-JSON body, and the response to a write."""
+documented problem responses, the request's reason, expected version and JSON body, and
+the response to a write."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from urllib.parse import quote, unquote
 
 from fastapi import Request, Response
 
-from ..editing import Editing, Written
-from ..editing.service import etag
+from ..editing import Written
 from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 from ..numbers import ascii_int
 from ..read.export import _dumps
-from .auth import storage_of
+from .headers import etag, parse_if_match
 from .links import base_url
 from .problems import problem_response
 
@@ -45,16 +44,9 @@ WRITE_ERRORS = {
 }
 
 
-def editing_service(request: Request, store: Any) -> Editing:
-    """The write service on this replica's storage; each commit makes the snapshot catch
-    up before the response (read-your-writes)."""
-    readmodel = request.app.state.readmodel
-
-    def caught_up(applied: list) -> None:
-        readmodel.catch_up({a.collection: a.revision for a in applied})
-
-    return Editing(storage_of(request), store.layers, request.app.state.settings.territoire,
-                   on_commit=caught_up)
+def expected_version(request: Request) -> int:
+    """The version the writer read, from ``If-Match`` (428 when missing or malformed)."""
+    return parse_if_match(request.headers.get("if-match"))
 
 
 def change_reason(request: Request) -> str | None:

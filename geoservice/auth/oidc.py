@@ -28,9 +28,10 @@ import jwt
 
 from ..errors import ConfigError, Forbidden, InvalidParameter, Unauthorized, UpstreamUnavailable
 from ..settings import Settings
-from ..storage import FeatureStore
-from ..storage.base import Account, stamp
+from ..storage import AccountStore
+from ..storage.base import stamp
 from .accounts import digest, normalise_email
+from .entities import Account
 
 STATE_MINUTES = 10
 METADATA_SECONDS = 3600
@@ -135,13 +136,13 @@ class OidcProvider:
 
     # -- the flow ---------------------------------------------------------------------------
 
-    def start(self, storage: FeatureStore, redirect_uri: str, next_path: str | None) -> str:
+    def start(self, accounts: AccountStore, redirect_uri: str, next_path: str | None) -> str:
         """The provider URL to send the browser to."""
         meta = self.metadata()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64)
         expires = datetime.now(UTC) + timedelta(minutes=STATE_MINUTES)
-        storage.put_login_state(digest(state), {
+        accounts.put_login_state(digest(state), {
             "nonce": nonce, "verifier": verifier, "next": safe_next(next_path),
             "redirect_uri": redirect_uri}, stamp(expires))
         query = urlencode({
@@ -184,12 +185,12 @@ class OidcProvider:
         body = response.json()
         return body if isinstance(body, dict) else {}
 
-    def finish(self, storage: FeatureStore, code: str | None, state: str | None
+    def finish(self, accounts: AccountStore, code: str | None, state: str | None
                ) -> tuple[Account, str]:
         """Check the callback and return (the account that logged in, where to go next)."""
         if not state or not code:
             raise InvalidParameter("Retour du fournisseur sans « code » ni « state »")
-        pending = storage.pop_login_state(digest(state))
+        pending = accounts.pop_login_state(digest(state))
         if pending is None:
             raise InvalidParameter("« state » inconnu, expiré ou déjà utilisé : relancez la "
                                    "connexion")
@@ -207,7 +208,7 @@ class OidcProvider:
                                "« email » ?)")
         if claims.get("email_verified") is False:
             raise Forbidden("Adresse électronique non vérifiée par le fournisseur")
-        account = storage.account(normalise_email(str(email)))
+        account = accounts.account(normalise_email(str(email)))
         if account is None or account.disabled:
             raise Forbidden(f"Aucun compte actif pour {str(email)[:120]} : un administrateur "
                             "doit le créer (geoservice users add ADRESSE --role editor)")

@@ -7,7 +7,7 @@ the page reads from ``GET /api/me``: a form posted from another site cannot know
 
 Failed logins are counted in the store, per account and per client (the client's address
 is kept only as a salted hash): more than ``login_max_failures`` in the window (4× that for
-one client) gives 429 with ``Retry-After``, even with the right password.
+one client) gives 429 and the wait, even with the right password.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from ..errors import TooManyRequests, Unauthorized
 from ..ratelimit import retry_after
 from ..settings import Settings
-from ..storage import FeatureStore
-from ..storage.base import Account, Session, now, stamp
-from .accounts import Caller, digest, normalise_email
+from ..storage import AccountStore, RateEvents, Storage
+from ..storage.base import now, stamp
+from .accounts import digest, normalise_email
+from .entities import Account, Caller, Session
 from .passwords import verify_password
 
 COOKIE = "geoservice_session"
@@ -30,23 +31,23 @@ _COOKIE = re.compile(r"^gss_[A-Za-z0-9_-]{43}$")
 CLIENT_FACTOR = 4  # a client (one address) may fail this many times more than one account
 
 
-def open_session(storage: FeatureStore, account: Account, via: str, hours: float
+def open_session(accounts: AccountStore, account: Account, via: str, hours: float
                  ) -> tuple[str, Session]:
     """A new session for an account: (the cookie value, shown once; its record)."""
     cookie = "gss_" + secrets.token_urlsafe(32)
     created = datetime.now(UTC)
     session = Session(account.email, secrets.token_urlsafe(32), via, stamp(created),
                       stamp(created + timedelta(hours=hours)))
-    storage.add_session(session, digest(cookie))
+    accounts.add_session(session, digest(cookie))
     return cookie, session
 
 
-def session_caller(storage: FeatureStore, cookie: str) -> Caller | None:
+def session_caller(accounts: AccountStore, cookie: str) -> Caller | None:
     """The caller a session cookie stands for; None when it is malformed, unknown, revoked
     or expired, or its account disabled (the browser is then simply not logged in)."""
     if not _COOKIE.fullmatch(cookie):
         return None
-    found = storage.session_by_hash(digest(cookie))
+    found = accounts.session_by_hash(digest(cookie))
     if found is None:
         return None
     session, account = found
@@ -59,8 +60,8 @@ def csrf_matches(caller: Caller, sent: str | None) -> bool:
     return bool(sent) and caller.csrf is not None and hmac.compare_digest(caller.csrf, sent)
 
 
-def close_session(storage: FeatureStore, cookie: str) -> bool:
-    return bool(_COOKIE.fullmatch(cookie)) and storage.revoke_sessions(digest(cookie)) > 0
+def close_session(accounts: AccountStore, cookie: str) -> bool:
+    return bool(_COOKIE.fullmatch(cookie)) and accounts.revoke_sessions(digest(cookie)) > 0
 
 
 # -- password login with a failure limit ----------------------------------------------------
@@ -70,29 +71,29 @@ def client_key(address: str | None, salt: str) -> str:
     return "client:" + digest(f"{salt}:{address or 'inconnu'}")[:32]
 
 
-def _check_rate(storage: FeatureStore, settings: Settings, keys: dict[str, int]) -> None:
+def _check_rate(rates: RateEvents, settings: Settings, keys: dict[str, int]) -> None:
     window = timedelta(minutes=settings.login_window_minutes)
     since = datetime.now(UTC) - window
     for key, limit in keys.items():
-        wait = retry_after(storage.login_failures(key, stamp(since)), limit, window)
+        wait = retry_after(rates.login_failures(key, stamp(since)), limit, window)
         if wait is not None:
             raise TooManyRequests(
                 f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
-                headers={"Retry-After": str(wait)})
+                retry_after=wait)
 
 
-def password_login(storage: FeatureStore, settings: Settings, email: str, password: str,
+def password_login(storage: Storage, settings: Settings, email: str, password: str,
                    client: str) -> Account:
     """The account whose e-mail and password these are, or :class:`Unauthorized` (one
     message whatever was wrong) / :class:`TooManyRequests` (too many failures)."""
     email = normalise_email(email)
     account_key = "compte:" + email
     limit = settings.login_max_failures
-    _check_rate(storage, settings, {account_key: limit, client: limit * CLIENT_FACTOR})
-    account = storage.account(email)
+    _check_rate(storage.rates, settings, {account_key: limit, client: limit * CLIENT_FACTOR})
+    account = storage.accounts.account(email)
     good = verify_password(account.password_hash if account else None, password)
     if not good or account is None or account.disabled:
-        storage.add_login_failure([account_key, client])
+        storage.rates.add_login_failure([account_key, client])
         raise Unauthorized("Adresse ou mot de passe incorrect")
-    storage.clear_login_failures(account_key)
+    storage.rates.clear_login_failures(account_key)
     return account

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ..storage import FeatureStore, open_store
+from ..auth.roles import said
+from ..storage import AccountStore, open_store
 from .common import make_settings, one_line_errors
 
 users_app = typer.Typer(help="Comptes : éditeurs, modérateurs, administrateurs.",
@@ -19,12 +20,12 @@ Territoire = Annotated[str | None, typer.Option(help="Territoire servi")]
 
 
 @contextmanager
-def _storage(territoire: str | None) -> Iterator[FeatureStore]:
+def _accounts(territoire: str | None) -> Iterator[AccountStore]:
     storage = open_store(make_settings(territoire=territoire))
     try:
-        storage.revisions()  # an empty store says which command fills it
+        storage.features.revisions()  # an empty store says which command fills it
         storage.upgrade()  # accounts arrived with schema 2: an older store is brought up
-        yield storage
+        yield storage.accounts
     finally:
         storage.close()
 
@@ -33,7 +34,7 @@ def _storage(territoire: str | None) -> Iterator[FeatureStore]:
 @one_line_errors
 def users_add(
     email: str,
-    role: Annotated[str, typer.Option(help="editor, moderator ou admin")],
+    role: Annotated[str, typer.Option(help=said())],
     password: Annotated[bool, typer.Option(
         "--password", help="Demander un mot de passe (connexion locale, sans OpenID Connect)"
     )] = False,
@@ -48,8 +49,8 @@ def users_add(
 
         hashed = hash_password(typer.prompt("Mot de passe", hide_input=True,
                                             confirmation_prompt=True, err=True))
-    with _storage(territoire) as storage:
-        account = add_user(storage, email, role, hashed)
+    with _accounts(territoire) as accounts:
+        account = add_user(accounts, email, role, hashed)
     typer.echo(f"compte {account.email} : rôle {account.role}", err=True)
 
 
@@ -57,8 +58,8 @@ def users_add(
 @one_line_errors
 def users_list(territoire: Territoire = None) -> None:
     """Liste les comptes et leur rôle."""
-    with _storage(territoire) as storage:
-        for account in storage.accounts():
+    with _accounts(territoire) as accounts:
+        for account in accounts.accounts():
             state = " (désactivé)" if account.disabled else ""
             password = " mot de passe" if account.password_hash else ""
             typer.echo(f"{account.email}\t{account.role}{password}{state}")
@@ -75,8 +76,8 @@ def tokens_create(
     """Crée un jeton d'API pour un compte et l'affiche une seule fois."""
     from ..auth.accounts import create_token
 
-    with _storage(territoire) as storage:
-        token, record = create_token(storage, email, expires)
+    with _accounts(territoire) as accounts:
+        token, record = create_token(accounts, email, expires)
     until = f"jusqu'au {record.expires_at[:10]}" if record.expires_at else "sans expiration"
     typer.echo(f"jeton {record.id} pour {record.email}, {until} ; il ne sera plus affiché",
                err=True)
@@ -88,8 +89,8 @@ def tokens_create(
 def tokens_list(email: Annotated[str | None, typer.Argument()] = None,
                 territoire: Territoire = None) -> None:
     """Liste les jetons (identifiant public, compte, dates), jamais leur secret."""
-    with _storage(territoire) as storage:
-        for token in storage.tokens(email.strip().lower() if email else None):
+    with _accounts(territoire) as accounts:
+        for token in accounts.tokens(email.strip().lower() if email else None):
             state = ("révoqué " + token.revoked_at[:10]) if token.revoked_at else (
                 ("expire " + token.expires_at[:10]) if token.expires_at else "actif")
             typer.echo(f"{token.id}\t{token.email}\tcréé {token.created_at[:10]}\t{state}")
@@ -110,9 +111,9 @@ def tokens_revoke(
         raise InvalidParameter("donnez un identifiant de jeton, ou --all EMAIL")
     if token_id is not None and token_id.startswith("gst_"):
         token_id = token_id[4:16]  # the whole token was pasted: its id is inside
-    with _storage(territoire) as storage:
-        count = storage.revoke_tokens(token_id=token_id,
-                                      email=all_of.strip().lower() if all_of else None)
+    with _accounts(territoire) as accounts:
+        count = accounts.revoke_tokens(token_id=token_id,
+                                       email=all_of.strip().lower() if all_of else None)
     if count == 0:
         raise NotFound("aucun jeton actif ne correspond")
     typer.echo(f"{count} jeton(s) révoqué(s)", err=True)

@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
         """Classe les QPV sous-desservis par l'ESS (score, composantes, raisons en clair)."""
         import json
 
-        from ..analysis import diagnose, from_store, make_parameters
         from ..analysis.report import to_csv, to_geojson
+        from ..analysis.service import AnalysisRequest, run
         from ..errors import InvalidParameter
         from ..read.model import load_store
 
@@ -46,9 +46,9 @@ def register(app: typer.Typer) -> None:
                 raise InvalidParameter(
                     f"extension inconnue pour {output.name} : .csv ou .geojson attendu")
         settings = make_settings(territoire=territoire)
-        params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m,
-                                 include=include)
-        result = diagnose(from_store(load_store(settings)), params)
+        request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
+                                        include=include, settings=settings)
+        result = run(load_store(settings), request)
         if output is None:
             _print_table(result)
             return

@@ -22,11 +22,13 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..auth.accounts import CHALLENGE, Caller, digest
+from ..auth.accounts import Caller, digest
+from ..auth.roles import MODERATORS
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..ratelimit import retry_after
-from ..storage.base import Decision, Proposal, Row, now, stamp
+from ..storage.base import Row, now, stamp
 from ..words import fold
+from .entities import Decision, Proposal
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .service import Editing, Written, changed_fields
@@ -35,7 +37,6 @@ KINDS = ("new", "correction", "report")
 STATUSES = ("pending", "accepted", "rejected")
 PROBLEMS = {"n_existe_plus": "n'existe plus", "information_fausse": "information fausse",
             "doublon": "doublon", "autre": "autre"}
-MODERATORS = ("moderator", "admin")
 FIELDS = {"collection", "feature", "target", "note", "contact", "problem", "site_web"}
 HONEYPOT = "site_web"
 SERVER_SET = ("id", "territoire", "source", "notes", "couvert", "reference_position", "qpv",
@@ -166,14 +167,14 @@ class Proposals:
                             target_version=target_version, note=note, contact=contact,
                             problem=problem, qpv=qpv)
         key = secrets.token_urlsafe(24)
-        self.storage.add_proposal(proposal, digest(key), client)
-        self.storage.hit(client)
+        self.storage.proposals.add_proposal(proposal, digest(key), client)
+        self.storage.rates.hit(client)
         self.purge()
         return Submitted(proposal, key)
 
     def followed(self, pid: str, key: str | None) -> Proposal:
         """The proposal its follow-up key opens (404 for a wrong key: nothing is told)."""
-        found = self.storage.proposal(pid)
+        found = self.storage.proposals.proposal(pid)
         if found is None or not key or not secrets.compare_digest(found[1], digest(key)):
             raise NotFound("Proposition inconnue, ou lien de suivi incorrect")
         return found[0]
@@ -189,11 +190,11 @@ class Proposals:
         if kind is not None and kind not in KINDS:
             raise invalid([("kind", "une valeur parmi : " + ", ".join(KINDS))])
         self.purge()
-        return self.storage.proposals(status, collection, qpv, kind)
+        return self.storage.proposals.proposals(status, collection, qpv, kind)
 
     def get(self, pid: str, caller: Caller | None) -> Proposal:
         self._moderator(caller)
-        found = self.storage.proposal(pid)
+        found = self.storage.proposals.proposal(pid)
         if found is None:
             raise NotFound(f"Aucune proposition « {pid} »")
         return found[0]
@@ -203,7 +204,7 @@ class Proposals:
         one, the fields that differ, and likely duplicates."""
         current = None
         if proposal.target is not None:
-            row = self.editing.storage.get(proposal.collection, proposal.target)
+            row = self.editing.storage.features.get(proposal.collection, proposal.target)
             if row is not None:
                 current = {"feature": row_feature(row), "version": row.version,
                            "deleted": row.deleted,
@@ -270,7 +271,8 @@ class Proposals:
         reason = f"proposition {pid} ({PROPOSED_BY[proposal.kind]} sur la carte) acceptée"
         feature = proposal.feature if edited is None else check_feature_shape(edited)
         if proposal.kind == "report" and edited is None:
-            self.storage.apply([], None, decision)
+            with self.storage.transaction() as tx:
+                tx.decide(decision)
             return self._reread(pid), None
         if proposal.kind == "new":
             assert feature is not None
@@ -280,15 +282,16 @@ class Proposals:
                 props["qpv"] = None if point is None else self.where(point.x, point.y)[1]
             feature = {"type": "Feature", "geometry": feature.get("geometry"),
                        "properties": props}
-            change, row = self.editing.plan_create(proposal.collection, feature, caller)
+            permit = self.editing.require(proposal.collection, "create", caller)
+            change, row = self.editing.plan_create(permit, feature)
         else:
             expected = version if version is not None else proposal.target_version
             assert proposal.target is not None and expected is not None and feature
             patch: dict[str, Any] = {"properties": feature["properties"]}
             if feature.get("geometry") is not None:
                 patch["geometry"] = feature["geometry"]
-            change, row = self.editing.plan_patch(proposal.collection, proposal.target, patch,
-                                                  expected, caller)
+            permit = self.editing.require(proposal.collection, "update", caller)
+            change, row = self.editing.plan_patch(permit, proposal.target, patch, expected)
         written = self.editing.commit(change, row, caller, reason, decision)
         return self._reread(pid), written
 
@@ -299,14 +302,15 @@ class Proposals:
             raise invalid([("message", "dites au proposant pourquoi (il le lira)")])
         if len(message) > MAX_NOTE:
             raise invalid([("message", f"{MAX_NOTE} caractères au plus")])
-        self.storage.apply([], None, Decision(pid, "rejected", caller.email, message.strip()))
+        with self.storage.transaction() as tx:
+            tx.decide(Decision(pid, "rejected", caller.email, message.strip()))
         return self._reread(pid)
 
     def purge(self) -> int:
         """Erase the contacts older than the set delay (run with every submission and
         every queue read: no scheduler needed)."""
         cutoff = datetime.now(UTC) - timedelta(days=self.settings.proposal_contact_days)
-        return self.storage.purge_contacts(stamp(cutoff))
+        return self.storage.proposals.purge_contacts(stamp(cutoff))
 
     # -- inside ----------------------------------------------------------------------------
 
@@ -354,17 +358,17 @@ class Proposals:
     def _rate(self, client: str) -> None:
         limit = self.settings.proposals_per_hour
         window = timedelta(hours=1)
-        wait = retry_after(self.storage.hits(client, stamp(datetime.now(UTC) - window)),
+        wait = retry_after(self.storage.rates.hits(client, stamp(datetime.now(UTC) - window)),
                            limit, window)
         if wait is not None:
             raise TooManyRequests(
                 f"Trop de propositions depuis cette connexion ({limit} par heure) : "
-                f"réessayez dans {(wait + 59) // 60} min", headers={"Retry-After": str(wait)})
+                f"réessayez dans {(wait + 59) // 60} min", retry_after=wait)
 
     def _moderator(self, caller: Caller | None) -> None:
         if caller is None:
             raise Unauthorized("La modération demande un compte (jeton ou session)",
-                               headers=CHALLENGE)
+                               bearer=True)
         if caller.role not in MODERATORS:
             raise Forbidden("Seuls les modérateurs et administrateurs traitent les "
                             "propositions")
@@ -377,7 +381,7 @@ class Proposals:
         return proposal
 
     def _reread(self, pid: str) -> Proposal:
-        found = self.storage.proposal(pid)
+        found = self.storage.proposals.proposal(pid)
         assert found is not None
         return found[0]
 

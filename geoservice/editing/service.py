@@ -1,21 +1,22 @@
 """Part 4 writes on editable layers: create, replace, patch, delete (soft), restore and
-revert, each checked against the layer's permissions and schema, versioned (If-Match), and
-recorded in the history with who, when and why.
+revert, each checked against the layer's permissions and schema, versioned (the writer
+names the version it read), and recorded in the history with who, when and why.
 
-Every method takes the :class:`~geoservice.auth.accounts.Caller` (None: a resident, who
-never writes here) and returns a :class:`Written`; the caller of the service (API, CLI,
-imports) then makes its read model catch up (``on_commit``).
+A write starts with one permission check, :meth:`Editing.require`, which gives a
+:class:`Permit` (the layer, the action, the :class:`~geoservice.auth.accounts.Caller`); the
+write methods take that permit and do not ask again. Each returns a :class:`Written`, and
+``on_commit`` makes the caller's read model catch up (read-your-writes).
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..auth.accounts import CHALLENGE, Caller
+from ..auth.accounts import Caller
+from ..auth.roles import ROLE_LABELS
 from ..catalog import Action, LayerDef
 from ..errors import (
     Forbidden,
@@ -24,18 +25,16 @@ from ..errors import (
     MethodNotAllowed,
     NotFound,
     PreconditionFailed,
-    PreconditionRequired,
     Unauthorized,
 )
-from ..storage import Applied, Change, FeatureStore, Row, VersionConflict
-from ..storage.base import Decision, Version, WriteMeta
+from ..storage import Applied, Change, Row, Storage, VersionConflict
+from ..storage.base import Version, WriteMeta
 from ..words import slug
+from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
 from .schema import problems
 
-READ_ONLY_ALLOW = "GET, HEAD, OPTIONS"
-ROLE_LABELS = {"editor": "éditeur", "moderator": "modérateur", "admin": "administrateur"}
 ACTION_LABELS = {"create": "créer", "update": "modifier", "delete": "supprimer ou restaurer"}
 
 
@@ -52,6 +51,20 @@ class Written:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class Permit:
+    """What :meth:`Editing.require` checked: this caller may do this action on this layer.
+    The write methods take it instead of checking again."""
+
+    layer: LayerDef
+    action: Action
+    caller: Caller
+
+    def check(self, action: Action) -> LayerDef:
+        assert self.action == action, f"permit for {self.action}, not {action}"
+        return self.layer
+
+
 def allowed(layer: LayerDef, caller: Caller | None) -> list[Action]:
     """The actions the caller may do on this layer (none on a layer that is not editable)."""
     if not layer.editable:
@@ -60,34 +73,23 @@ def allowed(layer: LayerDef, caller: Caller | None) -> list[Action]:
     return [a for a in ("create", "update", "delete") if layer.permissions.allows(a, role)]
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def parse_if_match(header: str | None) -> int:
-    """The version an ``If-Match`` header names (428 without one; ``*`` is not enough: a
-    write must say which version it changes)."""
-    if header is None or not header.strip():
-        raise PreconditionRequired(
-            "En-tête If-Match requis : renvoyez l'ETag lu avec l'objet (GET), pour ne pas "
-            "écraser une modification faite entre-temps")
-    value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not re.fullmatch(r"[0-9]{1,12}", value):
-        raise PreconditionRequired(
-            f"If-Match doit donner l'ETag de la version lue (ex. \"3\"), pas « {header[:40]} »")
-    return int(value)
+Layers = Mapping[str, LayerDef] | Callable[[], Mapping[str, LayerDef]]
+"""The layer definitions, or how to get the current ones (the read model's snapshot)."""
 
 
 class Editing:
-    def __init__(self, storage: FeatureStore, layers: dict[str, LayerDef], territory: str,
+    """Built once per process (the API's lifespan, a CLI command) on one storage."""
+
+    def __init__(self, storage: Storage, layers: Layers, territory: str,
                  on_commit: Callable[[list[Applied]], None] | None = None) -> None:
         self.storage = storage
-        self.layers = layers
+        self._layers = layers if callable(layers) else (lambda: layers)
         self.territory = territory
         self.on_commit = on_commit or (lambda applied: None)
+
+    @property
+    def layers(self) -> Mapping[str, LayerDef]:
+        return self._layers()
 
     # -- permissions ------------------------------------------------------------------------
 
@@ -98,25 +100,27 @@ class Editing:
         if not layer.editable:
             raise MethodNotAllowed(
                 f"La collection {collection} n'est pas modifiable par l'API (couche de "
-                "référence ou vue calculée)", headers={"Allow": READ_ONLY_ALLOW})
+                "référence ou vue calculée)", allowed=())
         return layer
 
-    def require(self, collection: str, action: Action, caller: Caller | None) -> LayerDef:
+    def require(self, collection: str, action: Action, caller: Caller | None) -> Permit:
+        """The one permission check of a write: the layer is editable, the caller has an
+        account whose role may do ``action`` there."""
         layer = self.layer(collection)
         if caller is None:
             raise Unauthorized("Écrire demande un compte : envoyez « Authorization: Bearer "
-                               "JETON » (ou connectez-vous)", headers=CHALLENGE)
+                               "JETON » (ou connectez-vous)", bearer=True)
         if action not in allowed(layer, caller):
             roles = ", ".join(ROLE_LABELS[r] for r in getattr(layer.permissions, action))
             who = ROLE_LABELS.get(caller.role, caller.role)
             raise Forbidden(f"Le rôle {who} ne peut pas {ACTION_LABELS[action]} dans "
                             f"{collection} (rôles admis : {roles or 'aucun'})")
-        return layer
+        return Permit(layer, action, caller)
 
     # -- reads for writers ------------------------------------------------------------------
 
     def stored(self, collection: str, fid: str) -> Row:
-        row = self.storage.get(collection, fid)
+        row = self.storage.features.get(collection, fid)
         if row is None:
             raise NotFound(f"Aucun objet « {fid} » dans {collection}")
         return row
@@ -124,26 +128,24 @@ class Editing:
     def gone(self, collection: str, fid: str, caller: Caller | None) -> None:
         """For a feature missing from the public snapshot: 410 with its last version when it
         was deleted and the caller has an account; nothing otherwise (the route says 404)."""
-        if caller is None or collection not in self.layers or not self.layers[
-                collection].editable:
+        layer = self.layers.get(collection)
+        if caller is None or layer is None or not layer.editable:
             return
-        row = self.storage.get(collection, fid)
+        row = self.storage.features.get(collection, fid)
         if row is not None and row.deleted:
             raise Gone(f"L'objet {fid} a été supprimé (version {row.version}) ; il peut être "
-                       "restauré", extra={"feature": row_feature(row), "version": row.version,
-                                          "etag": etag(row.version)},
-                       headers={"ETag": etag(row.version)})
+                       "restauré", extra={"feature": row_feature(row), "version": row.version},
+                       version=row.version)
 
     # -- writes -----------------------------------------------------------------------------
 
-    def create(self, collection: str, body: Any, caller: Caller | None,
-               reason: str | None = None) -> Written:
-        return self.commit(*self.plan_create(collection, body, caller), caller, reason)
+    def create(self, permit: Permit, body: Any, reason: str | None = None) -> Written:
+        return self.commit(*self.plan_create(permit, body), permit.caller, reason)
 
-    def plan_create(self, collection: str, body: Any, caller: Caller | None
-                    ) -> tuple[Change, Row]:
+    def plan_create(self, permit: Permit, body: Any) -> tuple[Change, Row]:
         """The checked insert a creation would make, and the row it would store."""
-        layer = self.require(collection, "create", caller)
+        layer = permit.check("create")
+        collection = layer.id
         feature = check_feature_shape(body)
         props = dict(feature["properties"])
         chosen = [f for f in layer.server_fields if props.get(f) is not None]
@@ -155,24 +157,25 @@ class Editing:
         row = self._checked(layer, {**feature, "properties": props}, fid)
         return Change("insert", collection, fid, row.properties, row.geometry), row
 
-    def replace(self, collection: str, fid: str, body: Any, expected: int,
-                caller: Caller | None, reason: str | None = None) -> Written:
-        layer = self.require(collection, "update", caller)
-        current = self._live(collection, fid)
+    def replace(self, permit: Permit, fid: str, body: Any, expected_version: int | None,
+                reason: str | None = None) -> Written:
+        """``expected_version``: the version the writer read (None: the store refuses)."""
+        layer = permit.check("update")
+        current = self._live(layer.id, fid)
         feature = check_feature_shape(body)
-        return self.commit(*self._plan_update(layer, current, feature, expected), caller,
-                           reason)
+        return self.commit(*self._plan_update(layer, current, feature, expected_version),
+                           permit.caller, reason)
 
-    def patch(self, collection: str, fid: str, body: Any, expected: int,
-              caller: Caller | None, reason: str | None = None) -> Written:
-        return self.commit(*self.plan_patch(collection, fid, body, expected, caller), caller,
-                           reason)
+    def patch(self, permit: Permit, fid: str, body: Any, expected_version: int | None,
+              reason: str | None = None) -> Written:
+        return self.commit(*self.plan_patch(permit, fid, body, expected_version),
+                           permit.caller, reason)
 
-    def plan_patch(self, collection: str, fid: str, body: Any, expected: int,
-                   caller: Caller | None) -> tuple[Change, Row]:
+    def plan_patch(self, permit: Permit, fid: str, body: Any, expected_version: int | None
+                   ) -> tuple[Change, Row]:
         """The checked update a JSON Merge Patch would make, and the row it would store."""
-        layer = self.require(collection, "update", caller)
-        current = self._live(collection, fid)
+        layer = permit.check("update")
+        current = self._live(layer.id, fid)
         if not isinstance(body, dict):
             raise invalid([("(corps)", "objet JSON Merge Patch attendu")])
         base = row_feature(current)
@@ -180,44 +183,48 @@ class Editing:
         merged["type"] = "Feature"
         merged.setdefault("geometry", None)
         merged.setdefault("properties", {})
-        return self._plan_update(layer, current, check_feature_shape(merged), expected)
+        return self._plan_update(layer, current, check_feature_shape(merged),
+                                 expected_version)
 
-    def delete(self, collection: str, fid: str, expected: int, caller: Caller | None,
+    def delete(self, permit: Permit, fid: str, expected_version: int | None,
                reason: str | None = None) -> Written:
-        self.require(collection, "delete", caller)
+        collection = permit.check("delete").id
         current = self._live(collection, fid)
-        return self.commit(Change("delete", collection, fid, expected_version=expected),
-                           current, caller, reason)
+        return self.commit(Change("delete", collection, fid,
+                                  expected_version=expected_version),
+                           current, permit.caller, reason)
 
-    def restore(self, collection: str, fid: str, expected: int, caller: Caller | None,
+    def restore(self, permit: Permit, fid: str, expected_version: int | None,
                 reason: str | None = None) -> Written:
-        self.require(collection, "delete", caller)
+        collection = permit.check("delete").id
         row = self.stored(collection, fid)
         if not row.deleted:
             raise InvalidParameter(f"L'objet {fid} n'est pas supprimé")
-        return self.commit(Change("restore", collection, fid, expected_version=expected),
-                           row, caller, reason)
+        return self.commit(Change("restore", collection, fid,
+                                  expected_version=expected_version),
+                           row, permit.caller, reason)
 
-    def revert(self, collection: str, fid: str, to_version: int, expected: int,
-               caller: Caller | None, reason: str | None = None) -> Written:
+    def revert(self, permit: Permit, fid: str, to_version: int,
+               expected_version: int | None, reason: str | None = None) -> Written:
         """A new version whose content is that of ``to_version`` (history is never
         rewritten)."""
-        layer = self.require(collection, "update", caller)
+        layer = permit.check("update")
+        collection = layer.id
         current = self._live(collection, fid)
-        old = next((v for v in self.storage.history(collection, fid)
+        old = next((v for v in self.storage.features.history(collection, fid)
                     if v.version == to_version), None)
         if old is None:
             raise NotFound(f"Aucune version {to_version} de {fid}")
         feature = row_feature(Row(fid, old.properties, old.geometry))
-        return self.commit(*self._plan_update(layer, current, feature, expected), caller,
-                           reason or f"retour à la version {to_version}")
+        return self.commit(*self._plan_update(layer, current, feature, expected_version),
+                           permit.caller, reason or f"retour à la version {to_version}")
 
     # -- history ----------------------------------------------------------------------------
 
     def history(self, collection: str, fid: str) -> list[dict[str, Any]]:
         """Every version, newest first: who, role, when, why, and the fields it changed."""
         self.layer(collection)
-        versions = self.storage.history(collection, fid)
+        versions = self.storage.features.history(collection, fid)
         if not versions:
             raise NotFound(f"Aucun historique pour « {fid} » dans {collection}")
         out = []
@@ -232,7 +239,7 @@ class Editing:
 
     def version(self, collection: str, fid: str, number: int) -> Version:
         self.layer(collection)
-        found = next((v for v in self.storage.history(collection, fid)
+        found = next((v for v in self.storage.features.history(collection, fid)
                       if v.version == number), None)
         if found is None:
             raise NotFound(f"Aucune version {number} de « {fid} » dans {collection}")
@@ -250,18 +257,24 @@ class Editing:
                 changes[name] = {"from": a.properties.get(name), "to": b.properties.get(name)}
         return {"from": old, "to": new, "changes": changes}
 
+    def changeset(self, number: int) -> tuple[dict[str, Any], list[Version]]:
+        """A changeset's record and the versions it made."""
+        found = self.storage.features.changeset(number)
+        if found is None:
+            raise NotFound(f"Aucun ensemble de modifications {number}")
+        return found
+
     # -- inside -----------------------------------------------------------------------------
 
     def _live(self, collection: str, fid: str) -> Row:
         row = self.stored(collection, fid)
         if row.deleted:
             raise Gone(f"L'objet {fid} a été supprimé : restaurez-le d'abord",
-                       extra={"version": row.version, "etag": etag(row.version)},
-                       headers={"ETag": etag(row.version)})
+                       extra={"version": row.version}, version=row.version)
         return row
 
-    def _plan_update(self, layer: LayerDef, current: Row, feature: dict, expected: int
-                     ) -> tuple[Change, Row]:
+    def _plan_update(self, layer: LayerDef, current: Row, feature: dict,
+                     expected_version: int | None) -> tuple[Change, Row]:
         props = dict(feature["properties"])
         given = feature.get("id")
         if given is not None and str(given) != current.fid:
@@ -273,7 +286,7 @@ class Editing:
                 props[name] = current.properties[name]
         row = self._checked(layer, {**feature, "properties": props}, current.fid)
         return Change("update", layer.id, current.fid, row.properties, row.geometry,
-                      expected), row
+                      expected_version), row
 
     def validate(self, collection: str, feature: Any, fid: str) -> Row:
         """The row a feature would be stored as, or 422 (no permission asked: proposals
@@ -299,7 +312,10 @@ class Editing:
         assert caller is not None
         meta = WriteMeta(author=caller.email, role=caller.role, reason=reason)
         try:
-            [applied] = self.storage.apply([change], meta, decision)
+            with self.storage.transaction() as tx:
+                [applied] = tx.apply([change], meta)
+                if decision is not None:
+                    tx.decide(decision)
         except VersionConflict as exc:
             raise self._conflict(exc) from exc
         self.on_commit([applied])
@@ -313,10 +329,10 @@ class Editing:
         return PreconditionFailed(
             f"L'objet a changé depuis votre lecture : version actuelle {current.version}. "
             "Comparez avec la version ci-jointe, puis renvoyez votre modification avec "
-            f"If-Match: {etag(current.version)}",
-            extra={"currentVersion": current.version, "etag": etag(current.version),
-                   "deleted": current.deleted, "current": row_feature(current)},
-            headers={"ETag": etag(current.version)})
+            f"If-Match: \"{current.version}\"",
+            extra={"currentVersion": current.version, "deleted": current.deleted,
+                   "current": row_feature(current)},
+            version=current.version)
 
     def _new_id(self, layer: LayerDef, props: dict) -> str:
         name = slug(str(props.get("nom") or layer.id)) or layer.id

@@ -13,8 +13,8 @@ from typing import Any
 
 from ..catalog import LayerDef, validate_feature
 from ..errors import SourceDataError
-from ..storage import Change, FeatureStore
-from ..storage.base import ImportDone, WriteMeta
+from ..storage import Change, FeatureStore, Storage
+from ..storage.base import WriteMeta
 from .geojson import geometry_wkb
 
 IMPORTER = "import"
@@ -37,8 +37,8 @@ class Upserted:
                 "éditeurs les ont laissés")
 
 
-def touched_by_editor(storage: FeatureStore, collection: str, fid: str) -> bool:
-    return any(v.author != IMPORTER for v in storage.history(collection, fid))
+def touched_by_editor(features: FeatureStore, collection: str, fid: str) -> bool:
+    return any(v.author != IMPORTER for v in features.history(collection, fid))
 
 
 PROVENANCE_FIELDS = ("source", "geocodage")
@@ -56,14 +56,14 @@ def hand_placed(props: dict) -> bool:
     return str(props.get("geocodage") or "").startswith("manuel")
 
 
-def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]],
+def upsert(storage: Storage, layer: LayerDef, features: list[dict[str, Any]],
            comment: str, author: str = IMPORTER, role: str = "systeme",
-           keep_edited: bool = True, done: ImportDone | None = None) -> Upserted:
+           keep_edited: bool = True, import_id: str | None = None) -> Upserted:
     """Insert new features, update the others, in one changeset. Never touched: a
     discarded (deleted) feature; with ``keep_edited`` (open data), any feature someone
     other than the importer wrote; always, a hand-placed pin (the position is kept).
-    With ``done``, the import is marked applied in the same transaction, even when
-    nothing changes."""
+    With ``import_id``, that import is marked applied in the same transaction, even when
+    nothing changes (checked first: an import applied already writes nothing)."""
     out = Upserted()
     changes = []
     for feature in features:
@@ -72,12 +72,12 @@ def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]
         if problems:
             raise SourceDataError(f"{layer.id} : {fid} : {problems[0]}")
         props, geometry = dict(feature["properties"]), geometry_wkb(feature.get("geometry"))
-        current = storage.get(layer.id, fid)
+        current = storage.features.get(layer.id, fid)
         if current is None:
             changes.append(Change("insert", layer.id, fid, props, geometry))
             out.inserted.append(fid)
             continue
-        if current.deleted or (keep_edited and touched_by_editor(storage, layer.id, fid)):
+        if current.deleted or (keep_edited and touched_by_editor(storage.features, layer.id, fid)):
             out.kept.append(fid)
             continue
         if hand_placed(current.properties):  # a pin placed by hand stays where it is
@@ -90,8 +90,11 @@ def upsert(storage: FeatureStore, layer: LayerDef, features: list[dict[str, Any]
             changes.append(Change("update", layer.id, fid, props, geometry,
                                   expected_version=current.version))
             out.updated.append(fid)
-    if changes or done:
+    if changes or import_id:
         meta = WriteMeta(author=author, role=role, reason=comment, comment=comment)
-        out.applied = storage.apply(changes, meta, done)
+        with storage.transaction() as tx:
+            if import_id:
+                tx.mark_import_applied(import_id)
+            out.applied = tx.apply(changes, meta)
         out.changeset = out.applied[0].changeset if out.applied else None
     return out

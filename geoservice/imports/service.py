@@ -30,7 +30,7 @@ from ..editing.service import Editing
 from ..editing.upsert import upsert
 from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
 from ..numbers import ascii_float
-from ..storage.base import ImportDone, now
+from ..storage.base import now
 from ..words import fold, slug
 from .geocoding import Thresholds, classify, search_csv
 from .mapping import cell_value, check_mapping, read_table, suggest
@@ -65,7 +65,7 @@ class Imports:
     def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
                mapping: Any = None, id_column: str | None = None, defaults: Any = None,
                source_name: str | None = None) -> dict[str, Any]:
-        layer = self.editing.require(layer_id, "create", caller)
+        layer = self.editing.require(layer_id, "create", caller).layer
         assert caller is not None
         filename = PurePath(filename or "import.csv").name[:120]
         source_name = (source_name or PurePath(filename).stem).strip()[:120] or "import"
@@ -77,7 +77,7 @@ class Imports:
             mapping = check_mapping(layer, header, mapping)
             mapped_from = "donné"
         else:
-            saved = self.storage.saved_mapping(key)
+            saved = self.storage.imports.saved_mapping(key)
             if saved and all(c in header for c in saved.values()):
                 mapping, mapped_from = saved, "mémorisé pour cette source"
             else:
@@ -96,8 +96,8 @@ class Imports:
                   "payload": {"filename": filename, "header": header, "mapping": mapping,
                               "mapped_from": mapped_from, "id_column": id_column,
                               "defaults": defaults, "rows": rows}}
-        self.storage.put_import(record)
-        self.storage.save_mapping(key, mapping)
+        self.storage.imports.put_import(record)
+        self.storage.imports.save_mapping(key, mapping)
         return record
 
     def _defaults(self, layer: Any, defaults: Any) -> dict[str, Any]:
@@ -233,7 +233,7 @@ class Imports:
     # -- review ----------------------------------------------------------------------------
 
     def get(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
-        record = self.storage.get_import(import_id)
+        record = self.storage.imports.get_import(import_id)
         if record is None:
             raise NotFound(f"Aucun import « {import_id} »")
         self.editing.require(record["layer"], "create", caller)
@@ -273,7 +273,7 @@ class Imports:
                 raise InvalidParameter(f"Ligne {line} invalide : {'; '.join(row['problems'])}")
         else:
             raise InvalidParameter("action : confirm, place ou exclude")
-        self.storage.put_import(record)
+        self.storage.imports.put_import(record)
         return record
 
     def apply(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
@@ -296,7 +296,7 @@ class Imports:
         # the changes and the « applied » mark are one transaction: a second apply,
         # even a simultaneous one, writes nothing and gets 409
         done = upsert(self.storage, layer, features, comment, author=caller.email,
-                      role=caller.role, keep_edited=False, done=ImportDone(import_id))
+                      role=caller.role, keep_edited=False, import_id=import_id)
         if done.applied:
             self.editing.on_commit(done.applied)  # read-your-writes
         return {"id": import_id, "changeset": done.changeset, "inserted": len(done.inserted),

@@ -2,8 +2,9 @@
 around it and the reasons of its score, in the web map's styles, working offline (Leaflet
 inlined, folium's CDN assets dropped). folium is imported inside the functions.
 
-The API (``/api/maps/qpv/{code}.html``) and the CLI (``geoservice map``) call
-:func:`report_map`.
+The API (``/api/maps/qpv/{code}.html``) and the CLI (``geoservice map``) parse their
+parameters into an :class:`~geoservice.analysis.service.AnalysisRequest` and call
+:func:`report_map`, which takes the QPV's score and reasons from the analysis entry.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..analysis.params import parse_ring
+from ..analysis.service import AnalysisRequest, ranking
 from ..errors import NotFound
 from ..read.snapshot import Snapshot
 from ..settings import Settings
 from ..vocab import METRIC_CRS
-from .web import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind, underserved_items
+from .web import DEFIS, NO_DEFI, PUBLIC_FIELDS, layer_kind
 
 
 @cache
@@ -64,7 +65,7 @@ def _fields(store: Snapshot, layer_id: str, names: Sequence[str]) -> list[list[s
 
 
 def report_map(store: Snapshot, settings: Settings, code_qp: str | None = None,
-               ring_m: float | None = None, around_m: float = 5000.0) -> str:
+               request: AnalysisRequest | None = None, around_m: float = 5000.0) -> str:
     """A standalone HTML map (folium) of one QPV — or of the whole territory.
 
     The QPV, its "quartier vécu" ring, the ESS places within ``around_m`` of the QPV and
@@ -78,8 +79,9 @@ def report_map(store: Snapshot, settings: Settings, code_qp: str | None = None,
         The loaded store; settings give the tile layer (None = no background) and ring.
     code_qp : str, optional
         QPV 2024 code (``QN03107M``); None for the territory overview.
-    ring_m : float, optional
-        Ring width in metres (default ``settings.ring_m``).
+    request : AnalysisRequest, optional
+        The parsed parameters; their ring is drawn and their diagnosis gives the score and
+        reasons (default: ``AnalysisRequest.defaults(settings)``, the configured ring).
     around_m : float
         ESS places farther than this from the QPV are left out.
 
@@ -92,12 +94,12 @@ def report_map(store: Snapshot, settings: Settings, code_qp: str | None = None,
     ------
     NotFound
         Unknown QPV code.
-    InvalidParameter
-        Negative or too large ring.
     """
     import folium
 
-    ring_m = parse_ring(ring_m, settings.ring_m)
+    if request is None:
+        request = AnalysisRequest.defaults(settings)
+    ring_m = request.ring_m
     qpv = store.collection("qpv")
     fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
     fmap.default_js, fmap.default_css = [], []
@@ -122,8 +124,7 @@ def report_map(store: Snapshot, settings: Settings, code_qp: str | None = None,
         focus = qpv.metric.iloc[position]
         lib = qpv.properties(position)["lib_qp"]
         title = f"{lib} ({code_qp}) — ESS dans le quartier et autour"
-        item = next((i for i in underserved_items(store, ring_m=ring_m)
-                     if i.get("code_qp") == code_qp), None)
+        item = next((i for i in ranking(store, request) if i.get("code_qp") == code_qp), None)
         reasons = list(item.get("reasons", [])) if item else []
         if item and item.get("score") is not None:
             reasons.insert(0, f"Score de sous-desserte : {item['score']:.0f}/100 "

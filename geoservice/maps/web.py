@@ -1,6 +1,8 @@
-"""The web map's configuration, its layer symbols and Défi colours, and the diagnostic
-choropleth classes. Free of FastAPI: the API (``/api/map/…``) calls these functions; the
-folium report maps that reuse them are in :mod:`geoservice.maps.report`.
+"""The web map's configuration, its layer symbols and Défi colours, and the choropleth
+classes of a list of scores. Free of FastAPI: the API (``/api/map/…``) calls these
+functions; the folium report maps that reuse them are in :mod:`geoservice.maps.report`.
+Running the analysis is not a map concern: the diagnosis, its ranking and its classes per
+QPV come from the analysis entry, :mod:`geoservice.analysis.service`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from ..read.snapshot import Collection, Snapshot
+from ..read.snapshot import Snapshot
 from ..settings import Settings
 from ..vocab import DEFI_LABELS
 
@@ -172,54 +174,3 @@ def _palette(k: int) -> list[str]:
         return SCORE_COLORS[:k]
     step = (len(SCORE_COLORS) - 1) / max(k - 1, 1)
     return [SCORE_COLORS[round(i * step)] for i in range(k)] if k > 1 else [SCORE_COLORS[-1]]
-
-
-# -- diagnostic (from the analysis module, when present) -------------------------------------
-
-def _diagnosis(store: Snapshot, defi: str | None, ring_m: float | str | None,
-               include: str | None = None) -> Any:
-    """The snapshot's diagnosis for these parameters, computed once and shared by the
-    ranking, the classes and the layer (see :func:`geoservice.read.views.analysis`)."""
-    from ..analysis import make_parameters
-    from ..read.views import analysis
-
-    params = make_parameters(defi, ring_m, None, default_ring_m=store.settings.ring_m,
-                             include=include)
-    return analysis(store, params), params
-
-
-def underserved_items(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
-                      include: str | None = None) -> list[dict[str, Any]]:
-    """Ranking items of the underserved analysis (``rank``, ``code_qp``, ``score``, ``reasons``…),
-    as ``/api/analysis/underserved`` returns them."""
-    from ..analysis.report import items
-
-    result, _params = _diagnosis(store, defi, ring_m, include)
-    return items(result)
-
-
-def diagnostic_collection(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
-                          include: str | None = None) -> Collection:
-    """The ``diagnostic_qpv`` layer computed for one Défi and ring (for exports)."""
-    from ..analysis.report import layer_frame
-    from ..read.frames import typed_frame
-
-    layer = store.collection("diagnostic_qpv").layer
-    result, params = _diagnosis(store, defi, ring_m, include)
-    frame = layer_frame(result)
-    frame = typed_frame(frame, layer)
-    provenance = {"parameters": {"defi": params.defi, "ring_m": params.ring_m,
-                                 "weights": dict(params.weights),
-                                 "unverified_included": params.unverified}}
-    return Collection(layer, frame, provenance)
-
-
-def diagnostic_classes(store: Snapshot, defi: str | None = None, ring_m: float | None = None,
-                       include: str | None = None) -> dict[str, Any]:
-    """Choropleth classes of the underserved score, with each QPV's class."""
-    items = underserved_items(store, defi=defi, ring_m=ring_m, include=include)
-    result = score_classes([item.get("score") for item in items])
-    bins = result.pop("bins")
-    result["qpv"] = {item["code_qp"]: b for item, b in zip(items, bins, strict=True)}
-    result["defi"] = defi
-    return result

@@ -28,7 +28,7 @@ import shapely
 from .. import csvsafe
 from ..errors import InvalidParameter
 from .crs import DEFAULT, OutputCrs, project
-from .snapshot import Collection
+from .snapshot import Collection, Snapshot
 
 Format = Literal["geojson", "csv", "gpkg"]
 FORMATS: tuple[Format, ...] = ("geojson", "csv", "gpkg")
@@ -46,7 +46,9 @@ def export_metadata(collection: Collection, crs: OutputCrs = DEFAULT) -> dict[st
     """What every export says about itself: who published the data, under which licence,
     its vintage, the QPV generation, its provenance and the CRS of the coordinates."""
     layer = collection.layer
-    if "generation" in collection.frame.columns and len(collection):
+    columns = collection.layer.properties if collection._frame is None \
+        else collection.frame.columns  # not typing a frame for this
+    if "generation" in columns and len(collection):
         generations = sorted({str(g) for g in collection.frame["generation"].dropna()})
         generation = ", ".join(generations) or None
     else:
@@ -99,6 +101,19 @@ def feature_fragments(collection: Collection, crs: OutputCrs = DEFAULT) -> list[
         return out
 
     return collection.memo(("geojson", crs.uri), build)
+
+
+def prepare(collection: Collection) -> Collection:
+    """Build what a page or an item needs (frame, id lookup, default GeoJSON)."""
+    collection._positions  # noqa: B018 — built and kept
+    feature_fragments(collection)
+    return collection
+
+
+def prepared(store: Snapshot, collection_id: str) -> Collection:
+    """A collection of the snapshot with what a page or an item needs built (a view is
+    computed first): the API calls this in a worker thread when ``store.ready`` says no."""
+    return prepare(store.collection(collection_id))
 
 
 def metadata_json(collection: Collection, crs: OutputCrs = DEFAULT) -> str:

@@ -1,16 +1,24 @@
-"""The read model: frozen snapshots of the storage, rebuilt when a revision moves.
+"""The read model: frozen snapshots of the storage, the next one derived from the current.
 
-A replica keeps one current :class:`~geoservice.read.snapshot.Snapshot` (a snapshot). A background
+A replica keeps one current :class:`~geoservice.read.snapshot.Snapshot`. A background
 thread compares the storage's revisions every ``settings.refresh_interval`` seconds (one
-indexed query), and when one moved, builds the next snapshot *off the event loop* — reusing
-the collections that did not change, with their indexes and serialised fragments — warms
-it (views, locator), then swaps it in with one assignment. Requests always read one whole
-snapshot, never a half-built one.
+indexed query); a write on this replica catches up at once (read-your-writes). When an
+editable collection's revision moved, only the rows changed since are read
+(:meth:`~geoservice.storage.FeatureStore.changes`) and applied to a new collection derived
+from the previous one (:mod:`.delta`: frame, versions, GeoJSON, indexes of the unchanged
+features reused); a reference layer replaced by ``data pull``, or a large change, is read
+whole. Collections that did not change are reused as they are. The new snapshot is swapped
+in with one assignment: requests always read one whole snapshot.
+
+Derived values (analysis, views, point locator) are built when first asked for a snapshot;
+once writes pause, those the previous snapshot had been asked for are built in the
+background. Nothing here runs on the event loop.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -18,27 +26,45 @@ import numpy as np
 
 from ..catalog import LayerDef, load_catalog
 from ..settings import Settings
-from ..storage import CollectionData, FeatureStore, open_store
+from ..storage import CollectionData, FeatureStore, Storage, open_store
 from ..territory import get_territory
+from .delta import apply_changes, collection_of, too_large
 from .snapshot import Collection, Snapshot
-from .views import VIEWS, warm
+from .views import VIEWS, warm, warm_like
 
 log = logging.getLogger("geoservice.read.model")
 WARM_DELAY = 0.5
 """Seconds without a new write before a snapshot made by a write is warmed."""
+FULL_REBUILD = os.environ.get("GEOSERVICE_FULL_REBUILD", "") == "1"
+"""Benchmarks only (``bench/bench_edit_visible.py --full-rebuild``): every revision reads
+and rebuilds the whole layer and warms every view, as before changes were applied."""
 
 
 def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
     """A collection whose frame is typed from the rows on first use (not at once)."""
     versions = np.array([r.version for r in data.rows], dtype=np.int64)
-    return Collection(layer, None, data.provenance, data.revision, versions, rows=data.rows)
+    return Collection(layer, None, data.provenance, data.revision, versions, rows=data.rows,
+                      kind=data.kind)
+
+
+def next_collection(storage: FeatureStore, layer: LayerDef, old: Collection | None
+                    ) -> Collection:
+    """The collection at the storage's current revision: ``old`` with the rows changed
+    since applied when it is editable and the change small, else read whole."""
+    if FULL_REBUILD:
+        return collection_from(layer, storage.read(layer.id))
+    if old is not None and old.kind == "editable" and old.seqs is not None:
+        changes = storage.changes(layer.id, old.revision)
+        if changes.kind == "editable" and not too_large(old, changes):
+            return apply_changes(old, changes)
+    return collection_of(layer, storage.changes(layer.id, 0))
 
 
 def build_snapshot(settings: Settings, storage: FeatureStore,
                    previous: Snapshot | None = None,
                    revisions: dict[str, int] | None = None) -> Snapshot:
     """A snapshot of every stored layer; collections whose revision did not move since
-    ``previous`` are reused as they are."""
+    ``previous`` are reused as they are, the others derived from their previous state."""
     layers = load_catalog(settings.layers_dir) if previous is None else previous.layers
     revisions = storage.revisions() if revisions is None else revisions
     base: dict[str, Collection] = {}
@@ -49,7 +75,7 @@ def build_snapshot(settings: Settings, storage: FeatureStore,
         if old is not None and old.revision == revisions[layer_id]:
             base[layer_id] = old
         else:
-            base[layer_id] = collection_from(layer, storage.read(layer_id))
+            base[layer_id] = next_collection(storage, layer, old)
     territory = get_territory(settings.territoire)
     views = {k: v for k, v in VIEWS.items() if k in layers}
     pushdown = None
@@ -65,7 +91,7 @@ def load_store(settings: Settings) -> Snapshot:
     get_territory(settings.territoire)  # an unknown territory says so before anything else
     storage = open_store(settings)
     try:
-        return build_snapshot(settings, storage)
+        return build_snapshot(settings, storage.features)
     finally:
         storage.close()
 
@@ -92,11 +118,11 @@ class FixedReadModel:
 class ReadModel:
     """The current snapshot of one replica, kept up to date from the storage."""
 
-    def __init__(self, settings: Settings, storage: FeatureStore | None = None) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.settings = settings
         get_territory(settings.territoire)
         self.storage = storage or open_store(settings)
-        self.storage.revisions()  # an empty or damaged store says so (never created here)
+        self.storage.features.revisions()  # an empty or damaged store says so (never created here)
         self.storage.upgrade()  # a store from an older version gains the newer tables
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -104,19 +130,19 @@ class ReadModel:
         self._warmer: threading.Thread | None = None
         self._warm_lock = threading.Lock()
         self._warm_wanted = threading.Event()
-        self._to_warm: Snapshot | None = None
-        self.current: Snapshot = warm(build_snapshot(settings, self.storage))
+        self._to_warm: tuple[Snapshot, Snapshot] | None = None  # (asked of, to warm)
+        self.current: Snapshot = warm(build_snapshot(settings, self.storage.features))
 
     def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
-        """Rebuild and swap the snapshot if a revision moved; True when it did. ``eager``
-        warms it (views, locator) before the swap; otherwise it is swapped at once and
-        warmed just after, in the background. ``known``: revisions a write on this replica
-        just made (only those collections are read again; others follow at the next
-        background refresh)."""
+        """Derive and swap the snapshot if a revision moved; True when it did. ``eager``
+        warms it (views, locator) before the swap (CLI, tests); otherwise it is swapped at
+        once and what the previous snapshot had been asked for is built once writes pause,
+        in the background. ``known``: revisions a write on this replica just made (only
+        those collections are read again; others follow at the next background refresh)."""
         with self._lock:
             current = self.current
             if known is None:
-                revisions = self.storage.revisions()
+                revisions = self.storage.features.revisions()
             else:
                 revisions = {**current.revisions, **{
                     k: max(v, current.revisions.get(k, -1)) for k, v in known.items()}}
@@ -124,7 +150,7 @@ class ReadModel:
             if stored == current.revisions:
                 return False
             started = time.perf_counter()
-            fresh = build_snapshot(self.settings, self.storage, current, stored)
+            fresh = build_snapshot(self.settings, self.storage.features, current, stored)
             if not eager:
                 self.current = fresh
         if eager:  # warmed outside the lock: a write's catch-up never waits for the views
@@ -134,22 +160,25 @@ class ReadModel:
                     return False  # the next refresh sees what this one had in addition
                 self.current = fresh
         else:
-            self._warm_later(fresh)
-        log.info("snapshot rebuilt in %.0f ms (revisions %s)",
+            self._warm_later(fresh, current)
+        log.info("snapshot derived in %.0f ms (revisions %s)",
                  (time.perf_counter() - started) * 1000, stored)
         return True
 
     def catch_up(self, revisions: dict[str, int]) -> None:
         """After a write on this replica: make sure the snapshot includes these revisions
-        before answering (read-your-writes). Concurrent writers share one rebuild."""
+        before answering (read-your-writes): the cost of applying the changed rows, no
+        more. Concurrent writers share one derivation."""
         if all(self.current.revisions.get(k, -1) >= v for k, v in revisions.items()):
             return
         self.refresh(eager=False, known=revisions)
 
-    def _warm_later(self, store: Snapshot) -> None:
+    def _warm_later(self, store: Snapshot, previous: Snapshot) -> None:
         """Warm the latest snapshot in one background thread (started on first need)."""
         with self._warm_lock:
-            self._to_warm = store
+            # what was asked of the snapshot before this burst of writes is built again
+            asked = previous if self._to_warm is None else self._to_warm[0]
+            self._to_warm = (asked, store)
             self._warm_wanted.set()
             if self._warmer is None:
                 self._warmer = threading.Thread(target=self._warm_loop, daemon=True,
@@ -164,10 +193,14 @@ class ReadModel:
             while self._warm_wanted.is_set() and not self._stop.is_set():
                 self._warm_wanted.clear()
                 self._stop.wait(WARM_DELAY)
-            store = self._to_warm
-            if store is not None and store is self.current:  # a newer one makes it moot
+            with self._warm_lock:
+                pending, self._to_warm = self._to_warm, None
+            if pending is None:
+                continue
+            asked, store = pending
+            if store is self.current:  # a newer one makes it moot
                 try:
-                    warm(store)
+                    warm(store) if FULL_REBUILD else warm_like(store, asked)
                 except Exception:  # noqa: BLE001 — views are then built on first use
                     log.exception("warming the snapshot failed")
 

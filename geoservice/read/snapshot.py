@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -34,17 +34,21 @@ Interval = tuple[date | None, date | None]
 
 
 class Memo:
-    """Values computed once and kept (indexes, serialised features…), thread-safe."""
+    """Values computed once and kept (indexes, serialised features…), thread-safe. Each key
+    has its own lock: a request never waits for the build of a value it did not ask for."""
 
     def __init__(self) -> None:
         self._values: dict[Any, Any] = {}
-        self._lock = threading.RLock()  # a value may be built from other memo values
+        self._locks: dict[Any, threading.RLock] = {}
+        self._lock = threading.Lock()
 
     def get(self, key: Any, build: Callable[[], Any]) -> Any:
         try:
             return self._values[key]
         except KeyError:
             with self._lock:
+                lock = self._locks.setdefault(key, threading.RLock())
+            with lock:
                 if key not in self._values:
                     self._values[key] = build()
                 return self._values[key]
@@ -57,9 +61,72 @@ class Memo:
         """The value if already built, else None (never builds)."""
         return self._values.get(key)
 
+    def put(self, key: Any, value: Any) -> None:
+        """Keep a value built elsewhere (a collection derived from the previous one)."""
+        self._values.setdefault(key, value)
+
+    def items(self) -> list[tuple[Any, Any]]:
+        """The values built so far."""
+        return list(self._values.items())
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+class SpatialIndex:
+    """An STR-tree over the geometries of one collection, reused by the next revisions: the
+    tree's items are mapped to their new positions, and features changed since the tree
+    was built are checked one by one (rebuilt once they are many)."""
+
+    REBUILD_AT = 2000
+    """Changed features checked one by one before the tree is built anew."""
+
+    def __init__(self, tree: shapely.STRtree, mapping: np.ndarray | None,
+                 extra: np.ndarray, extra_geoms: np.ndarray) -> None:
+        self.tree = tree
+        self.mapping = mapping  # tree item → position (-1: gone); None: the identity
+        self.extra = extra  # positions not (or no longer rightly) in the tree, sorted
+        self.extra_geoms = extra_geoms
+
+    @classmethod
+    def of(cls, geometries: np.ndarray) -> SpatialIndex:
+        return cls(shapely.STRtree(geometries), None, np.zeros(0, dtype=np.int64),
+                   np.zeros(0, dtype=object))
+
+    def query(self, area: shapely.Geometry) -> np.ndarray:
+        """Sorted positions of the features intersecting ``area``."""
+        hits = self.tree.query(area, predicate="intersects")
+        if self.mapping is not None:
+            hits = self.mapping[hits]
+            hits = hits[hits >= 0]
+        if len(self.extra):
+            hits = np.concatenate([hits, self.extra[shapely.intersects(self.extra_geoms, area)]])
+        return np.sort(hits)
+
+    def derived(self, moved: np.ndarray, added: np.ndarray, geometries: np.ndarray
+                ) -> SpatialIndex:
+        """The index after a change: ``moved`` gives each old position's new position (-1:
+        removed or changed), ``added`` the new positions of changed or new features,
+        ``geometries`` every new geometry (storage order)."""
+        mapping = moved if self.mapping is None else np.where(
+            self.mapping >= 0, moved[np.maximum(self.mapping, 0)], -1)
+        kept = moved[self.extra] if len(self.extra) else self.extra
+        extra = np.sort(np.concatenate([kept[kept >= 0], added]).astype(np.int64))
+        if len(extra) > self.REBUILD_AT:
+            return SpatialIndex.of(geometries)
+        return SpatialIndex(self.tree, mapping, extra, geometries[extra])
+
+
+@runtime_checkable
+class FollowsRows(Protocol):
+    """A value kept with :meth:`Collection.memo` that holds one entry per feature (e.g. the
+    analysis inputs of a layer): when a revision's changed rows are applied (:mod:`.delta`),
+    it is derived for the next collection instead of being dropped."""
+
+    def derived(self, added: Collection, take: np.ndarray) -> Any:
+        """The value for the next collection: ``added`` holds the changed rows, ``take``
+        gives each new position's index into this value's rows followed by ``added``'s."""
 
 
 @dataclass
@@ -80,11 +147,17 @@ class Collection:
     rows: list | None = field(default=None, repr=False)
     """The stored rows the frame is made from, until it is made (positions and a few texts
     can be read from them without typing a whole frame)."""
+    seqs: np.ndarray | None = field(default=None, repr=False)
+    """Storage-order key of each feature (aligned with the rows); None for views. With it,
+    a revision's changed rows are applied to this collection (:mod:`.delta`)."""
+    kind: str = ""
+    """``editable`` or ``reference`` (stored layers), empty for views."""
 
     def __post_init__(self) -> None:
         if self._frame is None and self.rows is None:
             raise ValueError("a collection needs a frame or its stored rows")
-        if self._frame is not None:
+        if self._frame is not None and not self._frame.index.equals(
+                pd.RangeIndex(len(self._frame))):
             self._frame = self._frame.reset_index(drop=True)
         self._frame_lock = threading.Lock()
         self._memo = Memo()
@@ -115,8 +188,28 @@ class Collection:
 
     @cached_property
     def _positions(self) -> pd.Series:
-        ids = self.frame[self.layer.id_field].astype(str)
-        return pd.Series(np.arange(len(ids)), index=ids.values)
+        """Position of each feature by id (read from the rows when the frame is not made)."""
+        rows = self.rows
+        if self._frame is None and rows is not None:
+            key = self.layer.id_field
+            ids = np.array([str(r.properties.get(key)) for r in rows], dtype=object)
+        else:
+            ids = self.frame[self.layer.id_field].astype(str).to_numpy(dtype=object)
+        return pd.Series(np.arange(len(ids)), index=ids)
+
+    @cached_property
+    def spatial_index(self) -> SpatialIndex:
+        """Positions of the features whose geometry intersects an area (kept and updated
+        from the previous collection's when a revision's changes are applied)."""
+        return SpatialIndex.of(self.geometries)
+
+    @property
+    def ready(self) -> bool:
+        """True when a page or an item of the default GeoJSON needs no whole-layer work."""
+        from .crs import DEFAULT
+
+        return (self._frame is not None and "_positions" in self.__dict__
+                and self._memo.peek(("geojson", DEFAULT.uri)) is not None)
 
     @property
     def id(self) -> str:
@@ -157,11 +250,10 @@ class Collection:
         Features without geometry never match a bbox; features without a date never match
         an interval.
         """
-        positions = np.arange(len(self.frame))
+        positions = np.arange(len(self))
         if bbox is not None:
             area = bbox if isinstance(bbox, shapely.Geometry) else _envelope(bbox)
-            hits = self.frame.sindex.query(area, predicate="intersects")
-            positions = np.sort(hits)
+            positions = self.spatial_index.query(area)
         for name, wanted in (filters or {}).items():
             positions = positions[self._matches(name, wanted, positions)]
         if interval is not None and interval != (None, None):
@@ -334,6 +426,12 @@ class Snapshot:
             raise NotFound(f"Collection inconnue : « {collection_id} »")
         layer = self.layers[collection_id]
         return self.derived.get(("view", collection_id), lambda: build(self, layer))
+
+    def ready(self, collection_id: str) -> Collection | None:
+        """The collection if a page or an item of it needs no more work, else None
+        (:func:`~geoservice.read.export.prepared` builds it)."""
+        found = self.base.get(collection_id) or self.derived.peek(("view", collection_id))
+        return found if found is not None and found.ready else None
 
     def filter_positions(self, collection: Collection, flt: Filter) -> np.ndarray:
         """Positions of the features for which the CQL2 filter is true, in storage order."""

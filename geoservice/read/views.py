@@ -1,7 +1,8 @@
 """Analysis results as layers (views): ``diagnostic_qpv`` and ``couverture`` are computed
 from a snapshot, with the default parameters, on first use, and kept on that snapshot: an
 edit makes a new snapshot, hence a new view. The OGC API, the exports and QGIS read them
-like any other collection. The store knows nothing of the analysis; this module joins them.
+like any other collection. The store knows nothing of the analysis; this module joins them,
+through the analysis entry (:mod:`geoservice.analysis.service`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import geopandas as gpd
-
-from ..analysis import METHOD, Diagnostic, Parameters, diagnose, from_store
-from ..analysis.coverage import coverage_layer
-from ..analysis.inputs import unverified
-from ..analysis.report import layer_frame
+from ..analysis import METHOD, Parameters
+from ..analysis.service import AnalysisRequest, coverage_frame, diagnostic_frame
 from ..catalog import LayerDef
-from .frames import typed_frame
 from .snapshot import Collection, Snapshot, ViewBuilder
 
 DIAGNOSTIC = "diagnostic_qpv"
 COVERAGE = "couverture"
 SOURCES = ["qpv", "qpv_2015", "lieux_totems", "hebergement", "accompagnement", "projets",
            "besoins", "stations"]
-MAX_CACHED_ANALYSES = 32
 
 
 def _provenance(store: Snapshot, layer_id: str, params: Parameters, count: int) -> dict:
@@ -40,35 +35,16 @@ def _provenance(store: Snapshot, layer_id: str, params: Parameters, count: int) 
     }
 
 
-def analysis(store: Snapshot, params: Parameters) -> Diagnostic:
-    """The diagnosis of a snapshot for ``params``, computed once per (snapshot, parameters):
-    the ranking, the map classes and the layer of one request share it. At most
-    :data:`MAX_CACHED_ANALYSES` parameter sets are kept per snapshot."""
-    key = ("analysis", params.defi, params.ring_m, tuple(sorted(params.weights.items())),
-           params.unverified)
-    cached = store.derived.peek(key)
-    if cached is not None:
-        return cached
-    if store.derived.count("analysis") >= MAX_CACHED_ANALYSES:
-        return diagnose(from_store(store), params)
-    return store.derived.get(key, lambda: diagnose(from_store(store), params))
-
-
 def _diagnostic(store: Snapshot, layer: LayerDef) -> Collection:
-    params = Parameters(ring_m=store.settings.ring_m)
-    frame = typed_frame(layer_frame(analysis(store, params)), layer)
-    return Collection(layer, frame, _provenance(store, layer.id, params, len(frame)))
+    request = AnalysisRequest.defaults(store.settings)
+    frame = diagnostic_frame(store, request, layer)
+    return Collection(layer, frame, _provenance(store, layer.id, request.parameters, len(frame)))
 
 
 def _coverage(store: Snapshot, layer: LayerDef) -> Collection:
-    params = Parameters(ring_m=store.settings.ring_m)
-    inputs = from_store(store)
-    verified = inputs.places[~unverified(inputs.places)].reset_index(drop=True)
-    cover = coverage_layer(inputs.qpv.geometry, verified, params.ring_m)
-    frame = gpd.GeoDataFrame(cover.drop(columns="geometry"),
-                             geometry=cover.geometry.to_crs("EPSG:4326"), crs="EPSG:4326")
-    frame = typed_frame(frame, layer)
-    return Collection(layer, frame, _provenance(store, layer.id, params, len(frame)))
+    request = AnalysisRequest.defaults(store.settings)
+    frame = coverage_frame(store, request, layer)
+    return Collection(layer, frame, _provenance(store, layer.id, request.parameters, len(frame)))
 
 
 VIEWS: dict[str, ViewBuilder] = {DIAGNOSTIC: _diagnostic, COVERAGE: _coverage}
@@ -90,4 +66,26 @@ def warm(store: Snapshot, extra: Callable[[Snapshot], Any] | None = None) -> Sna
         feature_fragments(collection, DEFAULT)  # (kept from the previous snapshot if reused)
     if extra is not None:
         extra(store)
+    return store
+
+
+def warm_like(store: Snapshot, asked: Snapshot | None) -> Snapshot:
+    """Build in ``store`` only what ``asked`` (an earlier snapshot) had been asked for: its
+    views and point locator if they were built, and the default GeoJSON of the collections
+    read whole since (a collection derived from its previous state carries it already).
+    Run in the background once writes pause; requests never wait for it."""
+    if asked is None:
+        return store
+    from ..spatial.locator import cached_locator, locator_for
+    from .export import prepare
+
+    for layer_id in VIEWS:
+        if layer_id in store.layers and asked.derived.peek(("view", layer_id)) is not None:
+            store.collection(layer_id)
+    if cached_locator(asked) is not None:
+        locator_for(store)
+    for layer_id, collection in store.base.items():
+        before = asked.base.get(layer_id)
+        if before is not None and before.ready and not collection.ready:
+            prepare(collection)
     return store

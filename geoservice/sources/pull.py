@@ -17,7 +17,7 @@ from ..editing.upsert import Upserted, upsert
 from ..errors import SourceDataError
 from ..read.frames import frame_rows
 from ..settings import Settings
-from ..storage import FeatureStore, ReferenceLoad, open_store
+from ..storage import ReferenceLoad, Storage, open_store
 from ..territory import Territory, get_territory
 from . import read_communes, read_qpv_2015, read_qpv_2024, read_stations
 from .communes import territory_outline
@@ -162,7 +162,7 @@ def pull(settings: Settings, progress: Progress | None = None,
     storage = open_store(settings, create=True)
     try:
         storage.upgrade()
-        before = storage.provenance()
+        before = storage.features.provenance()
         load = ReferenceLoad()
         with tempfile.TemporaryDirectory(dir=settings.store_dir, prefix=".pull-") as tmp:
             builder = _Builder(settings, territory, Fetcher(settings, territory, Path(tmp)))
@@ -193,7 +193,7 @@ def pull(settings: Settings, progress: Progress | None = None,
                 say(f"{layer.id} : {len(frame)} objet(s)")
             opened = read_open_data(layers, builder, say)  # before writing: all or nothing
             say("écriture du magasin")
-            storage.load(load)
+            storage.features.load(load)
             result = dict(load.provenance)
             for source, (layer, features, record) in opened.items():
                 result[f"ess:{source.key}"] = write_open_data(storage, source, layer,
@@ -223,7 +223,7 @@ def read_open_data(layers: dict[str, LayerDef], builder: _Builder, say: Progress
     return out
 
 
-def write_open_data(storage: FeatureStore, source: OpenSource, layer: LayerDef,
+def write_open_data(storage: Storage, source: OpenSource, layer: LayerDef,
                     features: list[dict], record: dict, say: Progress) -> dict:
     """One source into its editable layer, *to be checked*: one changeset, upserted by the
     source's own id, never over an editor's work (:mod:`geoservice.editing.upsert`)."""
@@ -243,6 +243,6 @@ def rollback(settings: Settings) -> dict[str, int]:
     """Put back the reference layers of the previous pull (editable layers untouched)."""
     storage = open_store(settings)
     try:
-        return storage.rollback()
+        return storage.features.rollback()
     finally:
         storage.close()

@@ -1,5 +1,7 @@
-"""The storage interface (the truth): what both adapters, embedded SQLite and PostGIS,
-promise. One contract test suite (``tests/storage``) runs against both.
+"""The storage interfaces (the truth): what both adapters, embedded SQLite and PostGIS,
+promise, one narrow interface per part (features, accounts, proposals, imports, rate
+events) and a unit of work across them. One contract test suite (``tests/storage``) runs
+against both.
 
 Vocabulary
 ----------
@@ -15,9 +17,10 @@ Storage never imports the analysis, the API or pandas: rows in, rows out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..errors import (
     Conflict,
@@ -28,10 +31,12 @@ from ..errors import (
     ServiceUnavailable,
 )
 
+if TYPE_CHECKING:  # domain entities (plain data); storage adapters import them at run time
+    from ..auth.entities import Account, Session, Token
+    from ..editing.entities import Decision, Proposal
+
 Kind = Literal["reference", "editable"]
 Op = Literal["insert", "update", "delete", "restore"]
-Role = Literal["editor", "moderator", "admin"]
-ROLES: tuple[str, ...] = ("editor", "moderator", "admin")
 
 
 def stamp(moment: datetime) -> str:
@@ -64,6 +69,22 @@ class CollectionData:
     revision: int
     provenance: dict[str, Any]
     rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a collection after a revision (:meth:`FeatureStore.changes`): its
+    current revision, kind and provenance, and every row changed after ``since``, deleted
+    ones flagged ``deleted=True``, in storage order with their position key ``seqs``
+    (aligned with ``rows``). ``since=0`` gives every row, deleted ones included."""
+
+    id: str
+    kind: Kind
+    revision: int
+    provenance: dict[str, Any]
+    since: int
+    rows: list[Row]
+    seqs: list[int]
 
 
 @dataclass(frozen=True)
@@ -115,83 +136,6 @@ class Version:
     created_at: str
 
 
-@dataclass(frozen=True)
-class Account:
-    email: str
-    role: str
-    created_at: str
-    password_hash: str | None = None
-    disabled: bool = False
-
-
-@dataclass(frozen=True)
-class Token:
-    """An API token as stored: its public id and owner, never the token itself."""
-
-    id: str
-    email: str
-    created_at: str
-    expires_at: str | None
-    revoked_at: str | None
-
-
-@dataclass(frozen=True)
-class Session:
-    """A browser login session as stored (its cookie value is never stored, only a hash)."""
-
-    email: str
-    csrf: str
-    via: str  # password | oidc
-    created_at: str
-    expires_at: str
-    revoked_at: str | None = None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A resident's proposal (new feature, correction) or problem report, as stored. Its
-    follow-up key is never stored, only a hash; ``client`` is a salted hash of the
-    proposer's address; ``contact`` is seen by moderators only and purged after a delay."""
-
-    id: str
-    kind: str  # new | correction | report
-    collection: str
-    feature: dict[str, Any] | None
-    created_at: str
-    target: str | None = None
-    target_version: int | None = None
-    note: str | None = None
-    contact: str | None = None
-    problem: str | None = None
-    qpv: str | None = None
-    status: str = "pending"  # pending | accepted | rejected
-    message: str | None = None
-    moderator: str | None = None
-    decided_at: str | None = None
-    result_fid: str | None = None
-    result_version: int | None = None
-    changeset: int | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A moderator's decision on a pending proposal, committed in the same transaction as
-    the changes it applies (none for a rejection or a handled report)."""
-
-    proposal: str
-    status: str  # accepted | rejected
-    moderator: str
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportDone:
-    """A CSV import marked applied in the same transaction as the changes it makes
-    (:class:`Conflict` if it was applied already: two editors never both apply it)."""
-
-    import_id: str
-
-
 @dataclass
 class ReferenceLoad:
     """What ``data pull`` hands to the store: reference layers to replace, editable layers
@@ -226,15 +170,20 @@ class ReadOnlyCollection(MethodNotAllowed):
     """A feature write on a reference collection."""
 
 
-class FeatureStore(Protocol):
-    """What the service needs from a store. Implementations: :mod:`.sqlite`, :mod:`.postgis`."""
+# -- the interfaces: one per part of the storage, and the storage that composes them -------
+#
+# Each part is used alone: a function that needs accounts takes an AccountStore
+# (``storage.accounts``), not the whole storage. Writes that must commit together (changes,
+# a proposal's decision, an import's mark) go through one unit of work,
+# ``with storage.transaction() as tx: …``.
 
-    description: str
+
+class FeatureStore(Protocol):
+    """The features of every collection: reads, history, reference loads. Feature writes go
+    through a unit of work (:meth:`Storage.transaction`)."""
+
     filters_in_database: bool
     """True when :meth:`match` evaluates CQL2 filters in the database."""
-
-    def upgrade(self) -> list[int]:
-        """Create or migrate the schema; return the migrations applied now (idempotent)."""
 
     def revisions(self) -> dict[str, int]:
         """Revision of every collection (cheap: replicas call it about twice a second)."""
@@ -245,13 +194,11 @@ class FeatureStore(Protocol):
     def get(self, collection: str, fid: str) -> Row | None:
         """One feature, deleted ones included (``deleted=True``), or None."""
 
-    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
-              decision: Decision | ImportDone | None = None) -> list[Applied]:
-        """Commit the changes atomically (all or nothing) on editable collections, as one
-        changeset; every new version goes to the history with ``meta``. With a
-        ``decision``, the proposal is decided, or the import marked applied, in the same
-        transaction (:class:`Conflict` if it is no longer pending, or applied already: two
-        moderators or editors never both apply it)."""
+    def changes(self, collection: str, since_revision: int) -> Changes:
+        """The rows of a collection changed after ``since_revision`` (each row keeps the
+        collection revision at which it last changed; one indexed query). Rows removed
+        from a reference collection by ``load`` or ``rollback`` are not listed: such a
+        whole-layer change is read again with :meth:`read`."""
 
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""
@@ -259,7 +206,25 @@ class FeatureStore(Protocol):
     def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
         """A changeset's record (author, comment, date) and the versions it made."""
 
-    # accounts and API tokens (in the store: every replica knows them)
+    def load(self, load: ReferenceLoad) -> dict[str, int]:
+        """In one transaction: replace every reference collection given (keeping the
+        previous content for :meth:`rollback`), and seed each editable collection that was
+        never seeded. Returns the new revisions."""
+
+    def rollback(self) -> dict[str, int]:
+        """Put back the reference collections as they were before the last load."""
+
+    def provenance(self) -> dict[str, dict[str, Any]]:
+        """The provenance record of every collection (empty store: {})."""
+
+    def match(self, collection: str, where: Any) -> set[str] | None:
+        """Ids of the live features matching a CQL2 filter evaluated by the database, or
+        None when the adapter evaluates filters on the snapshot instead."""
+
+
+class AccountStore(Protocol):
+    """Accounts, API tokens, browser sessions and pending OpenID Connect logins (in the
+    store: every replica knows them). Only hashes of tokens, cookies and states are kept."""
 
     def put_account(self, account: Account) -> None:
         """Create an account, or change its role / password / disabled flag."""
@@ -278,11 +243,6 @@ class FeatureStore(Protocol):
     def revoke_tokens(self, token_id: str | None = None, email: str | None = None) -> int:
         """Revoke one token, or every token of an account; how many were revoked."""
 
-    def secret(self, name: str) -> str:
-        """A random value made once per store, the same on every replica (salts)."""
-
-    # browser sessions, pending OpenID Connect logins, failed-login counts (every replica)
-
     def add_session(self, session: Session, id_hash: str) -> None: ...
 
     def session_by_hash(self, id_hash: str) -> tuple[Session, Account] | None:
@@ -297,14 +257,10 @@ class FeatureStore(Protocol):
     def pop_login_state(self, state_hash: str) -> dict[str, str] | None:
         """Take (and delete: single use) a pending login; None if unknown or expired."""
 
-    def add_login_failure(self, keys: Iterable[str]) -> None: ...
 
-    def login_failures(self, key: str, since: str) -> list[str]:
-        """Dates of the failed logins of ``key`` since ``since``, oldest first."""
-
-    def clear_login_failures(self, key: str) -> None: ...
-
-    # residents' proposals and problem reports (moderation queue), and rate limits
+class ProposalStore(Protocol):
+    """Residents' proposals and problem reports (the moderation queue). A decision is
+    committed with the changes it applies: :meth:`UnitOfWork.decide`."""
 
     def add_proposal(self, proposal: Proposal, follow_hash: str, client: str) -> None: ...
 
@@ -319,15 +275,13 @@ class FeatureStore(Protocol):
     def purge_contacts(self, before: str) -> int:
         """Forget the contact of every proposal made before ``before``; how many."""
 
-    def hit(self, key: str) -> None:
-        """Count one event for a rate limit (a client's proposal)."""
 
-    def hits(self, key: str, since: str) -> list[str]:
-        """Dates of ``key``'s events since ``since``, oldest first (older ones forgotten)."""
+class ImportStore(Protocol):
+    """Editors' CSV imports under review, and the column mapping remembered per source. An
+    import is marked applied with its changes: :meth:`UnitOfWork.mark_import_applied`."""
 
-    # editors' CSV imports under review, and the column mapping remembered per source
-
-    def put_import(self, record: dict[str, Any]) -> None: ...
+    def put_import(self, record: dict[str, Any]) -> None:
+        """Create or replace an import (its payload holds the rows and decisions)."""
 
     def get_import(self, import_id: str) -> dict[str, Any] | None: ...
 
@@ -335,23 +289,70 @@ class FeatureStore(Protocol):
 
     def save_mapping(self, key: str, mapping: dict[str, str]) -> None: ...
 
-    def load(self, load: ReferenceLoad) -> dict[str, int]:
-        """In one transaction: replace every reference collection given (keeping the
-        previous content for :meth:`rollback`), and seed each editable collection that was
-        never seeded. Returns the new revisions."""
 
-    def rollback(self) -> dict[str, int]:
-        """Put back the reference collections as they were before the last load."""
+class RateEvents(Protocol):
+    """Events counted for rate limits (failed logins, residents' proposals), and the salt
+    a client's address is hashed with before it becomes a key (every replica counts the
+    same)."""
 
-    def provenance(self) -> dict[str, dict[str, Any]]:
-        """The provenance record of every collection (empty store: {})."""
+    def add_login_failure(self, keys: Iterable[str]) -> None: ...
 
-    def match(self, collection: str, where: Any) -> set[str] | None:
-        """Ids of the live features matching a CQL2 filter evaluated by the database, or
-        None when the adapter evaluates filters on the snapshot instead."""
+    def login_failures(self, key: str, since: str) -> list[str]:
+        """Dates of the failed logins of ``key`` since ``since``, oldest first."""
+
+    def clear_login_failures(self, key: str) -> None: ...
+
+    def hit(self, key: str) -> None:
+        """Count one event for a rate limit (a client's proposal)."""
+
+    def hits(self, key: str, since: str) -> list[str]:
+        """Dates of ``key``'s events since ``since``, oldest first (older ones forgotten)."""
+
+    def secret(self, name: str) -> str:
+        """A random value made once per store, the same on every replica (salts)."""
+
+
+class UnitOfWork(Protocol):
+    """One writing transaction: everything done through it commits together when the
+    ``with`` block ends, or nothing does (an exception rolls all of it back)."""
+
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+        """Apply changes on editable collections (checked, versioned, in the history with
+        ``meta``); the transaction's changes are one changeset. Nothing to change: []."""
+
+    def decide(self, decision: Decision) -> None:
+        """Decide a proposal; it records what this transaction applies (its first feature
+        and the changeset). :class:`Conflict` if it is no longer pending: two moderators
+        never both decide it."""
+
+    def mark_import_applied(self, import_id: str) -> None:
+        """Mark an import applied, with this transaction's changeset. Call it before
+        :meth:`apply`: a second apply, even a simultaneous one, then gets
+        :class:`Conflict` before writing anything."""
+
+
+class Storage(Protocol):
+    """The truth, in parts; ``open_store(settings)`` opens it. Implementations:
+    :mod:`.sqlite`, :mod:`.postgis` (both built by :mod:`.sql`)."""
+
+    description: str
+    features: FeatureStore
+    accounts: AccountStore
+    proposals: ProposalStore
+    imports: ImportStore
+    rates: RateEvents
+
+    def upgrade(self) -> list[int]:
+        """Create or migrate the schema of every part; the migrations applied now
+        (idempotent)."""
+
+    def transaction(self) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work (:class:`UnitOfWork`), committed when the ``with`` block ends."""
+
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+        """Changes alone, in their own unit of work (atomic: all or nothing)."""
 
     def close(self) -> None: ...
-
 
 def check_changes(changes: Iterable[Change], kinds: Mapping[str, Kind]) -> list[Change]:
     """Refuse changes on reference or unknown collections, and updates without a version."""

@@ -1,18 +1,17 @@
-"""Editors' CSV imports, kept in the store while an editor reviews them (every replica sees
-the same import), and the column mapping remembered per source (SQL shared by both
-adapters). An import is applied once, as one changeset, by :mod:`geoservice.imports`: its
-changes and its « applied » mark are one transaction."""
+"""The imports part (:class:`~.base.ImportStore`): editors' CSV imports, kept in the store
+while an editor reviews them (every replica sees the same import), and the column mapping
+remembered per source (SQL shared by both adapters). An import is applied once, as one
+changeset, by :mod:`geoservice.imports`: its changes and its « applied » mark are one unit
+of work (:meth:`SqlImports.claim`, called by :class:`~.sql.SqlTransaction`)."""
 
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import Conflict
 from .base import now
-
-Cursor = Any
+from .database import Cursor, SqlDatabase
 
 IMPORT_TABLES = [
     "CREATE TABLE imports (id TEXT PRIMARY KEY, layer TEXT NOT NULL, source_name TEXT NOT NULL, "
@@ -33,17 +32,15 @@ def _record(row: tuple) -> dict[str, Any]:
     return out
 
 
-class ImportsSql:
-    P = "?"
-
-    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
-        raise NotImplementedError
+class SqlImports:
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
 
     def put_import(self, record: dict[str, Any]) -> None:
         """Create or replace an import (its payload holds the rows and decisions)."""
-        p = self.P
+        p = self.db.P
         payload = json.dumps(record["payload"], ensure_ascii=False)
-        with self._tx(write=True) as cur:
+        with self.db.tx(write=True) as cur:
             cur.execute(f"DELETE FROM imports WHERE id = {p}", (record["id"],))
             cur.execute(f"INSERT INTO imports ({_COLUMNS}) VALUES ({', '.join([p] * 9)})",
                         (record["id"], record["layer"], record["source_name"],
@@ -51,30 +48,35 @@ class ImportsSql:
                          payload, record.get("changeset")))
 
     def get_import(self, import_id: str) -> dict[str, Any] | None:
-        with self._tx() as cur:
-            cur.execute(f"SELECT {_COLUMNS} FROM imports WHERE id = {self.P}", (import_id,))
+        with self.db.tx() as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM imports WHERE id = {self.db.P}", (import_id,))
             row = cur.fetchone()
         return None if row is None else _record(row)
 
-    def _mark_applied(self, cur: Cursor, import_id: str, changeset: int | None,
-                      stamp: str) -> None:
-        """Inside the writing transaction that applies the import: draft → applied, once."""
-        p = self.P
-        cur.execute(f"UPDATE imports SET status = 'applied', changeset = {p}, "
-                    f"updated_at = {p} WHERE id = {p} AND status = 'draft'",
-                    (changeset, stamp, import_id))
+    def claim(self, cur: Cursor, import_id: str, stamp: str) -> None:
+        """Inside the writing transaction that applies the import: draft → applied, once
+        (a concurrent claim waits for this transaction, then finds it applied)."""
+        p = self.db.P
+        cur.execute(f"UPDATE imports SET status = 'applied', updated_at = {p} "
+                    f"WHERE id = {p} AND status = 'draft'", (stamp, import_id))
         if int(cur.rowcount or 0) != 1:
             raise Conflict(f"L'import {import_id} a déjà été appliqué")
 
+    def record_changeset(self, cur: Cursor, import_id: str, changeset: int) -> None:
+        """Inside the same transaction: the changeset the import made."""
+        p = self.db.P
+        cur.execute(f"UPDATE imports SET changeset = {p} WHERE id = {p}",
+                    (changeset, import_id))
+
     def saved_mapping(self, key: str) -> dict[str, str] | None:
-        with self._tx() as cur:
-            cur.execute(f"SELECT mapping FROM import_mappings WHERE key = {self.P}", (key,))
+        with self.db.tx() as cur:
+            cur.execute(f"SELECT mapping FROM import_mappings WHERE key = {self.db.P}", (key,))
             row = cur.fetchone()
         return None if row is None else json.loads(row[0])
 
     def save_mapping(self, key: str, mapping: dict[str, str]) -> None:
-        p = self.P
-        with self._tx(write=True) as cur:
+        p = self.db.P
+        with self.db.tx(write=True) as cur:
             cur.execute(f"DELETE FROM import_mappings WHERE key = {p}", (key,))
             cur.execute(f"INSERT INTO import_mappings (key, mapping, updated_at) VALUES "
                         f"({p}, {p}, {p})", (key, json.dumps(mapping, ensure_ascii=False),

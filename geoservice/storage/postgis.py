@@ -15,9 +15,10 @@ from typing import Any
 
 from .accounts import SESSION_TABLES
 from .base import StorageError
+from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
-from .sql import Cursor, SqlStore, history_tables
+from .sql import ROW_REVISIONS, SqlFeatures, SqlStorage, history_tables
 
 CHANNEL = "geoservice"
 
@@ -40,15 +41,16 @@ _SCHEMA = [
 ]
 
 
-class PostgisStore(SqlStore):
+class PostgisDatabase(SqlDatabase):
+    """A pool of connections to one PostgreSQL + PostGIS database."""
+
     P = "%s"
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
         serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
-    _true, _false = "TRUE", "FALSE"
-    _lock_row = " FOR UPDATE"
-    filters_in_database = True
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
+    TRUE, FALSE = "TRUE", "FALSE"
+    LOCK_ROW = " FOR UPDATE"
 
     def __init__(self, url: str, pool_size: int = 8) -> None:
         try:
@@ -70,7 +72,7 @@ class PostgisStore(SqlStore):
     # -- hooks ---------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[Cursor]:
+    def tx(self, write: bool = False) -> Iterator[Cursor]:
         import psycopg
 
         try:
@@ -86,46 +88,58 @@ class PostgisStore(SqlStore):
         except psycopg.OperationalError as exc:
             raise StorageError(f"Base PostGIS : {str(exc).splitlines()[0]}") from exc
 
-    def _geom_in(self) -> str:
+    def geom_in(self) -> str:
         return "ST_GeomFromWKB(%s, 4326)"
 
-    def _geom_out(self, column: str = "geometry") -> str:
+    def geom_out(self, column: str = "geometry") -> str:
         return f"ST_AsBinary({column})"
 
-    def _json_in(self, value: dict) -> Any:
+    def json_in(self, value: dict) -> Any:
         from psycopg.types.json import Jsonb
 
         return Jsonb(value)
 
-    def _applied(self, cur: Cursor) -> set[int]:
+    def applied(self, cur: Cursor) -> set[int]:
         cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
         if not cur.fetchone()[0]:
             return set()
         cur.execute("SELECT version FROM schema_migrations")
         return {int(r[0]) for r in cur.fetchall()}
 
-    def _after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
+    def after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
         import json
 
         cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(revisions)))
 
-    def _lock_schema(self, cur: Cursor) -> None:
+    def lock_schema(self, cur: Cursor) -> None:
         # one migrator at a time across replicas, until the migrating transaction ends
         cur.execute("SELECT pg_advisory_xact_lock(7243100518)")
 
-    # -- CQL2 pushed down ----------------------------------------------------------------
+    def close(self) -> None:
+        self.pool.close()
+
+
+class PostgisFeatures(SqlFeatures):
+    """The features part, with CQL2 filters evaluated by PostgreSQL (:mod:`.cql2sql`)."""
+
+    filters_in_database = True
 
     def match(self, collection: str, where: Any) -> set[str] | None:
         """Ids of the live features of ``collection`` for which the compiled CQL2
         ``where`` (SQL text, parameters) holds, evaluated by PostgreSQL."""
         sql, params = where
-        with self._tx() as cur:
+        with self.db.tx() as cur:
             cur.execute(f"SELECT fid FROM features WHERE collection = %s AND NOT deleted "
                         f"AND ({sql})", (collection, *params))
             return {r[0] for r in cur.fetchall()}
 
-    def close(self) -> None:
-        self.pool.close()
+
+class PostgisStorage(SqlStorage):
+    """The storage in one PostGIS database, shared by every replica."""
+
+    def __init__(self, url: str, pool_size: int = 8) -> None:
+        db = PostgisDatabase(url, pool_size)
+        super().__init__(db, PostgisFeatures(db))
 
 
 def _redacted(url: str) -> str:

@@ -1,19 +1,20 @@
-"""Residents' proposals and problem reports (the moderation queue) and rate-limit counts,
-kept in the store so that every replica sees the same queue (SQL shared by both adapters).
+"""The proposals part (:class:`~.base.ProposalStore`): residents' proposals and problem
+reports (the moderation queue), kept in the store so that every replica sees the same queue
+(SQL shared by both adapters; migration 4 also makes the rate events' table, :mod:`.rates`).
 
 A proposal never touches the public layers: only a moderator's decision applies it, in the
-same transaction as the changes (:meth:`ProposalsSql._decide`, called by ``apply``)."""
+same transaction as the changes (:meth:`SqlProposals.claim` and :meth:`record_result`,
+called by the unit of work, :class:`~.sql.SqlTransaction`)."""
 
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
-from typing import Any
 
+from ..editing.entities import Decision, Proposal
 from ..errors import Conflict
-from .base import Decision, FeatureMissing, Proposal, now
+from .base import FeatureMissing
+from .database import Cursor, SqlDatabase
 
-Cursor = Any
 _COLUMNS = ("id, kind, collection, feature, created_at, target, target_version, note, "
             "contact, problem, qpv, status, message, moderator, decided_at, result_fid, "
             "result_version, changeset")
@@ -41,17 +42,15 @@ def _proposal(row: tuple) -> Proposal:
     return Proposal(*values)
 
 
-class ProposalsSql:
-    P = "?"
-
-    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
-        raise NotImplementedError
+class SqlProposals:
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
 
     def add_proposal(self, proposal: Proposal, follow_hash: str, client: str) -> None:
-        p = self.P
+        p = self.db.P
         feature = None if proposal.feature is None else json.dumps(proposal.feature,
                                                                     ensure_ascii=False)
-        with self._tx(write=True) as cur:
+        with self.db.tx(write=True) as cur:
             cur.execute(
                 f"INSERT INTO proposals ({_COLUMNS}, follow_hash, client) VALUES "
                 f"({', '.join([p] * 20)})",
@@ -63,8 +62,8 @@ class ProposalsSql:
                  follow_hash, client))
 
     def proposal(self, proposal_id: str) -> tuple[Proposal, str] | None:
-        with self._tx() as cur:
-            cur.execute(f"SELECT {_COLUMNS}, follow_hash FROM proposals WHERE id = {self.P}",
+        with self.db.tx() as cur:
+            cur.execute(f"SELECT {_COLUMNS}, follow_hash FROM proposals WHERE id = {self.db.P}",
                         (proposal_id,))
             row = cur.fetchone()
         return None if row is None else (_proposal(row[:-1]), str(row[-1]))
@@ -76,37 +75,25 @@ class ProposalsSql:
         for column, value in (("status", status), ("collection", collection), ("qpv", qpv),
                               ("kind", kind)):
             if value is not None:
-                where.append(f"{column} = {self.P}")
+                where.append(f"{column} = {self.db.P}")
                 params.append(value)
         clause = f"WHERE {' AND '.join(where)} " if where else ""
-        with self._tx() as cur:
+        with self.db.tx() as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM proposals {clause}ORDER BY created_at, id "
                         f"LIMIT {int(limit)}", tuple(params))
             return [_proposal(r) for r in cur.fetchall()]
 
     def purge_contacts(self, before: str) -> int:
-        with self._tx(write=True) as cur:
+        with self.db.tx(write=True) as cur:
             cur.execute(f"UPDATE proposals SET contact = NULL WHERE contact IS NOT NULL AND "
-                        f"created_at < {self.P}", (before,))
+                        f"created_at < {self.db.P}", (before,))
             return int(cur.rowcount or 0)
 
-    def hit(self, key: str) -> None:
-        p = self.P
-        with self._tx(write=True) as cur:
-            cur.execute(f"INSERT INTO rate_events (key, at) VALUES ({p}, {p})", (key, now()))
-
-    def hits(self, key: str, since: str) -> list[str]:
-        p = self.P
-        with self._tx(write=True) as cur:
-            cur.execute(f"DELETE FROM rate_events WHERE at < {p}", (since,))
-            cur.execute(f"SELECT at FROM rate_events WHERE key = {p} ORDER BY at", (key,))
-            return [r[0] for r in cur.fetchall()]
-
-    def _decide(self, cur: Cursor, decision: Decision, result: tuple[str, int] | None,
-                changeset: int | None, stamp: str) -> None:
-        """Inside the writing transaction: the proposal must still be pending."""
-        p = self.P
-        cur.execute(f"SELECT status FROM proposals WHERE id = {p}{self._lock_row}",
+    def claim(self, cur: Cursor, decision: Decision, stamp: str) -> None:
+        """Inside a writing transaction: decide a proposal that must still be pending (its
+        row locked until commit, so two moderators never both decide it)."""
+        p = self.db.P
+        cur.execute(f"SELECT status FROM proposals WHERE id = {p}{self.db.LOCK_ROW}",
                     (decision.proposal,))
         found = cur.fetchone()
         if found is None:
@@ -114,9 +101,14 @@ class ProposalsSql:
         if found[0] != "pending":
             raise Conflict(f"La proposition {decision.proposal} a déjà été traitée "
                            f"({'acceptée' if found[0] == 'accepted' else 'refusée'})")
-        fid, version = result if result else (None, None)
         cur.execute(f"UPDATE proposals SET status = {p}, moderator = {p}, message = {p}, "
-                    f"decided_at = {p}, result_fid = {p}, result_version = {p}, "
-                    f"changeset = {p} WHERE id = {p}",
-                    (decision.status, decision.moderator, decision.message, stamp, fid,
-                     version, changeset, decision.proposal))
+                    f"decided_at = {p} WHERE id = {p}",
+                    (decision.status, decision.moderator, decision.message, stamp,
+                     decision.proposal))
+
+    def record_result(self, cur: Cursor, proposal_id: str, fid: str, version: int,
+                      changeset: int | None) -> None:
+        """Inside the same transaction: the feature the decision published, and how."""
+        p = self.db.P
+        cur.execute(f"UPDATE proposals SET result_fid = {p}, result_version = {p}, "
+                    f"changeset = {p} WHERE id = {p}", (fid, version, changeset, proposal_id))

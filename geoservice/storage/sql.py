@@ -1,23 +1,26 @@
-"""What the SQLite and PostGIS adapters share: the schema's shape and every algorithm
-(read, versioned writes, reference replacement with rollback, seeding). Each adapter says
-only how to connect, its placeholders, and how geometries and JSON cross the driver."""
+"""What the SQLite and PostGIS adapters share: the storage composed of one part per
+interface (:class:`SqlStorage`), the features part with every algorithm (read, versioned
+writes, reference replacement with rollback, seeding) and the unit of work that commits
+changes, a proposal's decision and an import's mark together (:class:`SqlTransaction`).
+Each adapter gives only its database (:class:`~.database.SqlDatabase`): how to connect, its
+placeholders, and how geometries and JSON cross the driver."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from .accounts import AccountsSql
+from ..auth.roles import ROLES
+from ..editing.entities import Decision
+from .accounts import SqlAccounts
 from .base import (
     Applied,
     Change,
+    Changes,
     CollectionData,
-    Decision,
     FeatureExists,
     FeatureMissing,
-    ImportDone,
     Kind,
     ReferenceLoad,
     Row,
@@ -28,8 +31,10 @@ from .base import (
     check_changes,
     now,
 )
-from .imports import ImportsSql
-from .proposals import ProposalsSql
+from .database import Cursor, SqlDatabase
+from .imports import SqlImports
+from .proposals import SqlProposals
+from .rates import SqlRates
 
 SEED = WriteMeta(author="import", role="systeme", reason="semis initial de la couche")
 
@@ -39,7 +44,7 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
     the history starts with every editable feature as it is."""
     return [
         "CREATE TABLE accounts (email TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN "
-        "('editor', 'moderator', 'admin')), password_hash TEXT, "
+        f"({', '.join(repr(r) for r in ROLES)})), password_hash TEXT, "
         "disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
         "CREATE TABLE tokens (id TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES "
         "accounts(email), secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
@@ -59,94 +64,38 @@ def history_tables(json: str, geometry: str, serial: str, big: str) -> list[str]
         "JOIN collections c ON c.id = f.collection WHERE c.kind = 'editable'",
     ]
 
-Cursor = Any
+
+ROW_REVISIONS = [
+    # migration 6 (both dialects): the collection revision at which each row last changed,
+    # so a replica reads only what changed since its snapshot (`changes`)
+    "ALTER TABLE features ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+    "UPDATE features SET revision = (SELECT c.revision FROM collections c "
+    "WHERE c.id = features.collection)",
+    "CREATE INDEX features_revision ON features (collection, revision)",
+]
 
 
-class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
-    """Shared algorithms; subclasses give ``_tx``, ``P``, ``_geom_in``, ``_geom_out``,
-    ``_json_in``, ``_json_out`` and ``MIGRATIONS``."""
+class SqlFeatures:
+    """The features part (:class:`~.base.FeatureStore`) on one database; its writes run
+    inside a :class:`SqlTransaction`."""
 
-    P = "?"
-    MIGRATIONS: dict[int, list[str]] = {}
-    description = "sql"
     filters_in_database = False  # True: `match` evaluates CQL2 in SQL (PostGIS)
-    _true, _false = "1", "0"  # boolean literals of the dialect
-    _lock_row = ""  # appended to the read of a row about to change (PostGIS: FOR UPDATE)
 
-    # -- hooks --------------------------------------------------------------------------
-
-    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
-        raise NotImplementedError
-
-    def _geom_in(self) -> str:
-        return self.P
-
-    def _geom_out(self, column: str = "geometry") -> str:
-        return column
-
-    def _json_in(self, value: dict) -> Any:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    def _json_out(self, value: Any) -> dict:
-        return json.loads(value) if isinstance(value, str | bytes) else dict(value or {})
-
-    def _bytes(self, value: Any) -> bytes | None:
-        return None if value is None else bytes(value)
-
-    def _lock_schema(self, cur: Cursor) -> None:
-        """Held until the migrating transaction ends (SQLite: its write lock is enough)."""
-
-    def _after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
-        """Called inside the writing transaction, just before commit (PostGIS notifies)."""
-
-    # -- schema -------------------------------------------------------------------------
-
-    def _applied(self, cur: Cursor) -> set[int]:
-        try:
-            cur.execute("SELECT version FROM schema_migrations")
-        except Exception:  # noqa: BLE001 — no table yet: nothing applied
-            return set()
-        return {int(r[0]) for r in cur.fetchall()}
-
-    def upgrade(self) -> list[int]:
-        done: list[int] = []
-        with self._tx(write=True) as cur:
-            self._lock_schema(cur)
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                        "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            applied = self._applied(cur)
-            for number in sorted(self.MIGRATIONS):
-                if number in applied:
-                    continue
-                for statement in self.MIGRATIONS[number]:
-                    cur.execute(statement)
-                cur.execute(f"INSERT INTO schema_migrations VALUES ({self.P}, {self.P})",
-                            (number, now()))
-                done.append(number)
-        return done
-
-    def _require_schema(self, cur: Cursor) -> None:
-        if getattr(self, "_schema_seen", False):  # a schema is never removed once there
-            return
-        if self._applied(cur):
-            self._schema_seen = True
-            return
-        raise StorageError(
-                f"Magasin vide ou non initialisé ({self.description}). Remplissez-le avec : "
-                "geoservice data pull --from ../shared/data (ou sans --from avec internet)")
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
 
     # -- reads --------------------------------------------------------------------------
 
     def revisions(self) -> dict[str, int]:
-        with self._tx() as cur:
-            self._require_schema(cur)
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
             cur.execute("SELECT id, revision FROM collections")
             return {str(i): int(r) for i, r in cur.fetchall()}
 
     def read(self, collection: str) -> CollectionData:
-        p = self.P
-        with self._tx() as cur:
-            self._require_schema(cur)
+        p = self.db.P
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
             # the revision first, then the rows: without a snapshot (PostGIS reads outside a
             # transaction) the rows may be newer than the revision, never older, so a later
             # refresh reads them again rather than keeping stale rows as current
@@ -156,26 +105,47 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             if head is None:
                 raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
             cur.execute(
-                f"SELECT fid, version, properties, {self._geom_out()} FROM features "
+                f"SELECT fid, version, properties, {self.db.geom_out()} FROM features "
                 f"WHERE collection = {p} AND NOT deleted ORDER BY seq", (collection,))
-            rows = [Row(fid, self._json_out(props), self._bytes(geom), int(version))
+            rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version))
                     for fid, version, props, geom in cur.fetchall()]
-        provenance = self._json_out(head[2]) if head[2] is not None else {}
+        provenance = self.db.json_out(head[2]) if head[2] is not None else {}
         return CollectionData(collection, head[0], int(head[1]), provenance, rows)
 
     def get(self, collection: str, fid: str) -> Row | None:
-        with self._tx() as cur:
+        with self.db.tx() as cur:
             return self._get(cur, collection, fid)
 
+    def changes(self, collection: str, since_revision: int) -> Changes:
+        p = self.db.P
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
+            # the head first (as in `read`): rows may be newer than it, never older
+            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
+                        (collection,))
+            head = cur.fetchone()
+            if head is None:
+                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            cur.execute(
+                f"SELECT fid, version, properties, {self.db.geom_out()}, deleted, seq "
+                f"FROM features WHERE collection = {p} AND revision > {p} ORDER BY seq",
+                (collection, since_revision))
+            found = cur.fetchall()
+        rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version), bool(gone))
+                for fid, version, props, geom, gone, _ in found]
+        provenance = self.db.json_out(head[2]) if head[2] is not None else {}
+        return Changes(collection, head[0], int(head[1]), provenance, since_revision, rows,
+                       [int(r[5]) for r in found])
+
     def _get(self, cur: Cursor, collection: str, fid: str, lock: str = "") -> Row | None:
-        p = self.P
-        cur.execute(f"SELECT fid, version, properties, {self._geom_out()}, deleted "
+        p = self.db.P
+        cur.execute(f"SELECT fid, version, properties, {self.db.geom_out()}, deleted "
                     f"FROM features WHERE collection = {p} AND fid = {p}{lock}",
                     (collection, fid))
         found = cur.fetchone()
         if found is None:
             return None
-        return Row(found[0], self._json_out(found[2]), self._bytes(found[3]), int(found[1]),
+        return Row(found[0], self.db.json_out(found[2]), self.db.blob(found[3]), int(found[1]),
                    bool(found[4]))
 
     def match(self, collection: str, where: Any) -> set[str] | None:
@@ -183,35 +153,29 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
 
     # -- writes -------------------------------------------------------------------------
 
-    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None,
-              decision: Decision | ImportDone | None = None) -> list[Applied]:
-        changes = list(changes)
-        if not changes and decision is None:
-            return []
-        meta = meta or WriteMeta()
-        with self._tx(write=True) as cur:
-            self._require_schema(cur)
-            check_changes(changes, self._kinds(cur, {c.collection for c in changes}))
-            out: list[tuple[str, str, int]] = []
-            stamp = now()
-            changeset = self._changeset(cur, meta, stamp) if changes else None
-            if isinstance(decision, ImportDone):  # first: a second apply changes nothing
-                self._mark_applied(cur, decision.import_id, changeset, stamp)
-            for change in changes:
-                current = self._get(cur, change.collection, change.fid, self._lock_row)
-                version = self._apply_one(cur, change, current, stamp)
-                after = change if change.op in ("insert", "update") else current
-                self._record(cur, change.collection, change.fid, version, change.op,
-                             after.properties or {}, after.geometry, meta, changeset, stamp)
-                out.append((change.collection, change.fid, version))
-            if isinstance(decision, Decision):
-                self._decide(cur, decision, out[0][1:] if out else None, changeset, stamp)
-            revisions = self._bump(cur, {c.collection for c in changes}, stamp)
-            self._after_commit(cur, revisions)
+    def write(self, cur: Cursor, changes: list[Change], meta: WriteMeta,
+              changeset: int | None, stamp: str) -> list[Applied]:
+        """Inside a writing transaction (:meth:`SqlTransaction.apply`): check, version and
+        record the changes, and move their collections' revisions."""
+        out: list[tuple[str, str, int]] = []
+        for change in changes:
+            current = self._get(cur, change.collection, change.fid, self.db.LOCK_ROW)
+            version = self._apply_one(cur, change, current, stamp)
+            after = change if change.op in ("insert", "update") else current
+            self._record(cur, change.collection, change.fid, version, change.op,
+                         after.properties or {}, after.geometry, meta, changeset, stamp)
+            out.append((change.collection, change.fid, version))
+        revisions = self._bump(cur, {c.collection for c in changes}, stamp)
+        self._mark_rows(cur, revisions, [(c, f) for c, f, _ in out])
         return [Applied(c, f, v, revisions[c], changeset) for c, f, v in out]
 
-    def _changeset(self, cur: Cursor, meta: WriteMeta, stamp: str) -> int:
-        p = self.P
+    def check(self, cur: Cursor, changes: list[Change]) -> None:
+        """Refuse changes on reference or unknown collections, updates without a version."""
+        check_changes(changes, self._kinds(cur, {c.collection for c in changes}))
+
+    def new_changeset(self, cur: Cursor, meta: WriteMeta, stamp: str) -> int:
+        """Inside a writing transaction: the changeset its changes make."""
+        p = self.db.P
         cur.execute(f"INSERT INTO changesets (author, role, comment, created_at) VALUES "
                     f"({p}, {p}, {p}, {p}) RETURNING id",
                     (meta.author, meta.role, meta.comment, stamp))
@@ -220,24 +184,24 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
     def _record(self, cur: Cursor, collection: str, fid: str, version: int, op: str,
                 properties: dict, geometry: bytes | None, meta: WriteMeta,
                 changeset: int | None, stamp: str) -> None:
-        p = self.P
+        p = self.db.P
         cur.execute(
             "INSERT INTO feature_history (collection, fid, version, op, properties, geometry, "
             f"author, role, reason, changeset, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
-            f"{self._geom_in()}, {p}, {p}, {p}, {p}, {p})",
-            (collection, fid, version, op, self._json_in(properties), geometry, meta.author,
+            f"{self.db.geom_in()}, {p}, {p}, {p}, {p}, {p})",
+            (collection, fid, version, op, self.db.json_in(properties), geometry, meta.author,
              meta.role, meta.reason, changeset, stamp))
 
     def history(self, collection: str, fid: str) -> list[Version]:
-        with self._tx() as cur:
-            self._require_schema(cur)
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
             return self._versions_where(cur, "collection = {p} AND fid = {p}",
                                         (collection, fid))
 
     def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
-        p = self.P
-        with self._tx() as cur:
-            self._require_schema(cur)
+        p = self.db.P
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
             cur.execute(f"SELECT id, author, role, comment, created_at FROM changesets "
                         f"WHERE id = {p}", (changeset,))
             head = cur.fetchone()
@@ -250,10 +214,10 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
     def _versions_where(self, cur: Cursor, where: str, params: tuple) -> list[Version]:
         cur.execute(
             "SELECT collection, fid, version, op, properties, "
-            f"{self._geom_out()}, author, role, reason, changeset, created_at "
-            f"FROM feature_history WHERE {where.format(p=self.P)} "
+            f"{self.db.geom_out()}, author, role, reason, changeset, created_at "
+            f"FROM feature_history WHERE {where.format(p=self.db.P)} "
             "ORDER BY version DESC, collection, fid", params)
-        return [Version(c, f, int(v), op, self._json_out(props), self._bytes(g), a, r, why,
+        return [Version(c, f, int(v), op, self.db.json_out(props), self.db.blob(g), a, r, why,
                         None if cs is None else int(cs), at)
                 for c, f, v, op, props, g, a, r, why, cs, at in cur.fetchall()]
 
@@ -268,7 +232,7 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
         return self._known_kinds
 
     def _apply_one(self, cur: Cursor, change: Change, current: Row | None, stamp: str) -> int:
-        p = self.P
+        p = self.db.P
         where = f"WHERE collection = {p} AND fid = {p}"
         key = (change.collection, change.fid)
         label = f"{change.collection}/{change.fid}"
@@ -280,9 +244,9 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             seq = int(cur.fetchone()[0])
             cur.execute(
                 "INSERT INTO features (collection, fid, seq, version, properties, geometry, "
-                f"deleted, updated_at) VALUES ({p}, {p}, {p}, 1, {p}, {self._geom_in()}, "
-                f"{self._false}, {p})",
-                (*key, seq, self._json_in(change.properties or {}), change.geometry, stamp))
+                f"deleted, updated_at) VALUES ({p}, {p}, {p}, 1, {p}, {self.db.geom_in()}, "
+                f"{self.db.FALSE}, {p})",
+                (*key, seq, self.db.json_in(change.properties or {}), change.geometry, stamp))
             return 1
         if current is None:
             raise FeatureMissing(f"Aucun objet {label}")
@@ -295,17 +259,32 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
         version = current.version + 1
         if change.op == "update":
             cur.execute(f"UPDATE features SET version = {p}, properties = {p}, "
-                        f"geometry = {self._geom_in()}, updated_at = {p} {where}",
-                        (version, self._json_in(change.properties or {}), change.geometry,
+                        f"geometry = {self.db.geom_in()}, updated_at = {p} {where}",
+                        (version, self.db.json_in(change.properties or {}), change.geometry,
                          stamp, *key))
         else:  # delete (soft) or restore
-            deleted = self._true if change.op == "delete" else self._false
+            deleted = self.db.TRUE if change.op == "delete" else self.db.FALSE
             cur.execute(f"UPDATE features SET version = {p}, deleted = {deleted}, "
                         f"updated_at = {p} {where}", (version, stamp, *key))
         return version
 
+    def _mark_rows(self, cur: Cursor, revisions: dict[str, int],
+                   rows: list[tuple[str, str]] | None = None) -> None:
+        """Stamp rows with the revision that changed them: the given (collection, fid), or
+        every row of each collection (a load, a rollback). Called after :meth:`_bump`,
+        whose row lock on the collection orders writers, so the stamps follow commits."""
+        p = self.db.P
+        if rows is None:
+            for collection, revision in revisions.items():
+                cur.execute(f"UPDATE features SET revision = {p} WHERE collection = {p}",
+                            (revision, collection))
+        elif rows:
+            self._executemany(
+                cur, f"UPDATE features SET revision = {p} WHERE collection = {p} AND fid = {p}",
+                [(revisions[c], c, f) for c, f in rows])
+
     def _bump(self, cur: Cursor, collections: Iterable[str], stamp: str) -> dict[str, int]:
-        p = self.P
+        p = self.db.P
         out = {}
         for collection in sorted(collections):
             cur.execute(f"UPDATE collections SET revision = revision + 1, updated_at = {p} "
@@ -316,9 +295,9 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
     # -- pull ---------------------------------------------------------------------------
 
     def load(self, load: ReferenceLoad) -> dict[str, int]:
-        p = self.P
+        p = self.db.P
         stamp = now()
-        with self._tx(write=True) as cur:
+        with self.db.tx(write=True) as cur:
             kinds = self._kinds(cur)
             changed: set[str] = set()
             for collection, rows in load.reference.items():
@@ -361,13 +340,14 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                 self._set_provenance(cur, collection, load.provenance.get(collection))
                 changed.add(collection)
             revisions = self._bump(cur, changed, stamp)
-            self._after_commit(cur, revisions)
+            self._mark_rows(cur, revisions)
+            self.db.after_commit(cur, revisions)
         return revisions
 
     def rollback(self) -> dict[str, int]:
         stamp = now()
-        with self._tx(write=True) as cur:
-            self._require_schema(cur)
+        with self.db.tx(write=True) as cur:
+            self.db.require_schema(cur)
             cur.execute("SELECT DISTINCT id FROM collections_previous")
             collections = [r[0] for r in cur.fetchall()]
             if not collections:
@@ -375,14 +355,15 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
             for collection in collections:
                 self._swap_previous(cur, collection, stamp)
             revisions = self._bump(cur, collections, stamp)
-            self._after_commit(cur, revisions)
+            self._mark_rows(cur, revisions)
+            self.db.after_commit(cur, revisions)
         return revisions
 
     def _swap_previous(self, cur: Cursor, collection: str, stamp: str) -> None:
         """Exchange a reference collection's content and provenance with the previous ones
         (in memory: reference layers hold a few thousand features at most)."""
-        p = self.P
-        select = f"SELECT fid, seq, version, properties, {self._geom_out()} FROM "
+        p = self.db.P
+        select = f"SELECT fid, seq, version, properties, {self.db.geom_out()} FROM "
         cur.execute(select + f"features WHERE collection = {p} ORDER BY seq", (collection,))
         current = cur.fetchall()
         cur.execute(select + f"reference_previous WHERE collection = {p} ORDER BY seq",
@@ -391,18 +372,18 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
         for table in ("features", "reference_previous"):
             cur.execute(f"DELETE FROM {table} WHERE collection = {p}", (collection,))
         if previous:
-            self._executemany(
+            self.db.executemany(
                 cur, "INSERT INTO features (collection, fid, seq, version, properties, "
                 f"geometry, deleted, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
-                f"{self._geom_in()}, {self._false}, {p})",
-                [(collection, fid, seq, version, self._json_in(self._json_out(props)),
-                  self._bytes(geom), stamp) for fid, seq, version, props, geom in previous])
+                f"{self.db.geom_in()}, {self.db.FALSE}, {p})",
+                [(collection, fid, seq, version, self.db.json_in(self.db.json_out(props)),
+                  self.db.blob(geom), stamp) for fid, seq, version, props, geom in previous])
         if current:
-            self._executemany(
+            self.db.executemany(
                 cur, "INSERT INTO reference_previous (collection, fid, seq, version, "
-                f"properties, geometry) VALUES ({p}, {p}, {p}, {p}, {p}, {self._geom_in()})",
-                [(collection, fid, seq, version, self._json_in(self._json_out(props)),
-                  self._bytes(geom)) for fid, seq, version, props, geom in current])
+                f"properties, geometry) VALUES ({p}, {p}, {p}, {p}, {p}, {self.db.geom_in()})",
+                [(collection, fid, seq, version, self.db.json_in(self.db.json_out(props)),
+                  self.db.blob(geom)) for fid, seq, version, props, geom in current])
         cur.execute(f"SELECT provenance FROM collections_previous WHERE id = {p}", (collection,))
         before = cur.fetchone()[0]
         cur.execute(f"SELECT provenance FROM collections WHERE id = {p}", (collection,))
@@ -413,35 +394,35 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                     (self._json_copy(now_record), collection))
 
     def _json_copy(self, value: Any) -> Any:
-        return None if value is None else self._json_in(self._json_out(value))
+        return None if value is None else self.db.json_in(self.db.json_out(value))
 
     def provenance(self) -> dict[str, dict]:
-        with self._tx() as cur:
-            self._require_schema(cur)
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
             cur.execute("SELECT id, provenance FROM collections")
-            return {i: self._json_out(v) if v is not None else {} for i, v in cur.fetchall()}
+            return {i: self.db.json_out(v) if v is not None else {} for i, v in cur.fetchall()}
 
     def _ensure(self, cur: Cursor, collection: str, kind: Kind, kinds: dict[str, Kind]) -> None:
         if collection not in kinds:
-            p = self.P
+            p = self.db.P
             cur.execute(f"INSERT INTO collections (id, kind, revision, seeded, updated_at) "
                         f"VALUES ({p}, {p}, 0, 0, {p})", (collection, kind, now()))
             kinds[collection] = kind
 
     def _set_provenance(self, cur: Cursor, collection: str, record: dict | None) -> None:
         if record is not None:
-            cur.execute(f"UPDATE collections SET provenance = {self.P} WHERE id = {self.P}",
-                        (self._json_in(record), collection))
+            cur.execute(f"UPDATE collections SET provenance = {self.db.P} WHERE id = {self.db.P}",
+                        (self.db.json_in(record), collection))
 
     def _versions(self, cur: Cursor, collection: str) -> dict[str, tuple[int, Any, Any]]:
-        cur.execute(f"SELECT fid, version, properties, {self._geom_out()} FROM features "
-                    f"WHERE collection = {self.P}", (collection,))
-        return {fid: (int(v), self._json_out(props), self._bytes(g))
+        cur.execute(f"SELECT fid, version, properties, {self.db.geom_out()} FROM features "
+                    f"WHERE collection = {self.db.P}", (collection,))
+        return {fid: (int(v), self.db.json_out(props), self.db.blob(g))
                 for fid, v, props, g in cur.fetchall()}
 
     def _insert_rows(self, cur: Cursor, collection: str, rows: list[Row],
                      previous: dict[str, tuple[int, Any, Any]], stamp: str) -> None:
-        p = self.P
+        p = self.db.P
         values = []
         for seq, row in enumerate(rows, start=1):
             version = 1
@@ -449,14 +430,120 @@ class SqlStore(AccountsSql, ProposalsSql, ImportsSql):
                 old_version, old_props, old_geom = previous[row.fid]
                 same = old_props == row.properties and old_geom == row.geometry
                 version = old_version if same else old_version + 1
-            values.append((collection, row.fid, seq, version, self._json_in(row.properties),
+            values.append((collection, row.fid, seq, version, self.db.json_in(row.properties),
                            row.geometry, stamp))
         if values:
-            self._executemany(
+            self.db.executemany(
                 cur, "INSERT INTO features (collection, fid, seq, version, properties, "
                 f"geometry, deleted, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
-                f"{self._geom_in()}, {self._false}, {p})", values)
+                f"{self.db.geom_in()}, {self.db.FALSE}, {p})", values)
 
     def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
         cur.executemany(sql, values)
 
+
+class SqlTransaction:
+    """The unit of work (:class:`~.base.UnitOfWork`) on one writing transaction: changes,
+    a proposal's decision and an import's mark commit together. The decision and the mark
+    claim their record at once (:class:`~geoservice.errors.Conflict` when it is claimed
+    already, before anything else is written when called first); what the transaction
+    applied (changeset, first feature) is attached to them when it ends."""
+
+    def __init__(self, db: SqlDatabase, cur: Cursor, features: SqlFeatures,
+                 proposals: SqlProposals, imports: SqlImports) -> None:
+        self.db, self.cur = db, cur
+        self.features, self.proposals, self.imports = features, proposals, imports
+        self.stamp = now()
+        self.changeset: int | None = None
+        self.applied: list[Applied] = []
+        self.decided: list[Decision] = []
+        self.marked: list[str] = []
+
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+        changes = list(changes)
+        if not changes:
+            return []
+        meta = meta or WriteMeta()
+        self.features.check(self.cur, changes)
+        if self.changeset is None:  # one changeset per transaction
+            self.changeset = self.features.new_changeset(self.cur, meta, self.stamp)
+        applied = self.features.write(self.cur, changes, meta, self.changeset, self.stamp)
+        self.applied.extend(applied)
+        return applied
+
+    def decide(self, decision: Decision) -> None:
+        self.proposals.claim(self.cur, decision, self.stamp)
+        self.decided.append(decision)
+
+    def mark_import_applied(self, import_id: str) -> None:
+        self.imports.claim(self.cur, import_id, self.stamp)
+        self.marked.append(import_id)
+
+    def finish(self) -> None:
+        """Attach what was applied to the decisions and marks; tell the replicas (the last
+        statements before commit)."""
+        first = self.applied[0] if self.applied else None
+        for decision in self.decided:
+            if first is not None:
+                self.proposals.record_result(self.cur, decision.proposal, first.fid,
+                                             first.version, self.changeset)
+        for import_id in self.marked:
+            if self.changeset is not None:
+                self.imports.record_changeset(self.cur, import_id, self.changeset)
+        revisions: dict[str, int] = {}
+        for done in self.applied:
+            revisions[done.collection] = max(done.revision,
+                                             revisions.get(done.collection, 0))
+        if revisions:
+            self.db.after_commit(self.cur, revisions)
+
+
+class SqlStorage:
+    """The storage (:class:`~.base.Storage`) on one SQL database, composed of one part per
+    interface, each readable alone: ``features``, ``accounts``, ``proposals``,
+    ``imports``, ``rates``. Only the unit of work (:meth:`transaction`) spans parts."""
+
+    def __init__(self, db: SqlDatabase, features: SqlFeatures | None = None) -> None:
+        self.db = db
+        self.description = db.description
+        self.features = features or SqlFeatures(db)
+        self.accounts = SqlAccounts(db)
+        self.proposals = SqlProposals(db)
+        self.imports = SqlImports(db)
+        self.rates = SqlRates(db)
+
+    def upgrade(self) -> list[int]:
+        db = self.db
+        done: list[int] = []
+        with db.tx(write=True) as cur:
+            db.lock_schema(cur)
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                        "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            applied = db.applied(cur)
+            for number in sorted(db.MIGRATIONS):
+                if number in applied:
+                    continue
+                for statement in db.MIGRATIONS[number]:
+                    cur.execute(statement)
+                cur.execute(f"INSERT INTO schema_migrations VALUES ({db.P}, {db.P})",
+                            (number, now()))
+                done.append(number)
+        return done
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self.db.tx(write=True) as cur:
+            self.db.require_schema(cur)
+            tx = SqlTransaction(self.db, cur, self.features, self.proposals, self.imports)
+            yield tx
+            tx.finish()
+
+    def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
+        changes = list(changes)
+        if not changes:
+            return []
+        with self.transaction() as tx:
+            return tx.apply(changes, meta)
+
+    def close(self) -> None:
+        self.db.close()

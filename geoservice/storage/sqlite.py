@@ -14,9 +14,10 @@ from pathlib import Path
 
 from .accounts import SESSION_TABLES
 from .base import StorageError
+from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
-from .sql import Cursor, SqlStore, history_tables
+from .sql import ROW_REVISIONS, SqlStorage, history_tables
 
 _COMMON = [
     "CREATE TABLE collections (id TEXT PRIMARY KEY, kind TEXT NOT NULL "
@@ -34,11 +35,13 @@ _COMMON = [
 ]
 
 
-class SqliteStore(SqlStore):
+class SqliteDatabase(SqlDatabase):
+    """One SQLite file: a connection per thread, one writer at a time."""
+
     MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
                                                 serial="INTEGER PRIMARY KEY AUTOINCREMENT",
                                                 big="INTEGER"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)
@@ -71,7 +74,7 @@ class SqliteStore(SqlStore):
             "reconstruisez-le avec : geoservice data pull --from ../shared/data")
 
     @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[Cursor]:
+    def tx(self, write: bool = False) -> Iterator[Cursor]:
         db = self._connection()
         lock = self._write_lock if write else None
         if lock:
@@ -99,3 +102,10 @@ class SqliteStore(SqlStore):
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class SqliteStorage(SqlStorage):
+    """The storage in one SQLite file (``create``: a new, empty file is allowed)."""
+
+    def __init__(self, path: Path, create: bool = False) -> None:
+        super().__init__(SqliteDatabase(path, create))

@@ -18,7 +18,7 @@ import shapely
 
 from geoservice.catalog import LAYER_IDS
 from geoservice.storage import Change
-from geoservice.storage.postgis import PostgisStore
+from geoservice.storage.postgis import PostgisStorage
 from tests.servers import GEOSERVICE, Served, clean_env
 
 pytestmark = pytest.mark.gdal
@@ -90,7 +90,7 @@ def test_a_pull_through_the_cli_reaches_both_replicas(cluster, mirror):
 
 def test_a_write_reaches_the_other_replica_within_a_second(cluster):
     url, _env_, (first, second) = cluster
-    storage = PostgisStore(url)
+    storage = PostgisStorage(url)
     try:
         point = shapely.to_wkb(shapely.Point(1.4023, 43.5795))
         storage.apply([Change("insert", "besoins", "besoin-replica-test",

@@ -177,9 +177,9 @@ def test_a_resident_can_never_write(site):
 
 def test_expired_and_revoked_tokens_get_401(site):
     from geoservice.auth.accounts import digest as _digest
+    from geoservice.auth.entities import Token
     from geoservice.settings import Settings
     from geoservice.storage import open_store
-    from geoservice.storage.base import Token
 
     made = cli(site.env, "tokens", "create", "editor@example.fr", "--expires", "1")
     token = made.stdout.strip()
@@ -198,8 +198,8 @@ def test_expired_and_revoked_tokens_get_401(site):
                            if k.startswith("GEOSERVICE_")})
     storage = open_store(settings)
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="milliseconds")
-    storage.add_token(Token("0123456789ab", "editor@example.fr", past, past, None),
-                      _digest(expired))
+    storage.accounts.add_token(Token("0123456789ab", "editor@example.fr", past, past, None),
+                               _digest(expired))
     storage.close()
     refused = httpx.post(f"{site.url}/api/collections/hebergement/items", json=PLACE,
                          headers={"Authorization": f"Bearer {expired}"})

@@ -8,8 +8,8 @@ import logging
 import shapely
 from fastapi.testclient import TestClient
 
+from geoservice.analysis import service
 from geoservice.api.app import create_app
-from geoservice.read import views
 from geoservice.read.model import ReadModel
 from geoservice.settings import Settings
 from geoservice.sources.pull import pull
@@ -55,8 +55,8 @@ def test_the_diagnostic_tab_computes_one_analysis_per_change(tmp_path, mirror, m
                         refresh_interval=0)
     pull(settings)
     calls = []
-    real = views.diagnose
-    monkeypatch.setattr(views, "diagnose", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = service.diagnose
+    monkeypatch.setattr(service, "diagnose", lambda *a, **k: calls.append(1) or real(*a, **k))
     with TestClient(create_app(settings)) as client:
         calls.clear()
         ranking = client.get("/api/analysis/underserved", params={"defi": "inclusion"})
@@ -98,3 +98,38 @@ def test_openapi_states_the_configured_limits(toulouse_settings):
     limit = next(p for p in operation["parameters"] if p["name"] == "limit")
     assert "7 par défaut" in limit["description"] and "au plus 70" in limit["description"]
     assert limit["schema"]["default"] == 7
+
+
+def test_a_write_is_applied_to_the_collection_and_views_wait_to_be_asked(tmp_path, mirror):
+    from geoservice.read.export import feature_fragments
+
+    settings = Settings(data_dir=tmp_path, sources=str(mirror), tiles_url=None,
+                        refresh_interval=0)
+    pull(settings)
+    model = ReadModel(settings)
+    with TestClient(create_app(settings, readmodel=model)) as client:
+        assert client.get("/api/collections/diagnostic_qpv").status_code == 200
+        before = model.current.collection("projets")
+        fragments = feature_fragments(before)
+        fid = str(before._positions.index[0])
+        row = model.storage.features.get("projets", fid)
+        [applied] = model.storage.apply([Change(
+            "update", "projets", fid, {**row.properties, "description": "Décrit à nouveau"},
+            row.geometry, row.version)])
+        model.catch_up({"projets": applied.revision})  # what a write on this replica does
+        after = model.current.collection("projets")
+        assert after is not before and after.revision == applied.revision and after.ready
+        # the other features' GeoJSON is reused as it is (the same strings), not rebuilt
+        now = feature_fragments(after)
+        assert "Décrit à nouveau" in now[0] and "Décrit à nouveau" not in fragments[0]
+        assert len(now) == len(fragments) and all(
+            a is b for a, b in zip(now[1:], fragments[1:], strict=True))
+        # the views are computed when asked, not on the write
+        assert model.current.derived.peek(("view", "diagnostic_qpv")) is None
+        item = client.get(f"/api/collections/projets/items/{fid}")
+        assert "Décrit à nouveau" in item.text and item.headers["etag"] == f'"{applied.version}"'
+        listed = client.get("/api/collections/projets/items", params={"limit": 1})
+        assert "Décrit à nouveau" in listed.text
+        provenance = client.get("/api/collections/diagnostic_qpv").json()[
+            "geoservice:provenance"]
+        assert provenance["input_revisions"]["projets"] == applied.revision

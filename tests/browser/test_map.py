@@ -349,8 +349,8 @@ def test_a_hostile_name_written_through_the_api_stays_text(xss_server, open_page
 
     storage = open_store(xss_server.settings)
     try:
-        add_user(storage, "redac@example.fr", "editor")
-        token, _ = create_token(storage, "redac@example.fr")
+        add_user(storage.accounts, "redac@example.fr", "editor")
+        token, _ = create_token(storage.accounts, "redac@example.fr")
     finally:
         storage.close()
     hostile = "<script>alert(2)</script><img src=y onerror=alert(3)>"

@@ -33,7 +33,8 @@ def test_each_source_cut_to_the_territory_and_to_be_checked(tmp_path, mirror, te
             ".csv" if "2019" in key else ".geojson")
     storage = open_store(settings)
     try:
-        rows = storage.read("hebergement").rows + storage.read("structures_ess").rows
+        features = storage.features
+        rows = features.read("hebergement").rows + features.read("structures_ess").rows
         imported = [r for r in rows if r.properties.get("source_id")]
         assert len(imported) == sum(e[column] for e in EXPECTED.values())
         for row in imported:
@@ -48,7 +49,7 @@ def test_each_source_cut_to_the_territory_and_to_be_checked(tmp_path, mirror, te
         assert all(r.properties["defi"] == ["inclusion"] and len(r.properties["siret"]) == 14
                    for r in siae)
         # one changeset per source, by the importer, saying what it imported
-        changesets = {storage.history(r.properties and "hebergement" if not r.fid.startswith(
+        changesets = {features.history(r.properties and "hebergement" if not r.fid.startswith(
             "siae") else "structures_ess", r.fid)[0].changeset for r in imported}
         assert len(changesets) == 4
     finally:
@@ -60,17 +61,17 @@ def test_a_second_pull_changes_nothing_and_editors_work_survives(tmp_path, mirro
     pull(settings)
     storage = open_store(settings)
     try:
-        serre = next(r for r in storage.read("hebergement").rows
+        serre = next(r for r in storage.features.read("hebergement").rows
                      if r.properties["nom"].startswith("La Serre"))
         verified = {**serre.properties, "verification": "verifie", "defi": ["inclusion"]}
         storage.apply([Change("update", "hebergement", serre.fid, verified, serre.geometry,
                               serre.version)], WriteMeta("anne@metropole.fr", "editor",
                                                          "vérifié sur place"))
-        discarded = next(r for r in storage.read("structures_ess").rows)
+        discarded = next(r for r in storage.features.read("structures_ess").rows)
         storage.apply([Change("delete", "structures_ess", discarded.fid,
                               expected_version=discarded.version)],
                       WriteMeta("anne@metropole.fr", "moderator", "n'existe plus"))
-        before = {c: [(r.fid, r.version) for r in storage.read(c).rows]
+        before = {c: [(r.fid, r.version) for r in storage.features.read(c).rows]
                   for c in ("hebergement", "structures_ess")}
     finally:
         storage.close()
@@ -82,12 +83,12 @@ def test_a_second_pull_changes_nothing_and_editors_work_survives(tmp_path, mirro
     assert again["ess:siae_2019_lemarche"]["kept"] == 1  # the discarded one stays discarded
     storage = open_store(settings)
     try:
-        after = {c: [(r.fid, r.version) for r in storage.read(c).rows]
+        after = {c: [(r.fid, r.version) for r in storage.features.read(c).rows]
                  for c in ("hebergement", "structures_ess")}
         assert after == before
-        kept = storage.get("hebergement", serre.fid)
+        kept = storage.features.get("hebergement", serre.fid)
         assert kept.properties["verification"] == "verifie"
-        assert storage.get("structures_ess", discarded.fid).deleted
+        assert storage.features.get("structures_ess", discarded.fid).deleted
     finally:
         storage.close()
 

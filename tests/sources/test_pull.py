@@ -59,10 +59,11 @@ def _digest(settings: Settings) -> str:
 
     storage = open_store(settings)
     try:
-        revisions = storage.revisions()
-        parts = [repr(sorted(revisions.items())), repr(sorted(storage.provenance().items()))]
+        revisions = storage.features.revisions()
+        provenance = storage.features.provenance()
+        parts = [repr(sorted(revisions.items())), repr(sorted(provenance.items()))]
         for collection in sorted(revisions):
-            data = storage.read(collection)
+            data = storage.features.read(collection)
             parts += [repr((r.fid, r.version, sorted(r.properties.items()), r.geometry))
                       for r in data.rows]
     finally:

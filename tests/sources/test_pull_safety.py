@@ -98,7 +98,7 @@ def test_a_layer_that_shrinks_is_refused_unless_allowed(pulled, tmp_path, mirror
 def test_edits_survive_a_pull_and_a_rollback(pulled, mirror):
     storage = open_store(pulled)
     try:
-        row = storage.get("lieux_totems", "lt-le-fil")
+        row = storage.features.get("lieux_totems", "lt-le-fil")
         edited = {**row.properties, "nom": "Le FIL (édité)"}
         storage.apply([Change("update", "lieux_totems", "lt-le-fil", edited, row.geometry,
                               expected_version=row.version)])

@@ -1,4 +1,8 @@
-"""Routes: the underserved ranking and the territory summary (thin: parse, call, format)."""
+"""Routes: the underserved ranking and the territory summary (thin: parse, call, format).
+
+The query is parsed once into an :class:`~geoservice.analysis.service.AnalysisRequest`;
+:func:`~geoservice.analysis.service.run` gives the snapshot's diagnosis for it (cached).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...analysis import DEFIS, make_parameters
+from ...analysis import DEFIS
 from ...analysis.report import header, items, to_csv
+from ...analysis.service import AnalysisRequest, run
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
-from ...read.views import analysis
 from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
@@ -237,15 +241,15 @@ def underserved(
     fmt = (f or "json").lower()
     if fmt not in ("json", "csv"):
         raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
-    params = make_parameters(defi, ring_m, weights, default_ring_m=settings.ring_m,
-                             include=include)
-    result = analysis(store, params)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
+                                    include=include, settings=settings)
+    result = run(store, request)
     if fmt == "csv":
-        name = f"diagnostic_qpv_{params.defi or 'tous'}_{params.ring_m:g}m.csv"
+        name = f"diagnostic_qpv_{request.defi or 'tous'}_{request.ring_m:g}m.csv"
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return Underserved(territoire=store.territory.id, defi=params.defi, ring_m=params.ring_m,
-                       weights=dict(params.weights), method=result.method, **header(result),
+    return Underserved(territoire=store.territory.id, defi=request.defi, ring_m=request.ring_m,
+                       weights=request.weights, method=result.method, **header(result),
                        items=[UnderservedItem.model_validate(i) for i in items(result)])
 
 

@@ -11,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ...catalog import LayerDef
 from ...editing.schema import feature_schema
-from ...editing.service import READ_ONLY_ALLOW, allowed, parse_if_match
+from ...editing.service import allowed
 from ...read.export import _dumps
 from ..auth import CallerDep, OptionalCallerDep
-from ..deps import SnapshotDep
+from ..deps import EditingDep, SnapshotDep
+from ..headers import allow
 from ..http import JSON_ONLY, only
 from ..links import base_url
 from ..writes import (
@@ -23,7 +24,7 @@ from ..writes import (
     READ_ERRORS,
     WRITE_ERRORS,
     change_reason,
-    editing_service,
+    expected_version,
     json_body,
     written_response,
 )
@@ -35,17 +36,7 @@ CollectionId = Annotated[str, Path(description="Collection modifiable", examples
 
 
 def _allow(layer: LayerDef, caller: Any, item: bool) -> str:
-    actions = allowed(layer, caller)
-    if not layer.editable:
-        return READ_ONLY_ALLOW
-    methods = ["GET", "HEAD", "OPTIONS"]
-    if not item and "create" in actions:
-        methods.append("POST")
-    if item and "update" in actions:
-        methods += ["PUT", "PATCH"]
-    if item and "delete" in actions:
-        methods.append("DELETE")
-    return ", ".join(methods)
+    return allow(allowed(layer, caller), item)
 
 
 # -- what the caller may do --------------------------------------------------------------
@@ -108,25 +99,23 @@ async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
 @router.post("/collections/{collectionId}/items", status_code=201, response_class=Response,
              summary="Ajouter un objet (Part 4)", responses=WRITE_ERRORS)
 async def create(request: Request, collectionId: CollectionId,  # noqa: N803
-                 store: SnapshotDep, caller: CallerDep) -> Response:
-    editing = editing_service(request, store)
-    editing.require(collectionId, "create", caller)
+                 caller: CallerDep, editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "create", caller)
     body = await json_body(request, (GEOJSON, "application/json"))
-    written = await run_in_threadpool(editing.create, collectionId, body, caller,
-                                      change_reason(request))
+    written = await run_in_threadpool(editing.create, permit, body, change_reason(request))
     return written_response(request, written, 201)
 
 
 @router.put("/collections/{collectionId}/items/{featureId:path}", response_class=Response,
             summary="Remplacer un objet (Part 4, If-Match requis)", responses=WRITE_ERRORS)
 async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = editing_service(request, store)
-    editing.require(collectionId, "update", caller)
-    expected = parse_if_match(request.headers.get("if-match"))
+                  featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                  editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "update", caller)
+    expected = expected_version(request)
     body = await json_body(request, (GEOJSON, "application/json"))
-    written = await run_in_threadpool(editing.replace, collectionId, featureId, body,
-                                      expected, caller, change_reason(request))
+    written = await run_in_threadpool(editing.replace, permit, featureId, body, expected,
+                                      change_reason(request))
     return written_response(request, written, 200)
 
 
@@ -134,13 +123,13 @@ async def replace(request: Request, collectionId: CollectionId,  # noqa: N803
               summary="Modifier des champs (JSON Merge Patch, If-Match requis)",
               responses=WRITE_ERRORS)
 async def update(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = editing_service(request, store)
-    editing.require(collectionId, "update", caller)
-    expected = parse_if_match(request.headers.get("if-match"))
+                 featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                 editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "update", caller)
+    expected = expected_version(request)
     body = await json_body(request, (MERGE_PATCH, "application/json"))
-    written = await run_in_threadpool(editing.patch, collectionId, featureId, body,
-                                      expected, caller, change_reason(request))
+    written = await run_in_threadpool(editing.patch, permit, featureId, body, expected,
+                                      change_reason(request))
     return written_response(request, written, 200)
 
 
@@ -148,10 +137,9 @@ async def update(request: Request, collectionId: CollectionId,  # noqa: N803
                response_class=Response, summary="Supprimer un objet (suppression douce)",
                responses=WRITE_ERRORS)
 async def delete(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = editing_service(request, store)
-    editing.require(collectionId, "delete", caller)
-    expected = parse_if_match(request.headers.get("if-match"))
-    written = await run_in_threadpool(editing.delete, collectionId, featureId, expected,
-                                      caller, change_reason(request))
+                 featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                 editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "delete", caller)
+    written = await run_in_threadpool(editing.delete, permit, featureId,
+                                      expected_version(request), change_reason(request))
     return written_response(request, written, 204)

@@ -11,19 +11,18 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...editing.geojson import row_feature
-from ...editing.service import parse_if_match
-from ...errors import InvalidParameter, NotFound, Unauthorized
+from ...errors import InvalidParameter, Unauthorized
 from ...parsing import parse_int
 from ...read.export import _dumps
 from ...storage import Row
-from ..auth import CallerDep, storage_of
-from ..deps import SnapshotDep
+from ..auth import CallerDep
+from ..deps import EditingDep
 from ..writes import (
     GEOJSON,
     READ_ERRORS,
     WRITE_ERRORS,
     change_reason,
-    editing_service,
+    expected_version,
     json_body,
     written_response,
 )
@@ -36,16 +35,16 @@ CollectionId = Annotated[str, Path(description="Collection modifiable", examples
 def _signed_in(caller: object) -> None:
     if caller is None:
         raise Unauthorized("L'historique nomme les auteurs : il demande un compte",
-                           headers={"WWW-Authenticate": 'Bearer realm="geoservice"'})
+                           bearer=True)
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}/history",
             summary="Historique d'un objet (versions, auteurs, raisons)",
             responses=READ_ERRORS)
 async def history(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> dict:  # noqa: N803
+                  featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                  editing: EditingDep) -> dict:
     _signed_in(caller)
-    editing = editing_service(request, store)
     versions = await run_in_threadpool(editing.history, collectionId, featureId)
     return {"collection": collectionId, "id": featureId, "versions": versions}
 
@@ -54,12 +53,11 @@ async def history(request: Request, collectionId: CollectionId,  # noqa: N803
             summary="Une version d'un objet", response_class=Response,
             responses=READ_ERRORS)
 async def version(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, version: str, store: SnapshotDep,  # noqa: N803
-                  caller: CallerDep) -> Response:
+                  featureId: FeatureId, version: str, caller: CallerDep,  # noqa: N803
+                  editing: EditingDep) -> Response:
     _signed_in(caller)
     number = parse_int("version", version, 1, 1)
-    found = await run_in_threadpool(editing_service(request, store).version, collectionId,
-                                    featureId, number)
+    found = await run_in_threadpool(editing.version, collectionId, featureId, number)
     feature = row_feature(Row(featureId, found.properties, found.geometry))
     feature["geoservice:version"] = {"version": found.version, "op": found.op,
                                      "author": found.author, "role": found.role,
@@ -70,29 +68,28 @@ async def version(request: Request, collectionId: CollectionId,  # noqa: N803
 @router.get("/collections/{collectionId}/items/{featureId:path}/diff",
             summary="Différences entre deux versions d'un objet", responses=READ_ERRORS)
 async def diff(request: Request, collectionId: CollectionId,  # noqa: N803
-               featureId: FeatureId, store: SnapshotDep, caller: CallerDep,  # noqa: N803
+               featureId: FeatureId, caller: CallerDep, editing: EditingDep,  # noqa: N803
                from_: Annotated[str, Query(alias="from", description="Version de départ")],
                to: Annotated[str, Query(description="Version d'arrivée")]) -> dict:
     _signed_in(caller)
     old, new = parse_int("from", from_, 1, 1), parse_int("to", to, 1, 1)
-    return await run_in_threadpool(editing_service(request, store).diff, collectionId, featureId,
-                                   old, new)
+    return await run_in_threadpool(editing.diff, collectionId, featureId, old, new)
 
 
 @router.post("/collections/{collectionId}/items/{featureId:path}/revert",
              summary="Revenir à une version (crée une nouvelle version ; If-Match requis)",
              response_class=Response, responses=WRITE_ERRORS)
 async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
-                 featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = editing_service(request, store)
-    editing.require(collectionId, "update", caller)
-    expected = parse_if_match(request.headers.get("if-match"))
+                 featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                 editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "update", caller)
+    expected = expected_version(request)
     body = await json_body(request, ("application/json",))
     target = body.get("version") if isinstance(body, dict) else None
     if not isinstance(target, int) or isinstance(target, bool) or target < 1:
         raise InvalidParameter("version : numéro de version (entier ≥ 1) attendu")
-    written = await run_in_threadpool(editing.revert, collectionId, featureId, target,
-                                      expected, caller, change_reason(request))
+    written = await run_in_threadpool(editing.revert, permit, featureId, target, expected,
+                                      change_reason(request))
     return written_response(request, written, 200)
 
 
@@ -100,24 +97,21 @@ async def revert(request: Request, collectionId: CollectionId,  # noqa: N803
              summary="Restaurer un objet supprimé (If-Match : version supprimée)",
              response_class=Response, responses=WRITE_ERRORS)
 async def restore(request: Request, collectionId: CollectionId,  # noqa: N803
-                  featureId: FeatureId, store: SnapshotDep, caller: CallerDep) -> Response:  # noqa: N803
-    editing = editing_service(request, store)
-    editing.require(collectionId, "delete", caller)
-    expected = parse_if_match(request.headers.get("if-match"))
-    written = await run_in_threadpool(editing.restore, collectionId, featureId, expected,
-                                      caller, change_reason(request))
+                  featureId: FeatureId, caller: CallerDep,  # noqa: N803
+                  editing: EditingDep) -> Response:
+    permit = editing.require(collectionId, "delete", caller)
+    written = await run_in_threadpool(editing.restore, permit, featureId,
+                                      expected_version(request), change_reason(request))
     return written_response(request, written, 200)
 
 
 @router.get("/changesets/{changeset}", summary="Un ensemble de modifications",
             responses=READ_ERRORS)
-async def changeset(request: Request, changeset: str, caller: CallerDep) -> dict:
+async def changeset(request: Request, changeset: str, caller: CallerDep,
+                    editing: EditingDep) -> dict:
     _signed_in(caller)
     number = parse_int("changeset", changeset, 1, 1)
-    found = await run_in_threadpool(storage_of(request).changeset, number)
-    if found is None:
-        raise NotFound(f"Aucun ensemble de modifications {number}")
-    record, versions = found
+    record, versions = await run_in_threadpool(editing.changeset, number)
     return {**record, "changes": [{"collection": v.collection, "id": v.fid,
                                    "version": v.version, "op": v.op, "reason": v.reason}
                                   for v in versions]}

@@ -13,14 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
-from ...imports.geocoding import Thresholds
-from ...imports.service import Imports, summary
-from ...spatial.locator import locator_for
+from ...imports.service import summary
 from ..auth import CallerDep
-from ..deps import SnapshotDep
+from ..deps import ImportsDep
 from ..links import base_url
 from ..problems import problem_response
-from ..writes import editing_service, json_body, refuse_declared_size
+from ..writes import json_body, refuse_declared_size
 
 router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
 MAX_FILE = 5 * 1024 * 1024
@@ -36,17 +34,6 @@ ERRORS = {
     415: problem_response("Formulaire multipart attendu"),
     502: problem_response("Géocodeur BAN injoignable"),
 }
-
-
-def _service(request: Request, store: Any) -> Imports:
-    settings = request.app.state.settings
-
-    def where(lon: float, lat: float) -> tuple[str | None, str | None]:
-        return locator_for(request.app.state.readmodel.current).place(lon, lat)
-
-    return Imports(editing_service(request, store), settings.ban_url,
-                   Thresholds(settings.import_sure_score, settings.import_sure_gap),
-                   tuple(store.territory.communes), where)
 
 
 def view(request: Request, record: dict) -> dict:
@@ -84,7 +71,7 @@ def _text_field(form: Any, name: str) -> str | None:
 @router.post("", status_code=201, summary="Importer un fichier CSV dans une couche (essai : "
              "rien n'est écrit avant apply)", responses={**ERRORS, 201: {
                  "description": "Import créé (Location) : lignes sûres, à revoir, rejetées"}})
-async def create(request: Request, store: SnapshotDep, caller: CallerDep) -> JSONResponse:
+async def create(request: Request, caller: CallerDep, service: ImportsDep) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
         raise UnsupportedMediaType("Formulaire multipart/form-data attendu (champs layer, "
@@ -99,7 +86,6 @@ async def create(request: Request, store: SnapshotDep, caller: CallerDep) -> JSO
     data = await upload.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise PayloadTooLarge(f"Fichier de plus de {MAX_FILE} octets")
-    service = _service(request, store)
     record = await run_in_threadpool(
         service.create, layer, upload.filename or "import.csv", data, caller,
         _json_field(form, "mapping"), _text_field(form, "id_column"),
@@ -110,16 +96,16 @@ async def create(request: Request, store: SnapshotDep, caller: CallerDep) -> JSO
 
 
 @router.get("/{importId}", summary="Un import : résumé et lignes", responses=ERRORS)
-async def one(request: Request, importId: ImportId, store: SnapshotDep,  # noqa: N803
-              caller: CallerDep) -> JSONResponse:
-    record = await run_in_threadpool(_service(request, store).get, importId, caller)
+async def one(request: Request, importId: ImportId, caller: CallerDep,  # noqa: N803
+              service: ImportsDep) -> JSONResponse:
+    record = await run_in_threadpool(service.get, importId, caller)
     return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/{importId}/rows/{line}", summary="Décider d'une ligne : confirm, place "
              "(lon, lat) ou exclude", responses=ERRORS)
 async def decide(request: Request, importId: ImportId, line: int,  # noqa: N803
-                 store: SnapshotDep, caller: CallerDep) -> JSONResponse:
+                 caller: CallerDep, service: ImportsDep) -> JSONResponse:
     body = await json_body(request, ("application/json",), 4096)
     if not isinstance(body, dict):
         raise InvalidParameter("Objet JSON attendu : {\"action\": …}")
@@ -127,14 +113,14 @@ async def decide(request: Request, importId: ImportId, line: int,  # noqa: N803
     for name, value in (("lon", lon), ("lat", lat)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise InvalidParameter(f"« {name} » : nombre attendu")
-    record = await run_in_threadpool(_service(request, store).decide, importId, line,
+    record = await run_in_threadpool(service.decide, importId, line,
                                      str(body.get("action")), caller, lon, lat)
     return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/{importId}/apply", summary="Appliquer : les lignes sûres et celles confirmées "
              "ou placées, en un seul lot de modifications", responses=ERRORS)
-async def apply(request: Request, importId: ImportId, store: SnapshotDep,  # noqa: N803
-                caller: CallerDep) -> JSONResponse:
-    done = await run_in_threadpool(_service(request, store).apply, importId, caller)
+async def apply(request: Request, importId: ImportId, caller: CallerDep,  # noqa: N803
+                service: ImportsDep) -> JSONResponse:
+    done = await run_in_threadpool(service.apply, importId, caller)
     return JSONResponse(done, headers={"Cache-Control": "no-store"})

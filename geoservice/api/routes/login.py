@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...auth.oidc import OidcProvider
-from ...auth.sessions import COOKIE, client_key, close_session, open_session, password_login
+from ...auth.sessions import COOKIE
 from ...errors import InvalidParameter, NotFound
 from ...settings import Settings
-from ..auth import CallerDep, storage_of
+from ..auth import CallerDep
+from ..deps import AccountsDep, get_accounts
 from ..http import only
 from ..links import base_url
 from ..problems import problem_response
@@ -31,16 +31,6 @@ class Credentials(BaseModel):
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def _provider(request: Request) -> OidcProvider:
-    settings = _settings(request)
-    if not settings.oidc_enabled:
-        raise NotFound("Connexion OpenID Connect non configurée sur ce service")
-    provider = getattr(request.app.state, "oidc", None)
-    if provider is None:
-        provider = request.app.state.oidc = OidcProvider(settings)
-    return provider
 
 
 def _logged_in(request: Request, account_email: str, role: str, csrf: str, cookie: str,
@@ -64,17 +54,13 @@ async def methods(request: Request) -> dict:
                         401: problem_response("Adresse ou mot de passe incorrect"),
                         404: problem_response("Connexion par mot de passe désactivée"),
                         429: problem_response("Trop d'essais : attendre Retry-After")})
-async def login(request: Request, response: Response, body: Credentials) -> dict:
-    settings = _settings(request)
-    if not settings.password_login:
+async def login(request: Request, response: Response, body: Credentials,
+                accounts: AccountsDep) -> dict:
+    if not _settings(request).password_login:
         raise NotFound("Connexion par mot de passe désactivée sur ce service")
-    storage = storage_of(request)
-    client = client_key(request.client.host if request.client else None,
-                        await run_in_threadpool(storage.secret, "client-salt"))
-    account = await run_in_threadpool(password_login, storage, settings, body.email,
-                                      body.password, client)
-    cookie, session = await run_in_threadpool(open_session, storage, account, "password",
-                                              settings.session_hours)
+    address = request.client.host if request.client else None
+    account, cookie, session = await run_in_threadpool(
+        accounts.password_login, body.email, body.password, address)
     return _logged_in(request, account.email, account.role, session.csrf, cookie, response)
 
 
@@ -84,7 +70,8 @@ async def login(request: Request, response: Response, body: Credentials) -> dict
 async def logout(request: Request, caller: CallerDep) -> Response:
     cookie = request.cookies.get(COOKIE)
     if caller is not None and caller.via == "session" and cookie:  # CSRF checked
-        await run_in_threadpool(close_session, storage_of(request), cookie)
+        accounts = await get_accounts(request)
+        await run_in_threadpool(accounts.logout, cookie)
     response = Response(status_code=204)
     clear_cookie(request, response)
     return response
@@ -94,12 +81,11 @@ async def logout(request: Request, caller: CallerDep) -> Response:
             response_class=RedirectResponse, status_code=302,
             responses={404: problem_response("OpenID Connect non configuré"),
                        502: problem_response("Fournisseur injoignable")})
-async def oidc_login(request: Request,
+async def oidc_login(request: Request, accounts: AccountsDep,
                      next: Annotated[str | None, Query(max_length=500)] = None  # noqa: A002
                      ) -> RedirectResponse:
-    provider = _provider(request)
-    url = await run_in_threadpool(provider.start, storage_of(request),
-                                  base_url(request) + CALLBACK, next)
+    accounts.oidc()  # 404 when not configured
+    url = await run_in_threadpool(accounts.oidc_start, base_url(request) + CALLBACK, next)
     return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
@@ -112,6 +98,7 @@ async def oidc_login(request: Request,
                        502: problem_response("Fournisseur injoignable")})
 async def oidc_callback(
     request: Request,
+    accounts: AccountsDep,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=512)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
@@ -120,10 +107,8 @@ async def oidc_callback(
     if error is not None:
         raise InvalidParameter(f"Connexion refusée par le fournisseur : {error}"
                                + (f" ({error_description})" if error_description else ""))
-    provider, storage = _provider(request), storage_of(request)
-    account, next_path = await run_in_threadpool(provider.finish, storage, code, state)
-    cookie, _ = await run_in_threadpool(open_session, storage, account, "oidc",
-                                        _settings(request).session_hours)
+    accounts.oidc()  # 404 when not configured
+    cookie, next_path = await run_in_threadpool(accounts.oidc_finish, code, state)
     response = RedirectResponse(next_path, status_code=303,
                                 headers={"Cache-Control": "no-store"})
     set_cookie(request, response, cookie, _settings(request).session_hours)

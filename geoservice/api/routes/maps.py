@@ -1,4 +1,8 @@
-"""Routes: what the web map needs (configuration, choropleth classes) and folium report maps."""
+"""Routes: what the web map needs (configuration, choropleth classes) and folium report maps.
+
+Thin: the query's ``defi``, ``ring_m`` and ``include`` are parsed once into an
+:class:`~geoservice.analysis.service.AnalysisRequest`, and the analysis entry does the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from ...analysis.params import check_defi
+from ...analysis import service
+from ...analysis.service import AnalysisRequest
 from ...errors import InvalidParameter
 from ...maps.report import report_map
-from ...maps.web import diagnostic_classes, diagnostic_collection, map_config
+from ...maps.web import map_config
 from ...settings import Settings
 from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
@@ -22,9 +27,6 @@ router = APIRouter(prefix="/api", tags=["maps"])
 BAD = {400: problem_response("Paramètre invalide")}
 BAD_OR_UNKNOWN = {**BAD, 404: problem_response("QPV inconnu")}
 
-def _defi(defi: str | None) -> str | None:
-    return check_defi((defi or "").strip() or None)
-
 
 @router.get("/map/config", operation_id="getMapConfig", dependencies=[only()],
             summary="Configuration de la carte web (couches, styles, fond, Défis)")
@@ -35,11 +37,12 @@ def config(store: SnapshotDep, settings: SettingsDep) -> dict:
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
             dependencies=[only("defi", "ring_m", "include")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
-def classes(store: SnapshotDep,
+def classes(store: SnapshotDep, settings: SettingsDep,
             defi: DefiQuery = None,
             ring_m: RingQuery = None,
             include: IncludeQuery = None) -> dict:
-    return diagnostic_classes(store, defi=_defi(defi), ring_m=ring_m, include=include)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+    return service.classes(store, request)
 
 
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
@@ -47,7 +50,7 @@ def classes(store: SnapshotDep,
             summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
             responses={200: {"content": {"application/geo+json": {},
                                          "application/geopackage+sqlite3": {}}}, **BAD})
-def diagnostic_export(store: SnapshotDep,
+def diagnostic_export(store: SnapshotDep, settings: SettingsDep,
                       defi: DefiQuery = None,
                       ring_m: RingQuery = None,
                       f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
@@ -58,10 +61,10 @@ def diagnostic_export(store: SnapshotDep,
 
     if f not in ("geojson", "gpkg"):
         raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
-    collection = diagnostic_collection(store, defi=_defi(defi), ring_m=ring_m,
-                                       include=include)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+    collection = service.collection(store, request)
     positions = range(len(collection))
-    name = f"diagnostic_qpv_{defi or 'tous'}.{f}"
+    name = f"diagnostic_qpv_{request.defi or 'tous'}.{f}"
     body = geojson_document(collection, positions) if f == "geojson" else to_gpkg(
         collection, positions)
     return Response(body, media_type=MEDIA_TYPES[f],
@@ -80,7 +83,8 @@ def _html(document: str, settings: Settings) -> HTMLResponse:
 def qpv_map(store: SnapshotDep, settings: SettingsDep,
             code_qp: Annotated[str, Path(description="Code QPV 2024, ex. QN03107M")],
             ring_m: RingQuery = None) -> HTMLResponse:
-    return _html(report_map(store, settings, code_qp=code_qp, ring_m=ring_m), settings)
+    request = AnalysisRequest.parse(ring_m=ring_m, settings=settings)
+    return _html(report_map(store, settings, code_qp=code_qp, request=request), settings)
 
 
 @router.get("/maps/territoire.html", operation_id="getTerritoryReportMap",

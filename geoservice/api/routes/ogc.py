@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
-from ...read.snapshot import Collection, Snapshot
+from ...read.snapshot import Collection
 from ..auth import optional_caller
-from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, SnapshotDep, get_snapshot
+from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, SnapshotDep, services_of
+from ..headers import etag
 from ..http import JSON_ONLY
 from ..links import base_url, link
 from ..ogc_schemas import (
@@ -288,18 +289,15 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
-async def _gone(request: Request, store: Snapshot, collection: Collection, feature_id: str
-                ) -> None:
+async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
     """A feature missing from the snapshot may be a deleted one: a caller with an account
     gets 410 and its last version (looked up only then, off the common path)."""
-    from .editing import editing_service
-
-    if getattr(request.app.state.readmodel, "storage", None) is None:
+    editing = services_of(request).editing
+    if editing is None:
         return
     caller = await optional_caller(request)
     if caller is not None:
-        await run_in_threadpool(editing_service(request, store).gone, collection.id,
-                                feature_id, caller)
+        await run_in_threadpool(editing.gone, collection.id, feature_id, caller)
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}", operation_id="getFeature",
@@ -316,14 +314,14 @@ async def feature(
     try:
         position = collection.position(featureId)
     except NotFound:
-        await _gone(request, await get_snapshot(request), collection, featureId)
+        await _gone(request, collection, featureId)
         raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
     name = f"{collection.id}-{quote(featureId, safe='')}".replace("%", "_")
     headers = _download_headers(collection, query.fmt, query.crs, name, request)
     if collection.versions is not None:
-        headers["ETag"] = f'"{int(collection.versions[position])}"'
+        headers["ETag"] = etag(int(collection.versions[position]))
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
                                        query.excel)

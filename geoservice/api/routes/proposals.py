@@ -13,16 +13,15 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...auth.sessions import client_key
+from ...auth.roles import MODERATORS
+from ...editing.entities import Proposal
 from ...editing.proposals import KINDS, PROBLEMS, STATUSES, Proposals
 from ...errors import GeoserviceError, InvalidParameter, status_of
-from ...spatial.locator import locator_for
-from ...storage.base import Proposal
-from ..auth import CallerDep, storage_of
-from ..deps import SnapshotDep
+from ..auth import CallerDep
+from ..deps import AccountsDep, ProposalsDep
 from ..links import base_url
 from ..problems import problem_response
-from ..writes import editing_service, item_href, json_body
+from ..writes import item_href, json_body
 
 router = APIRouter(prefix="/api/proposals", tags=["Propositions et modération"])
 JSON = ("application/json",)
@@ -41,23 +40,6 @@ ERRORS = {
     415: problem_response("Type de contenu non pris en charge"),
     422: problem_response("Proposition contraire au schéma de la couche (champ nommé)"),
 }
-
-
-def _service(request: Request, store: Any) -> Proposals:
-    storage = storage_of(request)
-    editing = editing_service(request, store)
-
-    def where(lon: float, lat: float) -> tuple[str | None, str | None]:
-        return locator_for(request.app.state.readmodel.current).place(lon, lat)
-
-    def neighbours(collection: str) -> list[tuple[str, dict, Any]]:
-        import shapely
-
-        return [(row.fid, row.properties,
-                 None if row.geometry is None else shapely.from_wkb(row.geometry))
-                for row in storage.read(collection).rows]
-
-    return Proposals(editing, request.app.state.settings, where, neighbours)
 
 
 def _follow_link(request: Request, proposal: Proposal, key: str) -> str:
@@ -102,13 +84,11 @@ def _no_store(payload: Any, status: int = 200, headers: dict | None = None) -> J
                                         "(Location : la proposition ; le corps donne le lien "
                                         "de suivi secret, montré une seule fois)"},
                         429: problem_response("Trop de propositions : attendre Retry-After")})
-async def propose(request: Request, store: SnapshotDep) -> JSONResponse:
+async def propose(request: Request, service: ProposalsDep, accounts: AccountsDep
+                  ) -> JSONResponse:
     body = await json_body(request, JSON, MAX_PROPOSAL)
-    storage = storage_of(request)
-    salt = await run_in_threadpool(storage.secret, "client-salt")
-    client = "proposition:" + client_key(request.client.host if request.client else None,
-                                         salt)
-    service = _service(request, store)
+    address = request.client.host if request.client else None
+    client = "proposition:" + await run_in_threadpool(accounts.client, address)
     done = await run_in_threadpool(service.submit, body, client)
     view = public_view(request, done.proposal)
     view.update({"follow": _follow_link(request, done.proposal, done.key),
@@ -119,7 +99,7 @@ async def propose(request: Request, store: SnapshotDep) -> JSONResponse:
 
 @router.get("", summary="File de modération (modérateurs)", responses=ERRORS)
 async def queue(
-    request: Request, store: SnapshotDep, caller: CallerDep,
+    request: Request, caller: CallerDep, service: ProposalsDep,
     status: Annotated[str | None, Query(description="pending (défaut), accepted, rejected, "
                                         "ou all", json_schema_extra={
                                             "enum": [*STATUSES, "all"]})] = "pending",
@@ -128,7 +108,6 @@ async def queue(
     kind: Annotated[str | None, Query(description="new, correction ou report",
                                       json_schema_extra={"enum": list(KINDS)})] = None,
 ) -> JSONResponse:
-    service = _service(request, store)
     wanted = None if status == "all" else status
     found = await run_in_threadpool(service.queue, caller, wanted, collection, qpv, kind)
     items = [moderator_view(request, p, service, review=False) for p in found]
@@ -137,11 +116,10 @@ async def queue(
 
 @router.get("/{proposalId}", summary="Une proposition (modérateurs ; ou le proposant avec "
             "son lien de suivi, en-tête Geoservice-Follow-Key)", responses=ERRORS)
-async def one(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
-              caller: CallerDep) -> JSONResponse:
-    service = _service(request, store)
+async def one(request: Request, proposalId: ProposalId, caller: CallerDep,  # noqa: N803
+              service: ProposalsDep) -> JSONResponse:
     key = request.headers.get(FOLLOW_HEADER)
-    if key is not None and (caller is None or caller.role not in ("moderator", "admin")):
+    if key is not None and (caller is None or caller.role not in MODERATORS):
         found = await run_in_threadpool(service.followed, proposalId, key)
         return _no_store(public_view(request, found))
     found = await run_in_threadpool(service.get, proposalId, caller)
@@ -169,13 +147,12 @@ async def _optional_body(request: Request) -> dict:
 @router.post("/{proposalId}/accept", summary="Accepter (appliquée par le chemin d'écriture "
              "Part 4 ; corps facultatif : feature corrigée, version comparée, message)",
              responses=ERRORS)
-async def accept(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
-                 caller: CallerDep) -> JSONResponse:
+async def accept(request: Request, proposalId: ProposalId, caller: CallerDep,  # noqa: N803
+                 service: ProposalsDep) -> JSONResponse:
     body = await _optional_body(request)
     version = body.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise InvalidParameter("« version » : entier attendu (la version de l'objet comparée)")
-    service = _service(request, store)
     proposal, written = await run_in_threadpool(
         service.accept, proposalId, caller, body.get("feature"), version,
         _text_field(body, "message"))
@@ -189,10 +166,9 @@ async def accept(request: Request, proposalId: ProposalId, store: SnapshotDep,  
 
 @router.post("/{proposalId}/reject", summary="Refuser, avec un message lu par le proposant",
              responses=ERRORS)
-async def reject(request: Request, proposalId: ProposalId, store: SnapshotDep,  # noqa: N803
-                 caller: CallerDep) -> JSONResponse:
+async def reject(request: Request, proposalId: ProposalId, caller: CallerDep,  # noqa: N803
+                 service: ProposalsDep) -> JSONResponse:
     body = await _optional_body(request)
-    service = _service(request, store)
     proposal = await run_in_threadpool(service.reject, proposalId, caller,
                                        _text_field(body, "message"))
     return _no_store(moderator_view(request, proposal, service, review=False))
@@ -200,7 +176,7 @@ async def reject(request: Request, proposalId: ProposalId, store: SnapshotDep,  
 
 @router.post("/bulk", summary="Accepter ou refuser plusieurs propositions (chacune dans sa "
              "transaction ; le résultat de chacune est rendu)", responses=ERRORS)
-async def bulk(request: Request, store: SnapshotDep, caller: CallerDep) -> JSONResponse:
+async def bulk(request: Request, caller: CallerDep, service: ProposalsDep) -> JSONResponse:
     body = await _optional_body(request)
     action, ids = body.get("action"), body.get("ids")
     if action not in ("accept", "reject"):
@@ -209,7 +185,6 @@ async def bulk(request: Request, store: SnapshotDep, caller: CallerDep) -> JSONR
             isinstance(i, str) for i in ids):
         raise InvalidParameter("« ids » : liste de 1 à 200 identifiants")
     message = _text_field(body, "message")
-    service = _service(request, store)
     results = []
     for pid in ids:
         try:

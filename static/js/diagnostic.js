@@ -1,0 +1,236 @@
+/* The "Diagnostic" tab, loaded with import() when the tab is first opened: the underserved
+ * score per QPV as a choropleth and a ranking, each QPV's reasons in its details panel,
+ * downloads of the selection. */
+
+import { getJSON } from "./api.js";
+import { $, clear, el } from "./dom.js";
+import { locale, register } from "./i18n.js";
+import { defiTitle } from "./labels.js";
+import { detailPadding, select, state, status, t as mapText, whenIdle } from "./map.js";
+
+const t = register({
+  fr: {
+    comp_access: "accès transports (métro, tram, train urbain)", comp_answer: "réponse ESS",
+    comp_demand: "besoins signalés", comp_distance: "distance aux lieux", comp_need: "besoin",
+    diag_coverage: "Couverture des indicateurs : ",
+    diag_document: "À documenter en priorité (besoin inconnu : pas d'indicateurs INSEE)",
+    diag_drives: "Ce qui fait vraiment le classement (part de l'écart des scores) : ",
+    diag_needs: "Besoins ouverts signalés", diag_of_draws: " % des tirages",
+    diag_possible: "rang possible ", diag_reasons: "Raisons",
+    diag_title_qpv: "Diagnostic du quartier", diag_top5: " ; dans les 5 premiers dans ",
+    diag_unavailable: "Le diagnostic n'est pas disponible : ", diag_unknown: "Besoin inconnu",
+    diag_verified_only: "Le score compte les réponses ESS vérifiées seulement",
+    diag_waiting: " à vérifier dans les données ouvertes",
+    diag_with_unverified: "Le score compte aussi les réponses ESS à vérifier", fragile: "fragile",
+    robuste: "robuste",
+  },
+  en: {
+    comp_access: "transit access (metro, tram, urban train)", comp_answer: "ESS answer",
+    comp_demand: "reported needs", comp_distance: "distance to places", comp_need: "need",
+    diag_coverage: "Indicator coverage: ",
+    diag_document: "To document first (unknown need: no INSEE indicators)",
+    diag_drives: "What actually drives the ranking (share of the score spread): ",
+    diag_needs: "Open needs reported", diag_of_draws: " % of draws",
+    diag_possible: "possible rank ", diag_reasons: "Reasons",
+    diag_title_qpv: "Neighbourhood diagnosis", diag_top5: "; in the top 5 in ",
+    diag_unavailable: "The diagnostic is not available: ", diag_unknown: "Unknown need",
+    diag_verified_only: "The score counts checked ESS answers only",
+    diag_waiting: " to check in the open data",
+    diag_with_unverified: "The score also counts ESS answers still to check", fragile: "fragile",
+    robuste: "robust",
+  },
+});
+
+function diagQuery() {
+  var parts = [];
+  if (state.defi) parts.push("defi=" + encodeURIComponent(state.defi));
+  if (state.unverified) parts.push("include=a_verifier");
+  return parts.join("&");
+}
+
+function setDownloads() {
+  var q = diagQuery();
+  var amp = q ? "&" + q : "";
+  $("dl-geojson").href = "api/map/diagnostic-export?f=geojson" + amp;
+  $("dl-csv").href = "api/analysis/underserved?f=csv" + amp;
+  $("dl-gpkg").href = "api/map/diagnostic-export?f=gpkg" + amp;
+}
+
+function classColor(code) {
+  var classes = state.diag.classes;
+  var index = classes.qpv[code];
+  if (index === null || index === undefined) return classes.unknown.color;
+  return classes.classes[index].color;
+}
+
+function renderDiagLegend() {
+  var legend = clear($("diag-legend"));
+  if (!state.diag) return;
+  function fmt(v) { return Number(v).toLocaleString(locale(), { maximumFractionDigits: 1 }); }
+  state.diag.classes.classes.forEach(function (c) {
+    var chip = el("span", { className: "swatch", "aria-hidden": "true" });
+    chip.style.background = c.color;
+    var range = c.lower === c.upper ? fmt(c.upper) : fmt(c.lower) + " – " + fmt(c.upper);
+    legend.appendChild(el("li", {}, [chip, range]));
+  });
+  var unknown = el("span", { className: "swatch", "aria-hidden": "true" });
+  unknown.style.background = state.diag.classes.unknown.color;
+  legend.appendChild(el("li", {}, [unknown, t("diag_unknown") + " (" +
+    state.diag.classes.unknown.count + ")"]));
+}
+
+/** The diagnosis of one QPV, shown in its details panel under the QPV's card. */
+function reasonsNode(entry) {
+  var box = el("section", { className: "diag-reasons", "aria-labelledby": "diag-reasons-title" });
+  box.appendChild(el("h3", { id: "diag-reasons-title", text: t("diag_title_qpv") }));
+  var rank = entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank);
+  box.appendChild(el("p", { text: mapText("diag_rank") + " " + rank + " — " + mapText("diag_score") + " : " +
+    (entry.score === null || entry.score === undefined ? t("diag_unknown") : Math.round(entry.score) + "/100") }));
+  if (entry.rank_range) {
+    box.appendChild(el("p", { text: t("diag_possible") + rangeText(entry.rank_range) +
+      (entry.robustness ? " (" + t(entry.robustness) + ")" : "") + t("diag_top5") +
+      Math.round((entry.top5_share || 0) * 100) + t("diag_of_draws") }));
+  }
+  if (entry.indicator_coverage !== undefined && entry.indicator_coverage !== null) {
+    box.appendChild(el("p", { className: "help", text: t("diag_coverage") +
+      Math.round(entry.indicator_coverage * 100) + " %" }));
+  }
+  if (entry.drivers) box.appendChild(el("p", { lang: "fr", className: "drivers", text: entry.drivers }));
+  box.appendChild(el("h4", { text: t("diag_reasons") }));
+  var ul = el("ul", { className: "reasons", lang: "fr" });
+  (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
+  box.appendChild(ul);
+  if ((entry.needs || []).length) {  // open needs spotted here (residents, Maisons des Citoyens, staff)
+    box.appendChild(el("h4", { id: "diag-needs-title", text: t("diag_needs") }));
+    var needs = el("ul", { className: "needs", "aria-labelledby": "diag-needs-title" });
+    entry.needs.forEach(function (n) {
+      needs.appendChild(el("li", {}, [el("span", { lang: "fr", text: n.nom }),
+        " — " + n.defi.map(defiTitle).join(", ")]));
+    });
+    box.appendChild(needs);
+  }
+  return box;
+}
+
+function selectDiag(entry, move, opener) {
+  var rows = $("diag-table").querySelectorAll("tr[data-code]");
+  rows.forEach(function (row) {
+    var on = row.dataset.code === entry.code_qp;
+    row.classList.toggle("selected", on);
+    var button = row.querySelector("button");
+    if (on) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
+  });
+  var item = state.layers.qpv && state.layers.qpv.byId[entry.code_qp];
+  if (!item) return;
+  var shape = state.diag.shapes[entry.code_qp];
+  opener = opener || document.activeElement;
+  select(item, false, opener, reasonsNode(entry));
+  if (shape && move) {
+    whenIdle(function () { state.map.fitBounds(shape.getBounds(), { maxZoom: 15, paddingBottomRight: detailPadding() }); });
+  }
+}
+
+function rangeText(range) {
+  if (!range) return "—";
+  return range[0] === range[1] ? String(range[0]) : range[0] + "–" + range[1];
+}
+
+/** Above the ranking: what drives it, the territory-wide notes, the QPV to document. */
+function renderDiagHeader() {
+  var box = clear($("diag-header"));
+  if (!state.diag) return;
+  var body = state.diag.body;
+  var eff = body.effective_weights || {};
+  var parts = Object.keys(eff).filter(function (k) { return eff[k]; })
+    .sort(function (a, b) { return eff[b] - eff[a]; })
+    .map(function (k) { return t("comp_" + k) + " " + Math.round(eff[k] * 100) + " %"; });
+  if (parts.length) box.appendChild(el("p", { className: "help", text: t("diag_drives") + parts.join(", ") }));
+  var waiting = body.answers_unverified || {};
+  var count = state.defi ? waiting[state.defi] || 0 : Object.keys(waiting).reduce(function (n, k) { return Math.max(n, waiting[k]); }, 0);
+  box.appendChild(el("p", { className: "help", id: "diag-verified", text: (body.unverified_included ? t("diag_with_unverified") : t("diag_verified_only")) +
+    (count ? " (" + count + t("diag_waiting") + ")" : "") }));
+  (body.notes || []).forEach(function (note) {
+    box.appendChild(el("p", { className: "note", lang: "fr", text: note }));
+  });
+  var todo = body.to_document_first || [];
+  if (todo.length) {
+    box.appendChild(el("h2", { text: t("diag_document") }));
+    var ul = el("ul", { className: "reasons" });
+    todo.forEach(function (q) {
+      var item = state.layers.qpv && state.layers.qpv.byId[q.code_qp];
+      var label = t("diag_possible") + rangeText(q.rank_range) + t("diag_top5") +
+        Math.round((q.top5_share || 0) * 100) + t("diag_of_draws");
+      var entry = state.diag.items.filter(function (e) { return e.code_qp === q.code_qp; })[0];
+      ul.appendChild(el("li", {}, [item && entry ? el("button", { type: "button", className: "linklike",
+        onclick: function (event) { selectDiag(entry, true, event.currentTarget); } },
+        [el("span", { lang: "fr", text: q.lib_qp })]) : el("span", { lang: "fr", text: q.lib_qp }),
+        " — " + label]));
+    });
+    box.appendChild(ul);
+  }
+}
+
+export function renderDiag() {
+  renderDiagHeader();
+  var body = clear($("diag-table").tBodies[0]);
+  if (state.diagLayer) state.map.removeLayer(state.diagLayer);
+  if (!state.diag) return;
+  var qpv = state.layers.qpv;
+  var group = L.featureGroup();
+  state.diag.shapes = {};
+  state.diag.items.forEach(function (entry) {
+    var item = qpv && qpv.byId[entry.code_qp];
+    if (item && item.leaflet) {
+      var shape = L.geoJSON(item.leaflet.toGeoJSON(), { style: { color: "#333", weight: 1.5,
+        fillColor: classColor(entry.code_qp), fillOpacity: 0.85 } });
+      shape.bindTooltip(el("span", { text: entry.lib_qp }), { permanent: true, direction: "center",
+        className: "qpv-label" });
+      shape.on("click", function () { selectDiag(entry, false, state.map.getContainer()); });
+      group.addLayer(shape);
+      state.diag.shapes[entry.code_qp] = shape;
+    }
+    var chip = el("span", { className: "chip", "aria-hidden": "true" });
+    chip.style.background = classColor(entry.code_qp);
+    var score = entry.score === null || entry.score === undefined ? t("diag_unknown")
+      : String(Math.round(entry.score));
+    body.appendChild(el("tr", { "data-code": entry.code_qp }, [
+      el("td", { className: "num", text: entry.rank === null || entry.rank === undefined ? "—"
+        : String(entry.rank) }),
+      el("td", {}, [el("button", { type: "button", onclick: function (event) { selectDiag(entry, true, event.currentTarget); } },
+        [el("span", { lang: "fr", text: entry.lib_qp })])]),
+      el("td", { className: "num" }, [chip, score]),
+      el("td", { className: "range" }, [rangeText(entry.rank_range),
+        entry.robustness ? el("span", { className: "robust " + entry.robustness,
+          text: t(entry.robustness) }) : null]),
+    ]));
+  });
+  state.diagLayer = group;
+  if (state.tab === "diagnostic") group.addTo(state.map);
+  if (state.diagFit && group.getLayers().length) {
+    state.map.fitBounds(group.getBounds(), { padding: [10, 10], animate: false });
+    state.diagFit = false;
+  }
+  renderDiagLegend();
+}
+
+export async function loadDiag() {
+  setDownloads();
+  status("");
+  try {
+    var q = diagQuery();
+    var results = await Promise.all([
+      getJSON("api/analysis/underserved" + (q ? "?" + q : "")),
+      getJSON("api/map/diagnostic-classes" + (q ? "?" + q : "")),
+    ]);
+    state.diag = { items: results[0].items || [], classes: results[1], body: results[0] };
+    renderDiag();
+    if (state.selected && state.selected.layer === "qpv") {
+      var entry = state.diag.items.filter(function (e) { return e.code_qp === state.selected.id; })[0];
+      if (entry) selectDiag(entry, false);
+    }
+  } catch (err) {
+    state.diag = null;
+    renderDiag();
+    status(t("diag_unavailable") + err.message);
+  }
+}

@@ -1,0 +1,123 @@
+/* Residents' contributions, loaded on the first send or follow-up link: sending a proposal
+ * (its errors beside their fields), the confirmation with the secret follow-up link, and the
+ * follow-up view (#suivi=ID.KEY). Every text from the server is written as DOM text. */
+
+import { problemText, request } from "./api.js";
+import { $, clear, el } from "./dom.js";
+import { locale, register } from "./i18n.js";
+import { reloadLayer, select as selectFeature } from "./map.js";
+
+const t = register({
+  fr: {
+    send: "Envoyer", report: "Signaler un problème",
+    sending: "Envoi…",
+    thanks: "Merci ! Votre proposition est enregistrée. L'équipe la relira avant publication.",
+    keep: "Gardez ce lien pour suivre votre proposition (il est secret : ne le partagez pas) :",
+    follow_link: "Suivre ma proposition",
+    invalid: "La proposition n'a pas été envoyée. À corriger :", failed: "Échec de l'envoi : ",
+    too_many: "Trop de propositions depuis cette connexion. Réessayez dans ", minutes: " min.",
+    follow_title: "Suivi de votre proposition",
+    follow_failed: "Lien de suivi inconnu ou incorrect.", st_pending: "En attente de relecture",
+    st_accepted: "Acceptée : publiée sur la carte", st_rejected: "Refusée",
+    st_report_accepted: "Traité par l'équipe", moderator_says: "Message de l'équipe : ",
+    sent_on: "Envoyée le ", show: "Voir sur la carte", close: "Fermer",
+  },
+  en: {
+    send: "Send", report: "Report a problem",
+    sending: "Sending…",
+    thanks: "Thank you! Your proposal is recorded. The team will review it before publication.",
+    keep: "Keep this link to follow your proposal (it is secret: do not share it):",
+    follow_link: "Follow my proposal", invalid: "The proposal was not sent. To fix:",
+    failed: "Sending failed: ", too_many: "Too many proposals from this connection. Try again in ",
+    minutes: " min.", follow_title: "Your proposal",
+    follow_failed: "Unknown or wrong follow-up link.", st_pending: "Waiting for review",
+    st_accepted: "Accepted: published on the map", st_rejected: "Rejected",
+    st_report_accepted: "Handled by the team", moderator_says: "Message from the team: ",
+    sent_on: "Sent on ", show: "Show on the map", close: "Close",
+  },
+});
+
+// -- sending -------------------------------------------------------------------------------
+
+export async function send(work, close, body, hp) {
+  if (hp) body.site_web = hp;
+  var button = $("contrib-send");
+  button.disabled = true;
+  button.textContent = t("sending");
+  var answer;
+  try { answer = await request("POST", "api/proposals", body); } catch (e) {
+    answer = { ok: false, status: 0, body: { detail: e.message } };
+  }
+  button.disabled = false;
+  button.textContent = t("send");
+  if (answer.status === 202) { confirmSent(work, close, answer.body); return; }
+  var summary = clear(work.summary);
+  Array.prototype.forEach.call(work.form.querySelectorAll(".field-error"), function (p) { p.textContent = ""; });
+  if (answer.status === 422 && answer.body && answer.body.errors) {
+    summary.appendChild(el("p", { text: t("invalid") }));
+    var list = el("ul");
+    answer.body.errors.forEach(function (e) {
+      list.appendChild(el("li", { text: (work.labels[e.field] || e.field) + " : " + e.message }));
+      var target = work.errors[e.field];
+      if (target) target.textContent = e.message;
+    });
+    summary.appendChild(list);
+  } else if (answer.status === 429) {
+    var wait = Number(answer.headers.get("Retry-After") || 60);
+    summary.appendChild(el("p", { text: t("too_many") + Math.ceil(wait / 60) + t("minutes") }));
+  } else summary.appendChild(el("p", { text: t("failed") + problemText(answer) }));
+  summary.focus();
+}
+
+function confirmSent(work, close, made) {
+  var opener = work && work.opener;
+  close(true);
+  remember(made);
+  var box = clear($("contrib-work"));
+  var h = el("h3", { tabindex: "-1", id: "contrib-heading", text: t("thanks") });
+  box.appendChild(h);
+  box.appendChild(el("p", { text: t("keep") }));
+  box.appendChild(el("p", { className: "follow-link" }, [el("a", { href: made.follow, id: "contrib-follow", text: t("follow_link") })]));
+  box.appendChild(el("p", {}, [el("code", { className: "follow-url", text: made.follow })]));
+  box.appendChild(el("button", { type: "button", className: "secondary", text: t("close"), onclick: function () {
+    clear(box); if (opener && document.contains(opener)) opener.focus();
+  } }));
+  h.focus();
+}
+
+function remember(made) {
+  try {
+    var kept = JSON.parse(localStorage.getItem("geoservice-proposals") || "[]");
+    kept.unshift({ id: made.id, follow: made.follow });
+    localStorage.setItem("geoservice-proposals", JSON.stringify(kept.slice(0, 20)));
+  } catch (e) { /* private mode: the link on screen is enough */ }
+}
+
+// -- following a proposal ------------------------------------------------------------------
+
+export async function showFollow(close, id, key) {
+  close(true);
+  var box = clear($("contrib-work"));
+  var h = el("h3", { tabindex: "-1", id: "contrib-heading", text: t("follow_title") });
+  box.appendChild(h);
+  var answer = await request("GET", "api/proposals/" + encodeURIComponent(id), undefined,
+    { "Geoservice-Follow-Key": key });
+  if (!answer.ok) { box.appendChild(el("p", { role: "alert", text: t("follow_failed") })); h.focus(); return; }
+  var p = answer.body;
+  var props = (p.feature && p.feature.properties) || {};
+  var status = p.kind === "report" && p.status === "accepted" ? t("st_report_accepted") : t("st_" + p.status);
+  box.appendChild(el("p", { className: "follow-status status-" + p.status, id: "follow-status" }, [el("strong", { text: status })]));
+  if (props.nom) box.appendChild(el("p", { lang: "fr", text: props.nom }));
+  if (p.problem_label) box.appendChild(el("p", { lang: "fr", text: t("report") + " : " + p.problem_label }));
+  box.appendChild(el("p", { className: "help", text: t("sent_on") + new Date(p.created_at).toLocaleDateString(locale()) }));
+  if (p.message) box.appendChild(el("p", { id: "follow-message" }, [t("moderator_says"), el("span", { lang: "fr", text: p.message })]));
+  if (p.published) {
+    box.appendChild(el("button", { type: "button", className: "secondary", text: t("show"), onclick: async function () {
+      var layer = await reloadLayer(p.collection);
+      var item = layer.byId[p.published.split("/").pop()];
+      if (item) selectFeature(item, true);
+    } }));
+  }
+  $("contrib").scrollIntoView({ block: "start" });
+  h.focus();
+}

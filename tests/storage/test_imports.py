@@ -1,0 +1,66 @@
+"""The imports part (ImportStore) and an import's « applied » mark, committed with its
+changes by the unit of work, on both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoservice.storage import Change, FeatureExists
+from tests.storage.contract import point, row, seed
+
+RECORD = {"id": "imp-1", "layer": "lieux", "source_name": "essai", "author": "e@x.fr",
+          "created_at": "2026-11-24T00:00:00.000+00:00", "status": "draft",
+          "payload": {"rows": []}}
+
+
+def apply_import(storage, import_id, changes, meta):
+    """How an import is applied (geoservice.editing.upsert): the mark first, then the
+    changes, in one unit of work."""
+    with storage.transaction() as tx:
+        tx.mark_import_applied(import_id)
+        return tx.apply(changes, meta)
+
+
+def test_import_marked_applied_in_the_transaction_of_its_changes(storage):
+    from geoservice.errors import Conflict
+    from geoservice.storage.base import WriteMeta
+
+    seed(storage)
+    record = RECORD
+    storage.imports.put_import(record)
+    meta = WriteMeta("e@x.fr", "editor")
+    insert = Change("insert", "lieux", "c", row("c", "Lieu c").properties, point(1.5, 43.6))
+    [done] = apply_import(storage, "imp-1", [insert], meta)
+    applied = storage.imports.get_import("imp-1")
+    assert (applied["status"], applied["changeset"]) == ("applied", done.changeset)
+    # a second apply (a simultaneous one too) writes nothing at all: all or nothing
+    other = Change("insert", "lieux", "d", row("d", "Lieu d").properties, point(1.5, 43.6))
+    update = Change("update", "lieux", "c", {"id": "c", "nom": "changé"}, None,
+                    expected_version=1)
+    with pytest.raises(Conflict):
+        apply_import(storage, "imp-1", [other, update], meta)
+    assert storage.features.get("lieux", "d") is None
+    assert storage.features.get("lieux", "c").version == 1
+    assert storage.imports.get_import("imp-1")["changeset"] == done.changeset
+    # nothing to change: still marked, once
+    storage.imports.put_import({**record, "id": "imp-2"})
+    assert apply_import(storage, "imp-2", [], meta) == []
+    assert storage.imports.get_import("imp-2")["status"] == "applied"
+    with pytest.raises(Conflict):
+        apply_import(storage, "imp-2", [], meta)
+    # a failed change leaves the import a draft
+    storage.imports.put_import({**record, "id": "imp-3"})
+    with pytest.raises(FeatureExists):
+        apply_import(storage, "imp-3", [insert], meta)
+    assert storage.imports.get_import("imp-3")["status"] == "draft"
+
+
+def test_an_import_is_replaced_whole_and_mappings_are_remembered(storage):
+    imports = storage.imports
+    assert imports.get_import("imp-1") is None and imports.saved_mapping("lieux:x") is None
+    imports.put_import(RECORD)
+    imports.put_import({**RECORD, "payload": {"rows": [{"line": 2}]}})
+    assert imports.get_import("imp-1")["payload"] == {"rows": [{"line": 2}]}
+    imports.save_mapping("lieux:x", {"nom": "Nom"})
+    imports.save_mapping("lieux:x", {"nom": "Raison sociale"})
+    assert imports.saved_mapping("lieux:x") == {"nom": "Raison sociale"}

@@ -1,0 +1,74 @@
+"""The proposals part (ProposalStore) and a moderator's decision, committed with the change
+it applies by the unit of work, on both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoservice.storage import Change, VersionConflict
+from tests.storage.contract import seed
+
+
+def decide(storage, changes, meta, decision):
+    """How a proposal is accepted (geoservice.editing): its change, then the decision, in
+    one unit of work."""
+    with storage.transaction() as tx:
+        applied = tx.apply(changes, meta)
+        tx.decide(decision)
+    return applied
+
+
+def test_proposals_queue_decision_atomic_with_the_change_and_contacts_purged(storage):
+    from geoservice.editing.entities import Decision, Proposal
+    from geoservice.errors import Conflict
+    from geoservice.storage.base import WriteMeta
+
+    seed(storage)
+    old = Proposal("p-0000000001", "new", "lieux", {"type": "Feature", "properties": {}},
+                   "2026-01-01T00:00:00.000+00:00", contact="ancien@example.org")
+    new = Proposal("p-0000000002", "correction", "lieux", None,
+                   "2026-11-20T00:00:00.000+00:00", target="a", target_version=1,
+                   contact="recent@example.org", qpv="QN1")
+    proposals = storage.proposals
+    proposals.add_proposal(old, "hash-1", "client:x")
+    proposals.add_proposal(new, "hash-2", "client:x")
+    assert [p.id for p in proposals.proposals("pending")] == [old.id, new.id]
+    assert [p.id for p in proposals.proposals(qpv="QN1", kind="correction")] == [new.id]
+    assert proposals.proposal(new.id)[1] == "hash-2"
+    # a stale change: neither the feature nor the proposal moves
+    stale = Change("update", "lieux", "a", {"id": "a", "nom": "x"}, None, expected_version=9)
+    with pytest.raises(VersionConflict):
+        decide(storage, [stale], WriteMeta("m@x.fr", "moderator"),
+               Decision(new.id, "accepted", "m@x.fr"))
+    assert proposals.proposal(new.id)[0].status == "pending"
+    good = Change("update", "lieux", "a", {"id": "a", "nom": "x"}, None, expected_version=1)
+    [done] = decide(storage, [good], WriteMeta("m@x.fr", "moderator"),
+                    Decision(new.id, "accepted", "m@x.fr", "merci"))
+    decided = proposals.proposal(new.id)[0]
+    assert (decided.status, decided.result_fid, decided.result_version, decided.message) == (
+        "accepted", "a", 2, "merci") and decided.changeset == done.changeset
+    # decided once: a second decision (even a rejection) is refused and changes nothing
+    with pytest.raises(Conflict):
+        decide(storage, [], None, Decision(new.id, "rejected", "n@x.fr", "non"))
+    assert storage.features.get("lieux", "a").version == 2
+    # contacts older than the cut-off are erased, the others kept
+    assert proposals.purge_contacts("2026-06-01T00:00:00.000+00:00") == 1
+    assert proposals.proposal(old.id)[0].contact is None
+    assert proposals.proposal(new.id)[0].contact == "recent@example.org"
+
+
+def test_a_rejection_changes_no_feature_and_no_revision(storage):
+    from geoservice.editing.entities import Decision, Proposal
+
+    seed(storage)
+    storage.proposals.add_proposal(Proposal("p-0000000003", "report", "lieux", None,
+                                            "2026-11-20T00:00:00.000+00:00", target="a"),
+                                   "hash-3", "client:x")
+    before = storage.features.revisions()
+    with storage.transaction() as tx:
+        tx.decide(Decision("p-0000000003", "rejected", "m@x.fr", "déjà corrigé"))
+    decided = storage.proposals.proposal("p-0000000003")[0]
+    assert (decided.status, decided.moderator, decided.message) == (
+        "rejected", "m@x.fr", "déjà corrigé")
+    assert decided.result_fid is None and decided.changeset is None
+    assert storage.features.revisions() == before
