@@ -3,7 +3,9 @@ pulled from it once per test session."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -133,8 +135,10 @@ _databases = iter(range(1, 10_000))
 
 @pytest.fixture()
 def postgis_url(postgres) -> str:
-    """A fresh, empty database on the session's PostgreSQL server."""
-    return postgres.create_database(f"geoservice_{next(_databases)}")
+    """A fresh database on the session's PostgreSQL server, empty but for the PostGIS
+    extension (installing it is tested by every pull into a new database)."""
+    return postgres.create_database(f"geoservice_{next(_databases)}",
+                                    template=postgres.with_postgis())
 
 
 @pytest.fixture(scope="session")
@@ -151,3 +155,59 @@ def toulouse_postgis(postgres, tmp_path_factory, mirror) -> Settings:
 def postgis_client(toulouse_postgis: Settings) -> TestClient:
     with TestClient(create_app(toulouse_postgis)) as test_client:
         yield test_client
+
+
+# -- Test kinds ---------------------------------------------------------------------------------
+# Markers are put on at collection, so a new test gets its kind without thinking:
+#   browser   every test under tests/browser/ (headless Chromium)
+#   postgres  every test using the PostgreSQL server, by fixture or by a "postgis" parameter
+#   gdal      every test whose code, or one of its fixtures' code, runs ogr2ogr or ogrinfo
+#   slow      the tests that take about 10 s or more, setup included (SLOW below, measured
+#             with --durations; a test that becomes slow is added there)
+# `make test-fast` runs -m "not browser and not postgres".
+
+HERE = Path(__file__).parent
+POSTGRES_FIXTURES = {"postgres", "postgis_url", "toulouse_postgis", "postgis_client"}
+GDAL_COMMANDS = re.compile(r"[\"'](?:ogr2ogr|ogrinfo)[\"']")
+SLOW = (
+    "tests/api/test_schemathesis.py::",  # ~2,400 generated requests, 35-50 s in all
+    "tests/acceptance/test_batch_memory.py::",  # 8 x 50 MB uploads, ~17 s
+    "tests/acceptance/test_replicas.py::",  # two `serve` processes on one PostGIS, ~18 s
+    "tests/browser/test_accessibility.py::test_details_from_the_list_search_nearest_and_ranking",
+    "tests/browser/test_proposals.py::test_a_need_from_a_phone_to_the_diagnosis",
+)
+"""Node-id prefixes of the tests that take about 10 s or more (each, or their module in
+all), measured with --durations on this 2-core machine."""
+
+
+def _source(function: object) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _runs_gdal(item: pytest.Item) -> bool:
+    functions = [getattr(item, "function", None)]
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        functions.extend(definition.func for definition in definitions)
+    return any(GDAL_COMMANDS.search(_source(f)) for f in functions if f is not None)
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgis" in callspec.params.values()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE / "browser"):
+            item.add_marker(pytest.mark.browser)
+        if _uses_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        if _runs_gdal(item):
+            item.add_marker(pytest.mark.gdal)
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

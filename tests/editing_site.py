@@ -7,27 +7,86 @@ import atexit
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from tests.servers import GEOSERVICE, Served, clean_env
 
 ROLES = ("editor", "moderator", "admin")
-_PULLED: dict[str, Path] = {}
-"""One embedded store pulled per mirror and test session; each site starts from a copy
-(the pull itself is tested by tests/test_pull.py and tests/test_open_data.py)."""
+TEMPLATE_DATABASE = "geoservice_site_template"
 
 
-def _pulled(mirror: Path) -> Path:
-    if str(mirror) not in _PULLED:
-        folder = Path(tempfile.mkdtemp(prefix="geoservice-pulled-"))
-        atexit.register(shutil.rmtree, folder, True)
-        done = cli(clean_env(GEOSERVICE_DATA_DIR=str(folder)), "data", "pull", "--from",
-                   str(mirror))
-        assert done.returncode == 0, done.stderr
-        _PULLED[str(mirror)] = folder
-    return _PULLED[str(mirror)]
+@dataclass
+class Template:
+    """A store pulled from the mirror with one account per role and its token, all made
+    through the CLI once per test session; each site starts from a copy of it (the pull
+    itself is tested by tests/sources/test_pull.py and tests/sources/test_open_data.py)."""
+
+    folder: Path
+    tokens: dict[str, str]
+    database_url: str | None = None
+
+
+_TEMPLATES: dict[tuple[str, str | None], Template] = {}
+
+
+def _make_template(mirror: Path, server_url: str | None) -> Template:
+    folder = Path(tempfile.mkdtemp(prefix="geoservice-site-"))
+    atexit.register(shutil.rmtree, folder, True)
+    settings = {"GEOSERVICE_DATA_DIR": str(folder)}
+    database_url = None
+    if server_url is not None:
+        database_url = _database(server_url, TEMPLATE_DATABASE)
+        _admin(server_url, f'CREATE DATABASE "{TEMPLATE_DATABASE}"')
+        settings["GEOSERVICE_DATABASE_URL"] = database_url
+    env = clean_env(**settings)
+    done = cli(env, "data", "pull", "--from", str(mirror))
+    assert done.returncode == 0, done.stderr
+    return Template(folder, _accounts(env), database_url)
+
+
+def _template(mirror: Path, database_url: str | None) -> Template:
+    server = None if database_url is None else _database(database_url, "postgres")
+    key = (str(mirror), server)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _make_template(mirror, server)
+    return _TEMPLATES[key]
+
+
+def _accounts(env: dict[str, str]) -> dict[str, str]:
+    """One account per role and its API token, through the CLI as an administrator would."""
+    tokens = {}
+    for role in ROLES:
+        email = f"{role}@example.fr"
+        assert cli(env, "users", "add", email, "--role", role).returncode == 0
+        made = cli(env, "tokens", "create", email)
+        assert made.returncode == 0, made.stderr
+        tokens[role] = made.stdout.strip()
+    return tokens
+
+
+def _database(url: str, name: str) -> str:
+    """``url`` with another database name, on the same PostgreSQL server."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _admin(url: str, *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_database(url, "postgres"), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _copy_database(template: Template, database_url: str) -> None:
+    """Replace the (new, empty) database of ``database_url`` by a copy of the template."""
+    name = urlsplit(database_url).path.lstrip("/")
+    _admin(database_url, f'DROP DATABASE "{name}"',
+           f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DATABASE}"')
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -44,18 +103,16 @@ class Site:
             settings["GEOSERVICE_DATABASE_URL"] = database_url
         self.env = clean_env(**settings)
         self.work = work
-        if database_url is None and "GEOSERVICE_TERRITOIRE" not in extra:
-            shutil.copytree(_pulled(mirror), work, dirs_exist_ok=True)
-        else:
+        if "GEOSERVICE_TERRITOIRE" in extra:  # another territory: a pull of its own
             done = cli(self.env, "data", "pull", "--from", str(mirror))
             assert done.returncode == 0, done.stderr
-        self.tokens = {}
-        for role in ROLES:
-            email = f"{role}@example.fr"
-            assert cli(self.env, "users", "add", email, "--role", role).returncode == 0
-            made = cli(self.env, "tokens", "create", email)
-            assert made.returncode == 0, made.stderr
-            self.tokens[role] = made.stdout.strip()
+            self.tokens = _accounts(self.env)
+        else:
+            template = _template(mirror, database_url)
+            shutil.copytree(template.folder, work, dirs_exist_ok=True)
+            if database_url:
+                _copy_database(template, database_url)
+            self.tokens = dict(template.tokens)
         self.server: Served | None = None
         self.start()
 

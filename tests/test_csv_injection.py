@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from geoservice.api.app import create_app
 from geoservice.csvsafe import cell
 from geoservice.read.snapshot import Collection
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+2", "@SUM(A1)", "-3+4", "\tcmd", "\rcmd"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 ITEMS = "/api/collections/qpv/items"
 

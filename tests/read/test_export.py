@@ -13,7 +13,7 @@ import shapely
 
 from geoservice.read import export
 from geoservice.read.crs import parse_crs
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 
 def _env(settings) -> dict[str, str]:

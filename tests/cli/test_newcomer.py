@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from geoservice.settings import REPO_ROOT
+from tests.cli.test_cli import run
 from tests.servers import Served, clean_env
-from tests.test_cli import run
 
 
 def test_serve_on_a_busy_port_is_one_french_line(toulouse_settings):

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from geoservice.api.app import create_app
 from geoservice.spatial.lookup import RESULT_COLUMNS
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 CSV_IN = ("\ufeffnom;lon;lat;code\n"
           "Bellefontaine;1.3996743;43.5666473;007\n"

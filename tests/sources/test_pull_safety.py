@@ -15,15 +15,23 @@ from geoservice.read.model import load_store
 from geoservice.settings import Settings
 from geoservice.sources.pull import pull, rollback
 from geoservice.storage import Change, open_store
-from tests.test_cli import run
-from tests.test_pull import _digest
+from tests.cli.test_cli import run
+from tests.sources.test_pull import _digest
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, mirror) -> Path:
+    """One pull for the module (the pull itself is tested in test_pull.py)."""
+    data_dir = tmp_path_factory.mktemp("pristine") / "var"
+    pull(Settings(data_dir=data_dir, sources=str(mirror)))
+    return data_dir
 
 
 @pytest.fixture()
-def pulled(tmp_path, mirror) -> Settings:
-    settings = Settings(data_dir=tmp_path / "var", sources=str(mirror))
-    pull(settings)
-    return settings
+def pulled(pristine, tmp_path, mirror) -> Settings:
+    """A store just pulled, of this test's own: a copy of the module's pull."""
+    shutil.copytree(pristine, tmp_path / "var")
+    return Settings(data_dir=tmp_path / "var", sources=str(mirror))
 
 
 def _broken_mirror(tmp_path: Path, mirror: Path) -> Path:
