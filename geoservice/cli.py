@@ -141,7 +141,7 @@ def serve(
     import uvicorn
 
     from .api.app import create_app
-    from .read.model import ReadModel
+    from .read.model import ReadModel, settle_heap
     from .storage import open_store
 
     settings = make_settings(territoire=territoire)
@@ -158,8 +158,9 @@ def serve(
         uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="info")
         return
-    uvicorn.run(create_app(settings, readmodel=model, storage=storage), host=host, port=port,
-                log_level="info")
+    app = create_app(settings, readmodel=model, storage=storage)
+    settle_heap()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _register_commands() -> None:

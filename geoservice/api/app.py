@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..read.model import FixedReadModel, ReadModel
+from ..read.model import FixedReadModel, ReadModel, settle_heap
 from ..read.snapshot import Snapshot
 from ..settings import Settings
 from ..storage import Storage, open_store
@@ -72,18 +72,20 @@ def _read_model(settings: Settings, readmodel: ReadModel | None, store: Snapshot
 
 
 def app_from_env() -> FastAPI:
-    """The app with settings from the environment (``serve --workers N``: one per worker)."""
-    return create_app(Settings())
+    """The app with settings from the environment (``serve --workers N``: one per worker,
+    its heap settled once its read model is built)."""
+    return create_app(Settings(), settle=True)
 
 
 def create_app(settings: Settings | None = None, readmodel: ReadModel | None = None,
-               store: Snapshot | None = None, storage: Storage | None = None
-               ) -> FastAPI:
+               store: Snapshot | None = None, storage: Storage | None = None,
+               settle: bool = False) -> FastAPI:
     """Build the app. At start-up (lifespan) it opens the storage once, and hands it to its
     read model (snapshots of the storage, refreshed in the background when a revision
     moves) and to the write side's services (:mod:`.services`), unless given: a read model
     given without ``storage`` lends its own; a fixed snapshot (``store``) is served read
-    only."""
+    only. ``settle``: a serving process's heap is settled once the read model is built
+    (:func:`~geoservice.read.model.settle_heap`)."""
     settings = settings or Settings()
     configure_logging()
 
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
         app.state.settings = settings
         app.state.readmodel = model
         app.state.services = build_services(settings, writable, model)
+        if settle:
+            settle_heap()
         model.start()
         try:
             yield

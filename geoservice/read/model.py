@@ -94,6 +94,21 @@ def load_store(settings: Settings) -> Snapshot:
         storage.close()
 
 
+def settle_heap() -> None:
+    """For a serving process, once its first snapshot is built and warmed: what start-up
+    made (modules, catalogue, the snapshot's frames, indexes and serialised features) is
+    handed to the permanent generation, so Python's cyclic collector no longer walks it on
+    every full collection. Later snapshots reuse most of it (changed rows are applied, not
+    rebuilt); without this, a full collection walked every reused object and stalled the
+    process 0.2–0.4 s after a few edits of a layer of 50,000 features. What start-up made
+    and later replaced is freed by reference counting as before; only parts of it held in
+    reference cycles stay (bounded by one snapshot, never growing)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 class FixedReadModel:
     """A read model that serves one given snapshot (tests, benchmarks on made-up data)."""
 
