@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from .auth.roles import Role
 from .errors import ConfigError
@@ -39,6 +46,23 @@ class PropertyDef(BaseModel):
     enum: list[str] | None = None
     items_enum: list[str] | None = Field(None, description="Allowed values of an array's items")
     filterable: bool = True
+    enum_labels: dict[str, Text] | None = Field(
+        None, description="How each value of ``enum`` is said (French, English)")
+    default: str | None = Field(
+        None, description="The value of a feature that has none: filled on every write and "
+        "read as such from rows stored before the property existed")
+    staff_only: bool = Field(
+        False, description="Seen by accounts only: never in public reads, exports, filters")
+
+    @model_validator(mode="after")
+    def _values(self) -> PropertyDef:
+        if self.enum_labels is not None and set(self.enum_labels) != set(self.enum or []):
+            raise ValueError("enum_labels: one label per value of enum, no other")
+        if self.default is not None and self.enum is not None and self.default not in self.enum:
+            raise ValueError(f"default: {self.default!r} is not a value of enum")
+        if self.staff_only and self.required:
+            raise ValueError("staff_only: a required property cannot be hidden from readers")
+        return self
 
 
 class Style(BaseModel):
@@ -110,6 +134,7 @@ class LayerDef(BaseModel):
     editable: bool = False
     """Features can be created, changed and deleted over the API (authored layers only)."""
     permissions: Permissions = Permissions()
+    _public: LayerDef | None = PrivateAttr(None)
     server_fields: list[str] = Field(
         ["id"], description="Properties the server sets; a write cannot choose or change them")
 
@@ -130,6 +155,23 @@ class LayerDef(BaseModel):
         if self.temporal_field and self.temporal_field not in self.properties:
             raise ValueError(f"temporal_field {self.temporal_field!r} is not a declared property")
         return self
+
+    @property
+    def staff_only(self) -> list[str]:
+        """Properties only accounts see (:attr:`PropertyDef.staff_only`)."""
+        return [name for name, spec in self.properties.items() if spec.staff_only]
+
+    def public(self) -> LayerDef:
+        """This layer as public reads see it: without its staff-only properties (the read
+        side's collections are made with it, so items, exports, filters and queryables
+        never hold them). The layer itself when it has none."""
+        hidden = self.staff_only
+        if not hidden:
+            return self
+        if self._public is None:
+            self._public = self.model_copy(update={"properties": {
+                n: s for n, s in self.properties.items() if n not in hidden}})
+        return self._public
 
     @property
     def authored(self) -> bool:

@@ -16,6 +16,19 @@ def p(typ, fr, en, **extra):
     return {"type": typ, "label": {"fr": fr, "en": en}, **extra}
 
 
+STAGE_LABELS = {
+    "repere": ("Repéré", "Spotted"),
+    "qualifie": ("Qualifié", "Qualified"),
+    "exploration": ("Exploration", "Exploration"),
+    "etude_opportunite": ("Étude d'opportunité", "Opportunity study"),
+    "recherche_porteur": ("Recherche d'un porteur", "Looking for a project holder"),
+    "accompagnement": ("Accompagnement du porteur", "Holder supported"),
+    "lance": ("Activité lancée", "Activity started"),
+    "abandonne": ("Abandonné", "Dropped"),
+    "reponse_existante": ("Réponse existante", "Existing answer"),
+}
+"""The labels of ``geoservice/fabrique/stages.py`` (a test checks they agree)."""
+
 COMMON = {
     "id": p("string", "Identifiant", "Identifier", required=True, nullable=False),
     "nom": p("string", "Nom", "Name", required=True, nullable=False),
@@ -109,6 +122,10 @@ SPECS = {
                             items_enum=["premiere_brique", "aap_prix", "fabrique_a_initiatives",
                                         "premiere_brique_ou_aap_prix"]),
             "qpv": p("string", "QPV cité par la source", "QPV named by the source"),
+            # the AAP/Prix lauréats (docs/fabrique.md): counted by `geoservice bilan`
+            "laureat": p("boolean", "Lauréat de l'Appel à projets ou des Prix ESS",
+                         "Winner of the ESS call for projects or awards"),
+            "montant_eur": p("number", "Montant du soutien (€)", "Support amount (€)"),
         },
         temporal="annee",
         style={"color": "#148f77", "fill_color": "#1abc9c", "fill_opacity": 0.9, "radius": 6,
@@ -147,6 +164,18 @@ SPECS = {
                                    "autre"]),
             "couvert": p("boolean", "Besoin couvert par un projet", "Need answered by a project"),
             "qpv": p("string", "QPV concerné", "QPV concerned"),
+            # the Fabrique à initiatives' stages (geoservice/fabrique/stages.py, docs/fabrique.md)
+            "etape": p("string", "Étape (Fabrique à initiatives)",
+                       "Stage (Fabrique à initiatives)", enum=list(STAGE_LABELS),
+                       enum_labels={k: {"fr": fr, "en": en}
+                                    for k, (fr, en) in STAGE_LABELS.items()},
+                       default="repere"),
+            "etape_date": p("date", "Date de l'étape (quand elle a eu lieu)",
+                            "Date of the stage (when it happened)"),
+            "reponse": p("string", "Réponse (projet ou lieu, « collection/identifiant »)",
+                         "Answer (project or place, \"collection/id\")", filterable=False),
+            "motif": p("string", "Motif de l'abandon (équipe seulement)",
+                       "Why it was dropped (staff only)", filterable=False, staff_only=True),
         },
         temporal="date_signalement",
         style={"color": "#a93226", "fill_color": "#ec7063", "fill_opacity": 0.9, "radius": 6,

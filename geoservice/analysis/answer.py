@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from .. import parallel
+from ..fabrique.stages import ANSWERED, CLOSED, FIRST, STAGES
 from .inputs import has_defi, located
 from .params import DEFIS
 from .places import Places, as_places
@@ -169,16 +170,42 @@ def nearest_station(qpv: gpd.GeoSeries, access: gpd.GeoDataFrame) -> Nearest:
     return nearest(qpv, access, np.ones(len(access), dtype=bool))
 
 
+def need_stages(besoins: gpd.GeoDataFrame) -> np.ndarray:
+    """Each need's stage (``repere`` when it has none: stored before stages existed)."""
+    if "etape" not in besoins.columns:
+        return np.full(len(besoins), FIRST, dtype=object)
+    return np.array([v if isinstance(v, str) and v in STAGES else FIRST
+                     for v in besoins["etape"]], dtype=object)
+
+
 def unmet_needs(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,
                 defi: str | None) -> list[list[int]]:
-    """Needs not answered (``couvert`` not true, not closed) in the quartier vécu of each QPV:
-    located within the ring, or naming the QPV code in their ``qpv`` field."""
+    """Needs not answered (``couvert`` not true, not closed, not at a stage that closes
+    them: launched, existing answer, dropped) in the quartier vécu of each QPV: located
+    within the ring, or naming the QPV code in their ``qpv`` field. Needs the Fabrique is
+    working on (exploration … accompagnement) are still unmet."""
+    if not len(besoins):
+        return [[] for _ in range(len(qpv))]
+    open_need = np.array([c is not True and c is not np.True_ for c in besoins["couvert"]])
+    return needs_near(qpv, besoins, ring_m, defi,
+                      open_need & ~np.isin(need_stages(besoins), CLOSED))
+
+
+def answered_needs(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,
+                   defi: str | None) -> list[list[int]]:
+    """Needs an activity now answers (stage ``lance`` or ``reponse_existante``), found
+    like :func:`unmet_needs`."""
+    if not len(besoins):
+        return [[] for _ in range(len(qpv))]
+    return needs_near(qpv, besoins, ring_m, defi, np.isin(need_stages(besoins), ANSWERED))
+
+
+def needs_near(qpv: gpd.GeoDataFrame, besoins: gpd.GeoDataFrame, ring_m: float,
+               defi: str | None, chosen: np.ndarray) -> list[list[int]]:
+    """The ``chosen`` needs (not closed, of the Défi) of each QPV's quartier vécu."""
     n = len(qpv)
     members: list[set[int]] = [set() for _ in range(n)]
-    if not len(besoins):
-        return [[] for _ in range(n)]
-    open_need = np.array([c is not True and c is not np.True_ for c in besoins["couvert"]])
-    mask = open_need & (besoins["statut"] != "ferme").to_numpy() \
+    mask = chosen & (besoins["statut"] != "ferme").to_numpy() \
         & has_defi(besoins["defi"], defi)
     with_geom = np.flatnonzero(mask & located(besoins))
     i, p = pairs_within(qpv.geometry, besoins.geometry.iloc[with_geom].reset_index(drop=True),

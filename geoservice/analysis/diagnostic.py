@@ -8,7 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..vocab import PLACE_KINDS
+from ..fabrique.stages import IN_PROGRESS, split_reference
+from ..vocab import ANSWER_LAYERS, PLACE_KINDS
 from . import answer, coverage, need, score, sensitivity, stations
 from .inputs import Inputs
 from .params import COMPONENTS, DEFIS, Parameters
@@ -115,6 +116,7 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     bdefis = [[str(d) for d in (v if v is not None else [])] for v in inputs.besoins["defi"]]
     table["needs"] = [[{"id": bids[p], "nom": bnoms[p], "defi": bdefis[p]}
                        for p in sorted(m, key=lambda p: bids[p])] for m in needs]
+    _stages(table, inputs, needs, ring_m, defi, bids, bnoms, bdefis)
     table["covered_share"] = coverage.covered_share(qpv, places, ring_m, defi, pairs)
 
     parts = score.components(
@@ -297,3 +299,33 @@ def notes(located: dict[str, int], defi: str | None) -> list[str]:
                    "chacun) : les parts « réponse » et « distance » du score tiennent à très "
                    "peu de lieux.")
     return out
+
+
+def _stages(table: pd.DataFrame, inputs: Inputs, needs: list[list[int]], ring_m: float,
+            defi: str | None, bids: np.ndarray, bnoms: np.ndarray, bdefis: list) -> None:
+    """What the Fabrique does for each QPV: its unmet needs in progress (exploration …
+    accompagnement) with their stage, and the needs an activity now answers with that
+    answer's name (``needs_in_progress``, ``needs_answered``)."""
+    stages = answer.need_stages(inputs.besoins)
+    table["needs_in_progress"] = [
+        [{"id": bids[p], "nom": bnoms[p], "defi": bdefis[p], "etape": stages[p]}
+         for p in sorted(m, key=lambda p: bids[p]) if stages[p] in IN_PROGRESS]
+        for m in needs]
+    answered = answer.answered_needs(inputs.qpv, inputs.besoins, ring_m, defi)
+    if not any(answered):
+        table["needs_answered"] = [[] for _ in answered]
+        return
+    places = inputs.table
+    layer_of = {kind: layer for layer, kind in ANSWER_LAYERS.items()}
+    names = {(layer_of.get(str(k)), str(i)): str(n)
+             for k, i, n in zip(places.kind, places.ids, places.names, strict=True)}
+    replies = inputs.besoins["reponse"].to_numpy(dtype=object)
+
+    def reply(p: int) -> dict:
+        found = split_reference(replies[p])
+        return {"id": bids[p], "nom": bnoms[p], "defi": bdefis[p], "etape": stages[p],
+                "reponse": replies[p], "reponse_nom": names.get(found) if found else None}
+
+    table["needs_answered"] = [[reply(p) for p in sorted(m, key=lambda p: bids[p])]
+                               for m in answered]
+

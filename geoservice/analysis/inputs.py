@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["ANSWER_STATUSES", "Inputs", "Places", "from_store", "make_inputs"]
 PLACE_COLUMNS = ("kind", "id", "nom", "defi", "statut", "precision", "verification",
                  "commune")
-NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision")
+NEED_COLUMNS = ("id", "nom", "defi", "statut", "couvert", "qpv", "precision", "etape",
+                "reponse")
 STATION_COLUMNS = ("id", "nom", "type")
 
 
@@ -40,7 +41,8 @@ class Inputs:
     ``table``: the ESS answers as arrays (:class:`~.places.Places`: kind, id, nom, defi,
     statut, precision, verification, commune; geometry may be missing), what the diagnosis
     reads; ``places`` the same answers as a frame, made on first use.
-    ``besoins``: needs spotted (id, nom, defi, statut, couvert, qpv, precision).
+    ``besoins``: needs spotted (id, nom, defi, statut, couvert, qpv, precision, etape,
+    reponse).
     ``stations``: id, nom, type.
     """
 

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from ..fabrique.stages import ANSWERED, IN_PROGRESS, STAGES
 from . import text
 from .params import DEFIS
 
@@ -93,13 +94,17 @@ def answer_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
 
 def demand_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
     """Needs spotted and not covered, per Défi, with the ESS answers of that Défi near the
-    QPV (« 2 besoins Alimentation durable signalés, sans réponse ESS à moins de 500 m »)."""
+    QPV (« 2 besoins Alimentation durable signalés, sans réponse ESS à moins de 500 m »);
+    then the needs the Fabrique works on, with their stage (« 1 besoin en étude
+    d'opportunité : Épicerie solidaire »), and those an activity now answers, with it."""
     out = []
     where = text.within(ring_m)
+    working = {n["id"] for n in row.get("needs_in_progress") or []}
     for name, title in DEFIS.items():
         if defi is not None and name != defi:
             continue
-        named = [n["nom"] for n in row.get("needs") or [] if name in n["defi"]]
+        named = [n["nom"] for n in row.get("needs") or []
+                 if name in n["defi"] and n["id"] not in working]
         if not named:
             continue
         count = len(named)
@@ -109,6 +114,25 @@ def demand_reasons(row: dict, defi: str | None, ring_m: float) -> list[str]:
                     f"{answers} réponse{'s' if answers > 1 else ''} ESS {title} {where}")
         out.append(f"{count} {noun} {title} signalé{'s' if count > 1 else ''} et non "
                    f"couvert{'s' if count > 1 else ''}, {answered} : {text.names(named)}")
+    return out + stage_reasons(row)
+
+
+def stage_reasons(row: dict) -> list[str]:
+    """One sentence per stage, in the method's order (the QPV's needs of the Défi asked)."""
+    out = []
+    for stage in (*IN_PROGRESS, *ANSWERED):
+        found = [n for n in (row.get("needs_in_progress") or []) + (row.get("needs_answered")
+                                                                     or [])
+                 if n["etape"] == stage]
+        if not found:
+            continue
+        said = STAGES[stage]
+        count = len(found)
+        names = [n["nom"] if stage not in ANSWERED else
+                 f"{n['nom']} (réponse : {n.get('reponse_nom') or n.get('reponse')})"
+                 for n in found]
+        out.append(f"{count} {'besoin' if count == 1 else 'besoins'} "
+                   f"{said.state if count == 1 else said.states} : {text.names(names)}")
     return out
 
 

@@ -79,6 +79,8 @@ def items(result: Diagnostic) -> list[dict]:
             "measures": {m: plain(m, _measure(row, m)) for m in MEASURES},
             "reasons": list(row["reasons"]),
             "needs": list(row.get("needs") or []),
+            "needs_in_progress": list(row.get("needs_in_progress") or []),
+            "needs_answered": list(row.get("needs_answered") or []),
             "rank_range": _range(row),
             "top5_share": plain("top5_share", row["top5_share"]),
             "robustness": _text(row["robustness"]),

@@ -40,8 +40,9 @@ PROBLEMS = {"n_existe_plus": "n'existe plus", "information_fausse": "information
 FIELDS = {"collection", "feature", "target", "note", "contact", "problem", "site_web"}
 HONEYPOT = "site_web"
 SERVER_SET = ("id", "territoire", "source", "notes", "couvert", "reference_position", "qpv",
-              "date_signalement")
-"""Properties a proposer never chooses: the server or a moderator sets them."""
+              "date_signalement", "etape", "etape_date", "reponse", "motif")
+"""Properties a proposer never chooses: the server or a moderator sets them (a need's
+stage is the Fabrique team's: docs/fabrique.md)."""
 MAX_NOTE = 2_000
 MAX_CONTACT = 200
 DUPLICATE_M = 1_000.0

@@ -36,6 +36,12 @@ def _property(name: str, spec: PropertyDef, layer: LayerDef) -> dict[str, Any]:
         if spec.items_enum:
             schema["items"]["enum"] = list(spec.items_enum)
             schema["uniqueItems"] = True
+    if spec.enum_labels:
+        schema["x-enum-labels"] = {value: text.fr for value, text in spec.enum_labels.items()}
+    if spec.default is not None:
+        schema["default"] = spec.default
+    if spec.staff_only:
+        schema["x-staff-only"] = True  # never in public reads: accounts only
     if name in layer.server_fields:
         schema["readOnly"] = True
     return schema

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..auth.accounts import Caller
@@ -33,6 +34,7 @@ from ..words import slug
 from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
+from .rules import Context, rule_problems
 from .schema import problems
 
 ACTION_LABELS = {"create": "créer", "update": "modifier", "delete": "supprimer ou restaurer"}
@@ -137,6 +139,19 @@ class Editing:
                        "restauré", extra={"feature": row_feature(row), "version": row.version},
                        version=row.version)
 
+    def staff_fields(self, collection: str, fid: str, caller: Caller | None,
+                     version: int) -> dict[str, Any] | None:
+        """The staff-only properties of a feature (``staff_only`` in its layer: never in
+        public reads) for a caller who may change it, read from the stored row when it is
+        at ``version`` (the version the public read shows); None otherwise."""
+        layer = self.layers.get(collection)
+        if layer is None or not layer.staff_only or "update" not in allowed(layer, caller):
+            return None
+        row = self.storage.features.get(collection, fid)
+        if row is None or row.deleted or row.version != version:
+            return None
+        return {name: row.properties.get(name) for name in layer.staff_only}
+
     # -- writes -----------------------------------------------------------------------------
 
     def create(self, permit: Permit, body: Any, reason: str | None = None) -> Written:
@@ -154,7 +169,7 @@ class Editing:
                           or [("id", "fixé par le serveur : ne le donnez pas")])
         fid = self._new_id(layer, props)
         props[layer.id_field] = fid
-        row = self._checked(layer, {**feature, "properties": props}, fid)
+        row = self._checked(layer, {**feature, "properties": props}, fid, None)
         return Change("insert", collection, fid, row.properties, row.geometry), row
 
     def replace(self, permit: Permit, fid: str, body: Any, expected_version: int | None,
@@ -183,8 +198,10 @@ class Editing:
         merged["type"] = "Feature"
         merged.setdefault("geometry", None)
         merged.setdefault("properties", {})
+        given = body.get("properties")
         return self._plan_update(layer, current, check_feature_shape(merged),
-                                 expected_version)
+                                 expected_version,
+                                 frozenset(given) if isinstance(given, dict) else frozenset())
 
     def delete(self, permit: Permit, fid: str, expected_version: int | None,
                reason: str | None = None) -> Written:
@@ -274,7 +291,8 @@ class Editing:
         return row
 
     def _plan_update(self, layer: LayerDef, current: Row, feature: dict,
-                     expected_version: int | None) -> tuple[Change, Row]:
+                     expected_version: int | None, sent: frozenset[str] | None = None
+                     ) -> tuple[Change, Row]:
         props = dict(feature["properties"])
         given = feature.get("id")
         if given is not None and str(given) != current.fid:
@@ -284,22 +302,32 @@ class Editing:
                 raise invalid([(name, "fixé par le serveur : ne peut pas changer")])
             if name in current.properties:
                 props[name] = current.properties[name]
-        row = self._checked(layer, {**feature, "properties": props}, current.fid)
+        row = self._checked(layer, {**feature, "properties": props}, current.fid,
+                            current.properties, sent)
         return Change("update", layer.id, current.fid, row.properties, row.geometry,
                       expected_version), row
 
     def validate(self, collection: str, feature: Any, fid: str) -> Row:
         """The row a feature would be stored as, or 422 (no permission asked: proposals
         are checked when made, and applied later by a moderator)."""
-        return self._checked(self.layer(collection), check_feature_shape(feature), fid)
+        return self._checked(self.layer(collection), check_feature_shape(feature), fid, None)
 
-    def _checked(self, layer: LayerDef, feature: dict, fid: str) -> Row:
+    def _checked(self, layer: LayerDef, feature: dict, fid: str,
+                 before: dict[str, Any] | None, given: frozenset[str] | None = None) -> Row:
+        """The row to store, or 422: the layer's defaults filled, its schema, then its
+        rules (:mod:`.rules`; ``before``: the stored properties an update starts from,
+        ``given``: the ones a merge patch sent)."""
         props = feature["properties"]
         if "territoire" in layer.properties and props.get("territoire") is None:
             props["territoire"] = self.territory
+        for name, spec in layer.properties.items():
+            if spec.default is not None and props.get(name) is None:
+                props[name] = spec.default
         found = problems(layer, feature)
         if "territoire" in layer.properties and props.get("territoire") != self.territory:
             found.append(("territoire", f"ce service est celui de « {self.territory} »"))
+        found += rule_problems(layer.id, props, Context(before, self._exists, date.today(),
+                                                        given), {f for f, _ in found})
         if found:
             raise invalid(found)
         return Row(fid, props, geometry_wkb(feature.get("geometry")))
@@ -333,6 +361,10 @@ class Editing:
             extra={"currentVersion": current.version, "deleted": current.deleted,
                    "current": row_feature(current)},
             version=current.version)
+
+    def _exists(self, collection: str, fid: str) -> bool:
+        row = self.storage.features.get(collection, fid)
+        return row is not None and not row.deleted
 
     def _new_id(self, layer: LayerDef, props: dict) -> str:
         name = slug(str(props.get("nom") or layer.id)) or layer.id

@@ -104,9 +104,16 @@ def frame_rows(frame: gpd.GeoDataFrame, layer: LayerDef) -> list[Row]:
     return rows
 
 
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
 def rows_frame(rows: list[Row], layer: LayerDef) -> gpd.GeoDataFrame:
-    """The rows as a typed GeoDataFrame in EPSG:4326 (storage order kept)."""
-    columns = {name: _typed([r.properties.get(name) for r in rows], spec.type)
+    """The rows as a typed GeoDataFrame in EPSG:4326 (storage order kept); a property
+    with a default reads as it where a row has none (stored before the property existed)."""
+    columns = {name: _typed([r.properties.get(name) for r in rows] if spec.default is None
+                            else [_or(r.properties.get(name), spec.default) for r in rows],
+                            spec.type)
                for name, spec in layer.properties.items()}
     geoms = shapely.from_wkb(np.array([r.geometry for r in rows], dtype=object))
     return _assemble(columns, geoms)

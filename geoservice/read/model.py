@@ -74,8 +74,8 @@ def build_snapshot(settings: Settings, storage: FeatureStore,
         old = previous.base.get(layer_id) if previous is not None else None
         if old is not None and old.revision == revisions[layer_id]:
             base[layer_id] = old
-        else:
-            base[layer_id] = next_collection(storage, layer, old)
+        else:  # public reads never hold a layer's staff-only properties
+            base[layer_id] = next_collection(storage, layer.public(), old)
     territory = get_territory(settings.territoire)
     views = {k: v for k, v in VIEWS.items() if k in layers}
     pushdown = None

@@ -183,7 +183,11 @@ class Collection:
         """One property's values in storage order, as stored (not typed)."""
         rows = self.rows
         if self._frame is None and rows is not None:
-            return [r.properties.get(name) for r in rows]
+            spec = self.layer.properties.get(name)
+            default = spec.default if spec is not None else None
+            return [r.properties.get(name) if default is None else
+                    (default if r.properties.get(name) is None else r.properties[name])
+                    for r in rows]
         return self.frame[name].tolist()
 
     @cached_property

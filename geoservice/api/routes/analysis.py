@@ -78,6 +78,15 @@ class OpenNeed(BaseModel):
     defi: list[str]
 
 
+class StagedNeed(OpenNeed):
+    etape: str = Field(description="Étape de la Fabrique à initiatives")
+
+
+class AnsweredNeed(StagedNeed):
+    reponse: str | None = Field(description="« collection/identifiant » de la réponse")
+    reponse_nom: str | None = Field(description="Nom de la réponse (null : introuvable)")
+
+
 class UnderservedItem(BaseModel):
     rank: int | None = Field(description="1 = le plus mal servi ; null si besoin inconnu")
     code_qp: str
@@ -90,6 +99,12 @@ class UnderservedItem(BaseModel):
     reasons: list[str]
     needs: list[OpenNeed] = Field(description="Besoins signalés non couverts du QPV (dans "
                                   "le QPV ou son anneau, ou le nommant), pour le Défi choisi")
+    needs_in_progress: list[StagedNeed] = Field(
+        [], description="Parmi ces besoins, ceux que la Fabrique à initiatives travaille "
+        "(exploration … accompagnement), avec leur étape")
+    needs_answered: list[AnsweredNeed] = Field(
+        [], description="Besoins du QPV auxquels une activité répond désormais (lancée ou "
+        "réponse existante), avec cette réponse")
     rank_range: list[int] | None = Field(
         description="[meilleur, pire] rang quand les poids varient (×0,5 à ×1,5) ; pour un "
         "besoin inconnu, rang possible parmi les QPV classés")

@@ -87,6 +87,7 @@ async def me(request: Request, response: Response, store: SnapshotDep, caller: C
 async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
                  store: SnapshotDep) -> Response:
     layer = store.collection(collectionId).layer
+    layer = store.layers.get(collectionId, layer)  # with its staff-only properties
     href = f"{base_url(request)}/api/collections/{collectionId}/schema"
     document = feature_schema(layer, href)
     document["x-editable"] = layer.editable

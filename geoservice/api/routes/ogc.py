@@ -4,6 +4,7 @@ features serialised in ``export.py``; routes only assemble the answer."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -336,4 +337,25 @@ async def feature(
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
     body = export.feature_json(collection, position, query.crs, links)
+    staff = await _staff_fields(request, collection, featureId, position)
+    if staff is not None:  # an editor's read: with what the public never sees
+        feature = json.loads(body)
+        feature["properties"].update(staff)
+        body = export._dumps(feature)
+        headers["Cache-Control"] = "private, no-store"
     return Response(body, media_type=GEOJSON, headers=headers)
+
+
+async def _staff_fields(request: Request, collection: Collection, feature_id: str,
+                        position: int) -> dict | None:
+    """The staff-only properties for a caller who may edit the feature (only layers that
+    have some ask who calls)."""
+    editing = services_of(request).editing
+    layer = editing.layers.get(collection.id) if editing is not None else None
+    if editing is None or layer is None or not layer.staff_only \
+            or collection.versions is None:
+        return None
+    caller = await optional_caller(request)
+    version = int(collection.versions[position])
+    return await run_in_threadpool(editing.staff_fields, collection.id, feature_id, caller,
+                                   version)
