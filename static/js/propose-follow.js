@@ -2,7 +2,7 @@
  * (its errors beside their fields), the confirmation with the secret follow-up link, and the
  * follow-up view (#suivi=ID.KEY). Every text from the server is written as DOM text. */
 
-import { itemUrl, problemText, request } from "./api.js";
+import { problemText, request } from "./api.js";
 import { $, clear, el } from "./dom.js";
 import { locale, register } from "./i18n.js";
 import { valueLabel } from "./labels.js";
@@ -148,7 +148,7 @@ export async function showFollow(close, id, key) {
  * item: the team's notes never reach this page). */
 async function stageNode(published) {
   var node = el("p", { className: "follow-stage", id: "follow-stage" });
-  var answer = await request("GET", itemUrl("besoins", published.split("/").slice(1).join("/")));
+  var answer = await request("GET", published);  // the published need's public item
   var props = answer.ok && answer.body ? answer.body.properties || {} : null;
   if (!props) return node;
   var stage = props.etape || "repere";

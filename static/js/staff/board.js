@@ -56,6 +56,37 @@ function qpvNames() {
   return names;
 }
 
+function inRing(ring, x, y) {
+  var inside = false;
+  for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    var a = ring[i], b = ring[j];
+    if ((a[1] > y) !== (b[1] > y) && x < (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
+  }
+  return inside;
+}
+
+function inPolygon(rings, x, y) {
+  return inRing(rings[0], x, y) && !rings.slice(1).some(function (hole) { return inRing(hole, x, y); });
+}
+
+/** The code of the QPV a need lies in: its `qpv` field, else its position in a QPV 2024. */
+function qpvOf(feature) {
+  var props = feature.properties || {};
+  if (props.qpv) return props.qpv;
+  var geometry = feature.geometry, layer = state.layers.qpv;
+  if (!geometry || geometry.type !== "Point" || !layer) return null;
+  var x = geometry.coordinates[0], y = geometry.coordinates[1];
+  var found = layer.features.filter(function (item) {
+    if (!item.leaflet || !item.leaflet.getBounds().contains([y, x])) return false;
+    return item.leaflet.toGeoJSON().features.some(function (f) {
+      var g = f.geometry;
+      var polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      return polygons.some(function (rings) { return inPolygon(rings, x, y); });
+    });
+  })[0];
+  return found ? found.props.code_qp || found.id : null;
+}
+
 /** Midnight UTC of a date given as AAAA, AAAA-MM or AAAA-MM-JJ (null if unreadable). */
 function day(text) {
   var m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?/.exec(String(text || ""));
@@ -96,7 +127,7 @@ function select(id, label, options, value) {
 function renderFilters(box) {
   var names = qpvNames(), codes = {}, found = {};
   board.needs.forEach(function (need) {
-    codes[need.props.qpv || ""] = true;
+    codes[need.qpv || ""] = true;
     years(need).forEach(function (y) { found[y] = true; });
   });
   found[String(new Date().getFullYear())] = true;
@@ -114,7 +145,7 @@ function renderFilters(box) {
 
 function shown(need) {
   var f = board.filters, props = need.props;
-  if (f["fab-qpv"] === "-" ? !!props.qpv : f["fab-qpv"] && props.qpv !== f["fab-qpv"]) return false;
+  if (f["fab-qpv"] === "-" ? !!need.qpv : f["fab-qpv"] && need.qpv !== f["fab-qpv"]) return false;
   if (f["fab-defi"] && (props.defi || []).indexOf(f["fab-defi"]) < 0) return false;
   if (f["fab-year"] && years(need).indexOf(f["fab-year"]) < 0) return false;
   return true;
@@ -144,7 +175,7 @@ function card(need, names) {
   var journal = el("div", { className: "journal-box" });
   var details = el("details", { className: "need-details" }, [el("summary", { text: t("details") }), journal]);
   details.addEventListener("toggle", function () { if (details.open) showJournal(need, journal); });
-  var qpv = props.qpv ? names[props.qpv] || props.qpv : t("outside");
+  var qpv = need.qpv ? names[need.qpv] || need.qpv : t("outside");
   return el("li", { className: "need-card", id: "need-" + key, "data-need": need.id }, [
     el("h4", { lang: "fr", text: props.nom || need.id }),
     el("p", { className: "need-meta" }, [t("qpv_label"), el("span", { lang: "fr", text: qpv })]),
@@ -178,7 +209,8 @@ async function load() {
   var features = await fetchAll("besoins");
   board.needs = features.map(function (feature, i) {
     var props = feature.properties || {};
-    return { id: String(feature.id !== undefined && feature.id !== null ? feature.id : props.id), props: props, key: "n" + i };
+    return { id: String(feature.id !== undefined && feature.id !== null ? feature.id : props.id), props: props,
+      qpv: qpvOf(feature), key: "n" + i };
   }).sort(function (a, b) {
     return String(a.props.nom || "").localeCompare(String(b.props.nom || ""), "fr");
   });

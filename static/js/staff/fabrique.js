@@ -27,7 +27,8 @@ var opener = null;
 function view(heading) {
   var box = $("fabrique");
   if (!box) {
-    box = el("section", { id: "fabrique", className: "fabrique", "aria-labelledby": "fabrique-title", hidden: "" });
+    // the page's main landmark while open (the map's <main> is hidden meanwhile)
+    box = el("main", { id: "fabrique", className: "fabrique", "aria-labelledby": "fabrique-title", hidden: "" });
     document.body.appendChild(box);
   }
   clear(box);
