@@ -198,6 +198,12 @@ def test_a_concurrent_change_reloads_the_board(site, open_page):
     page.locator("#fabrique-status").filter(has_text="Quelqu'un a modifié ce besoin").wait_for()
     page.locator(f".stage-col[data-stage='exploration'] .need-card[data-need='{fid}']").wait_for()
     page.screenshot(path=str(ARTIFACTS / "fabrique-board-1280.png"), full_page=True)
+    # in English: the board is drawn again, the stages with the layer's English labels
+    page.locator("#lang").click()
+    page.locator(".stage-col[data-stage='repere'] h3").filter(has_text="Spotted").wait_for()
+    assert page.locator("#fabrique-title").inner_text() == "Needs follow-up"
+    assert "Change stage" in card(page, fid).inner_text()
+    assert page.evaluate("document.activeElement.id") == "lang"
     assert [e for e in rec.errors if "status of 412" not in e] == [], rec.errors
 
 
@@ -238,6 +244,7 @@ def test_the_bilan_its_sentence_csv_and_print(site, open_page):
     assert page.locator("#bilan-qpv").is_visible()
     for hidden in ("header.top", "#map", "#staff", "#bilan-year", "#fabrique-back"):
         assert not page.locator(hidden).is_visible(), hidden
+    page.screenshot(path=str(ARTIFACTS / "fabrique-bilan-print.png"), full_page=True)
     page.emulate_media(media="screen")
     # back to the map: the focus returns to the button that opened the bilan
     press(page, page.locator("#fabrique-back"))
@@ -274,7 +281,7 @@ def test_a_resident_follows_the_stage_and_the_map_hides_staff_notes(site, open_p
     assert "une réponse est à l'étude" in text.lower()
     assert _violations(rec.page) == []
     no_overflow(rec.page)
-    rec.page.screenshot(path=str(ARTIFACTS / "fabrique-follow-375.png"), full_page=True)
+    rec.page.locator("#contrib").screenshot(path=str(ARTIFACTS / "fabrique-follow-375.png"))
 
     # the public map: the stage on a need's card, never the reason of an abandon
     rec = open_page(f"{site.url}/#sel=besoins:{site.dropped}")

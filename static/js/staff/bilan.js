@@ -40,6 +40,7 @@ const FIGURES = ["besoins_reperes", "explorations", "etudes_opportunite", "qpv_c
 const COLUMNS = ["besoins_reperes", "explorations", "etudes_opportunite", "activites_lancees",
   "abandons", "reponses_existantes"];
 const FIRST_YEAR = 2015;
+var chosen = null;  // the year picked (kept when the screen is drawn again)
 
 function bilanUrl(year, csv) { return "api/fabrique/bilan?annee=" + encodeURIComponent(year) + (csv ? "&f=csv" : ""); }
 
@@ -68,7 +69,7 @@ function qpvTable(rows) {
       .concat([el("td", { text: row.code_qp ? t(row.qpv_concerne ? "yes" : "no") : "—" })])));
   });
   return el("div", { className: "table-scroll", role: "region", "aria-labelledby": "bilan-qpv-caption", tabindex: "0" }, [
-    el("table", { className: "ranking bilan-table", id: "bilan-qpv" }, [
+    el("table", { className: "bilan-table", id: "bilan-qpv" }, [
       el("caption", { id: "bilan-qpv-caption", text: t("per_qpv") }), el("thead", {}, [head]), body])]);
 }
 
@@ -114,7 +115,8 @@ export async function show(box) {
     el("span", { className: "filter links" }, [csv,
       el("button", { type: "button", id: "bilan-print", className: "secondary", text: t("print"), onclick: function () { window.print(); } })])]));
   box.appendChild(out);
-  picker.addEventListener("change", function () { load(picker.value, out, csv); });
-  await load(String(now), out, csv);
+  picker.value = chosen || String(now);
+  picker.addEventListener("change", function () { chosen = picker.value; load(picker.value, out, csv); });
+  await load(picker.value, out, csv);
   if ($("bilan-out")) document.body.setAttribute("data-bilan-ready", "true");
 }

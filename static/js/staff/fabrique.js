@@ -21,7 +21,7 @@ const t = register({
   },
 });
 
-var opener = null;
+var opener = null, current = null;  // the button that opened the view; the screen shown
 
 /** The full-page view (created once): a heading, a way back, and `#fabrique-body`. */
 function view(heading) {
@@ -55,10 +55,18 @@ export function closeView() {
   if (state.map) state.map.invalidateSize();
   if (opener && document.contains(opener)) opener.focus();
   opener = null;
+  current = null;
+}
+
+/** The language changed: the screen shown is drawn again in the new one. */
+function relabel() {
+  if (!current) return;
+  (current === "board" ? openBoard(opener) : openBilan(opener)).then(function () { $("lang").focus(); });
 }
 
 async function open(part, heading, button) {
   opener = button;
+  current = part;
   var module;
   try { module = await import("./" + part + ".js"); } catch (err) {
     status(t("failed") + part + ".js");
@@ -87,5 +95,6 @@ export function start() {
     el("h3", { id: "fab-entry-title", text: t("title") }),
     el("p", { className: "help", text: t("help") }),
     el("div", { className: "row" }, buttons)]));
+  $("lang").addEventListener("click", function () { setTimeout(relabel, 0); });  // after app.js's own
   document.body.setAttribute("data-fabrique", "ready");
 }
