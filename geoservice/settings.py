@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(
         0.5, ge=0, le=60, description="Seconds between two revision checks of a replica "
         "(0: never; the snapshot is then only refreshed by this process's own writes).")
+    full_rebuild: bool = Field(
+        False, description="Benchmarks only (bench/bench_edit_visible.py --full-rebuild): "
+        "every revision reads and rebuilds the whole layer and warms every view, as before "
+        "changed rows were applied.")
     sources: str = Field(
         PUBLISHERS,
         description="Where `data pull` reads: a mirror directory, or 'publishers' to download.",

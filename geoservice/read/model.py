@@ -18,7 +18,6 @@ background. Nothing here runs on the event loop.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
@@ -35,9 +34,6 @@ from .views import VIEWS, warm, warm_like
 log = logging.getLogger("geoservice.read.model")
 WARM_DELAY = 0.5
 """Seconds without a new write before a snapshot made by a write is warmed."""
-FULL_REBUILD = os.environ.get("GEOSERVICE_FULL_REBUILD", "") == "1"
-"""Benchmarks only (``bench/bench_edit_visible.py --full-rebuild``): every revision reads
-and rebuilds the whole layer and warms every view, as before changes were applied."""
 
 
 def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
@@ -47,11 +43,12 @@ def collection_from(layer: LayerDef, data: CollectionData) -> Collection:
                       kind=data.kind)
 
 
-def next_collection(storage: FeatureStore, layer: LayerDef, old: Collection | None
-                    ) -> Collection:
+def next_collection(storage: FeatureStore, layer: LayerDef, old: Collection | None,
+                    full_rebuild: bool = False) -> Collection:
     """The collection at the storage's current revision: ``old`` with the rows changed
-    since applied when it is editable and the change small, else read whole."""
-    if FULL_REBUILD:
+    since applied when it is editable and the change small, else read whole
+    (``full_rebuild``: always read whole, for benchmarks)."""
+    if full_rebuild:
         return collection_from(layer, storage.read(layer.id))
     if old is not None and old.kind == "editable" and old.seqs is not None:
         changes = storage.changes(layer.id, old.revision)
@@ -75,7 +72,8 @@ def build_snapshot(settings: Settings, storage: FeatureStore,
         if old is not None and old.revision == revisions[layer_id]:
             base[layer_id] = old
         else:  # public reads never hold a layer's staff-only properties
-            base[layer_id] = next_collection(storage, layer.public(), old)
+            base[layer_id] = next_collection(storage, layer.public(), old,
+                                             settings.full_rebuild)
     territory = get_territory(settings.territoire)
     views = {k: v for k, v in VIEWS.items() if k in layers}
     pushdown = None
@@ -200,7 +198,7 @@ class ReadModel:
             asked, store = pending
             if store is self.current:  # a newer one makes it moot
                 try:
-                    warm(store) if FULL_REBUILD else warm_like(store, asked)
+                    warm(store) if self.settings.full_rebuild else warm_like(store, asked)
                 except Exception:  # noqa: BLE001 — views are then built on first use
                     log.exception("warming the snapshot failed")
 
