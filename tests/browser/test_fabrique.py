@@ -198,13 +198,24 @@ def test_a_concurrent_change_reloads_the_board(site, open_page):
     page.locator("#fabrique-status").filter(has_text="Quelqu'un a modifié ce besoin").wait_for()
     page.locator(f".stage-col[data-stage='exploration'] .need-card[data-need='{fid}']").wait_for()
     page.screenshot(path=str(ARTIFACTS / "fabrique-board-1280.png"), full_page=True)
+    # dropped: the reason is asked for, beside its field, then kept for the staff
+    move(page, fid, "abandonne")
+    form = card(page, fid).locator(".move-form")
+    form.locator(".field-error").filter(has_text="obligatoire pour un besoin abandonné").wait_for()
+    reason = form.get_by_label("Motif de l'abandon (visible de l'équipe seulement)")
+    assert reason.get_attribute("aria-invalid") == "true"
+    reason.fill("local trouvé trop cher")
+    press(page, form.locator("button[type=submit]"))
+    moved(page, fid, "abandonne")
+    assert "local trouvé trop cher" not in httpx.get(
+        f"{site.url}/api/collections/besoins/items/{fid}").text
     # in English: the board is drawn again, the stages with the layer's English labels
     page.locator("#lang").click()
     page.locator(".stage-col[data-stage='repere'] h3").filter(has_text="Spotted").wait_for()
     assert page.locator("#fabrique-title").inner_text() == "Needs follow-up"
     assert "Change stage" in card(page, fid).inner_text()
     assert page.evaluate("document.activeElement.id") == "lang"
-    assert [e for e in rec.errors if "status of 412" not in e] == [], rec.errors
+    assert [e for e in rec.errors if "status of 412" not in e and "status of 422" not in e] == []
 
 
 def test_the_bilan_its_sentence_csv_and_print(site, open_page):
