@@ -8,7 +8,7 @@
 import { getJSON, staffRemembered } from "./js/api.js";
 import { $, el } from "./js/dom.js";
 import { lang, setLang, title } from "./js/i18n.js";
-import { defiTitle, setDefis } from "./js/labels.js";
+import { defiTitle, setDefis, setLayerValues } from "./js/labels.js";
 import {
   buildLayer, closeDetail, fetchAll, onEscape, onMapSpace, own, readHash, renderInView, renderLayerSwitcher,
   renderUnlocated, select, state, status, t, writeHash,
@@ -96,6 +96,7 @@ async function start() {
   }
   var config = state.config;
   setDefis(config.defis);
+  setLayerValues(config.layers);
   $("territory").textContent = config.territory.nom;
   Object.keys(config.defis).forEach(function (key) {
     $("diag-defi").appendChild(el("option", { value: key, text: title(config.defis[key]) }));

@@ -93,6 +93,7 @@ def map_config(store: Snapshot, settings: Settings) -> dict[str, Any]:
             "located": int(len(collection.located)),
             "style": style,
             "labels": {name: spec.label.model_dump() for name, spec in layer.properties.items()},
+            "values": {n: {v: x.model_dump() for v, x in s.enum_labels.items()} for n, s in layer.properties.items() if s.enum_labels},  # noqa: E501
             "attribution": layer.attribution,
             "editable": bool(layer.editable),
         })

@@ -38,6 +38,18 @@ const VALUES = {
 };
 
 let defis = {};
+let layerValues = {};  // field → value → {fr, en}, from the layers' YAML (map configuration)
+
+/** The value labels the layers declare (`values` of each layer in the map's configuration):
+ * they win over the shared vocabulary for their field (« accompagnement » as a stage). */
+export function setLayerValues(layers) {
+  layerValues = {};
+  (layers || []).forEach((layer) => {
+    Object.keys(layer.values || {}).forEach((field) => {
+      layerValues[field] = Object.assign(layerValues[field] || {}, layer.values[field]);
+    });
+  });
+}
 
 /** The Défis of the map's configuration (`{key: {fr, en, color}}`). */
 export function setDefis(value) { defis = value || {}; }
@@ -46,8 +58,16 @@ export function defiTitle(key) {
   return Object.prototype.hasOwnProperty.call(defis, key) ? title(defis[key]) : String(key);
 }
 
-/** Whether a coded value has a label of its own. */
-export function hasLabel(value) { return own(VALUES.fr, String(value)) !== null; }
+/** Whether a coded value (of `field`, when given) has a label of its own. */
+export function hasLabel(value, field) {
+  return fieldLabel(field, value) !== null || own(VALUES.fr, String(value)) !== null;
+}
+
+function fieldLabel(field, value) {
+  const labels = field && own(layerValues, field);
+  const found = labels && own(labels, String(value));
+  return found ? title(found) : null;
+}
 
 function own(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : null; }
 
@@ -56,5 +76,5 @@ function own(table, key) { return Object.prototype.hasOwnProperty.call(table, ke
 export function valueLabel(field, value) {
   if (field === "defi") return defiTitle(value);
   const key = String(value);
-  return own(VALUES[lang()], key) || own(VALUES.fr, key) || key.replace(/_/g, " ");
+  return fieldLabel(field, key) || own(VALUES[lang()], key) || own(VALUES.fr, key) || key.replace(/_/g, " ");
 }

@@ -87,10 +87,21 @@ function valueText(name, value) {
       .join(", ");
   }
   if (typeof value === "boolean") return value ? t("yes") : t("no");
-  if (CODED[name] && hasLabel(value)) return valueLabel(name, value);
+  if (CODED[name] && hasLabel(value, name)) return valueLabel(name, value);
+  if (name === "reponse") return answerName(value);
   return String(value);
 }
-var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1 };  // values with a label
+var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1 };  // values with a label
+// a need's card never shows the team's notes (motif is never sent; notes stay off the card)
+var STAFF_NOTES = { besoins: { notes: 1, motif: 1 } };
+
+/** The project or place a need's `reponse` ("collection/id") names, by its name. */
+export function answerName(reference) {
+  var cut = String(reference).indexOf("/");
+  var layer = cut > 0 && own(state.layers, reference.slice(0, cut)) ? state.layers[reference.slice(0, cut)] : null;
+  var item = layer && own(layer.byId, reference.slice(cut + 1)) ? layer.byId[reference.slice(cut + 1)] : null;
+  return item ? item.name + " (" + title(layer.def.title) + ")" : String(reference);
+}
 
 function precisionNode(props) {
   if (!("precision" in props)) return null;
@@ -106,17 +117,17 @@ function precisionNode(props) {
 }
 
 export function card(layer, props, heading) {
-  var dl = el("dl");
+  var dl = el("dl"), notes = STAFF_NOTES[layer.def.id] || {};
   Object.keys(layer.def.labels).forEach(function (name) {
-    if (HIDDEN[name]) return;
+    if (HIDDEN[name] || notes[name]) return;
     var value = props[name];
     if (value === null || value === undefined || value === "") return;
     if (Array.isArray(value) && !value.length) return;
     dl.appendChild(el("dt", { text: title(layer.def.labels[name]) }));
-    var translated = name === "defi" || typeof value === "boolean" || !!CODED[name];
+    var translated = name === "defi" || typeof value === "boolean" || !!CODED[name] || name === "reponse";
     dl.appendChild(el("dd", { lang: translated ? null : "fr", text: valueText(name, value) }));
   });
-  var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name]; });
+  var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name] && !notes[name]; });
   var more = folded.length ? el("details", {}, [el("summary", { text: folded.map(function (name) {
     return title(layer.def.labels[name]);
   }).join(" · ") })].concat(folded.map(function (name) {

@@ -5,6 +5,7 @@
 import { problemText, request } from "./api.js";
 import { $, clear, el } from "./dom.js";
 import { locale, register } from "./i18n.js";
+import { valueLabel } from "./labels.js";
 import { reloadLayer, select as selectFeature } from "./map.js";
 
 const t = register({
@@ -21,6 +22,16 @@ const t = register({
     st_accepted: "Acceptée : publiée sur la carte", st_rejected: "Refusée",
     st_report_accepted: "Traité par l'équipe", moderator_says: "Message de l'équipe : ",
     sent_on: "Envoyée le ", show: "Voir sur la carte", close: "Fermer",
+    stage: "Où en est ce besoin : ", since: "depuis le ",
+    s_repere: "le besoin est enregistré ; l'équipe de la Fabrique à initiatives va l'examiner.",
+    s_qualifie: "l'équipe a confirmé ce besoin et l'a décrit.",
+    s_exploration: "l'équipe cherche, avec les acteurs du quartier, comment y répondre.",
+    s_etude_opportunite: "une réponse est à l'étude : l'équipe vérifie qu'elle peut marcher.",
+    s_recherche_porteur: "une réponse est retenue ; l'équipe cherche qui la portera.",
+    s_accompagnement: "une personne ou une structure va porter la réponse ; l'équipe l'aide à la lancer.",
+    s_lance: "une activité a été lancée pour y répondre.",
+    s_abandonne: "l'équipe a arrêté de travailler sur ce besoin.",
+    s_reponse_existante: "une réponse existait déjà : l'équipe l'a reliée à ce besoin.",
   },
   en: {
     send: "Send", report: "Report a problem",
@@ -34,6 +45,16 @@ const t = register({
     st_accepted: "Accepted: published on the map", st_rejected: "Rejected",
     st_report_accepted: "Handled by the team", moderator_says: "Message from the team: ",
     sent_on: "Sent on ", show: "Show on the map", close: "Close",
+    stage: "Where this need stands: ", since: "since ",
+    s_repere: "the need is recorded; the Fabrique à initiatives team will look into it.",
+    s_qualifie: "the team confirmed this need and described it.",
+    s_exploration: "the team is looking, with local actors, for ways to answer it.",
+    s_etude_opportunite: "an answer is being studied: the team checks it can work.",
+    s_recherche_porteur: "an answer was chosen; the team is looking for someone to run it.",
+    s_accompagnement: "someone will run the answer; the team helps them start it.",
+    s_lance: "an activity was started to answer it.",
+    s_abandonne: "the team stopped working on this need.",
+    s_reponse_existante: "an answer already existed: the team linked it to this need.",
   },
 });
 
@@ -111,6 +132,7 @@ export async function showFollow(close, id, key) {
   if (p.problem_label) box.appendChild(el("p", { lang: "fr", text: t("report") + " : " + p.problem_label }));
   box.appendChild(el("p", { className: "help", text: t("sent_on") + new Date(p.created_at).toLocaleDateString(locale()) }));
   if (p.message) box.appendChild(el("p", { id: "follow-message" }, [t("moderator_says"), el("span", { lang: "fr", text: p.message })]));
+  if (p.published && p.collection === "besoins") box.appendChild(await stageNode(p.published));
   if (p.published) {
     box.appendChild(el("button", { type: "button", className: "secondary", text: t("show"), onclick: async function () {
       var layer = await reloadLayer(p.collection);
@@ -120,4 +142,22 @@ export async function showFollow(close, id, key) {
   }
   $("contrib").scrollIntoView({ block: "start" });
   h.focus();
+}
+
+/** A published need's stage in the Fabrique à initiatives, in plain words (its public
+ * item: the team's notes never reach this page). */
+async function stageNode(published) {
+  var node = el("p", { className: "follow-stage", id: "follow-stage" });
+  var answer = await request("GET", published);  // the published need's public item
+  var props = answer.ok && answer.body ? answer.body.properties || {} : null;
+  if (!props) return node;
+  var stage = props.etape || "repere";
+  node.appendChild(el("strong", { text: t("stage") + valueLabel("etape", stage) }));
+  if (props.etape_date) {
+    node.appendChild(document.createTextNode(" (" + t("since") + new Date(props.etape_date + "T12:00:00").toLocaleDateString(locale()) + ")"));
+  }
+  node.appendChild(el("br"));
+  var words = t("s_" + stage);
+  node.appendChild(document.createTextNode(words.charAt(0).toUpperCase() + words.slice(1)));
+  return node;
 }

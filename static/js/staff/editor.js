@@ -1,6 +1,7 @@
 /* The staff box, loaded with import() only after a staff login (residents never download it):
  * who is signed in, "add a feature", the buttons on feature cards, a feature's history and
- * revert; then the other staff screens (verify, imports, moderation), each its own module.
+ * revert; then the other staff screens (the Fabrique's board and bilan, verify, imports,
+ * moderation), each its own module.
  * Every text from the data or the server is written as DOM text, never as HTML. */
 
 import { forgetStaff, itemUrl, problemText } from "../api.js";
@@ -104,7 +105,7 @@ function render() {
         onclick: function () { openForm(select.value, null, null); } })])]));
   }
   // the other staff screens load in any order: each has its place, so nothing moves
-  ["verify", "moderation", "imports"].forEach(function (part) { body.appendChild(el("div", { id: "slot-" + part })); });
+  ["fabrique", "verify", "moderation", "imports"].forEach(function (part) { body.appendChild(el("div", { id: "slot-" + part })); });
   body.appendChild(el("div", { id: "editor-work", className: "editor" }));
   body.appendChild(el("button", { type: "button", id: "logout", className: "linklike", text: t("logout"), onclick: async function () {
     await send("POST", "api/auth/logout");
@@ -126,6 +127,7 @@ export function start(me) {
   addCardHook(cardButtons);
   if (!started) { state.map.on("preclick", onMapClick); started = true; }
   render();
+  loadPart("fabrique");
   loadPart("verify");
   loadPart("imports");
   if (me.role === "moderator" || me.role === "admin") loadPart("moderation");
