@@ -221,13 +221,14 @@ def to_csv(fig: Mapping[str, Any]) -> str:
     out.writerow(["annee", *CSV_COLUMNS])
     for row in fig["par_qpv"]:
         out.writerow([fig["annee"], *(_cell(row[c]) for c in CSV_COLUMNS)])
-    out.writerow([fig["annee"], "", "Total", *(fig[c] for c in FIGURES),
-                  fig["qpv_concernes"]])
+    # the total's « QPV concerné » cell stays empty: how many QPV is said below
+    out.writerow([fig["annee"], "", "Total", *(fig[c] for c in FIGURES), ""])
     out.writerow([])
     lau = fig["laureats"]
-    out.writerow(["annee", "laureats", "laureats_qpv", "montant_eur", "montant_qpv_eur"])
-    out.writerow([fig["annee"], lau["total"], lau["qpv"], _cell(lau["montant_eur"]),
-                  _cell(lau["montant_qpv_eur"])])
+    out.writerow(["annee", "qpv_concernes", "laureats", "laureats_qpv", "montant_eur",
+                  "montant_qpv_eur"])
+    out.writerow([fig["annee"], fig["qpv_concernes"], lau["total"], lau["qpv"],
+                  _cell(lau["montant_eur"]), _cell(lau["montant_qpv_eur"])])
     out.writerow([])
     out.writerow(["phrase"])
     out.writerow([fig["phrase"]])

@@ -189,6 +189,10 @@ def test_csv_and_refusals(site, year_2022):
     assert rows[0][:4] == ["annee", "code_qp", "nom", "besoins_reperes"]
     total = next(r for r in rows if len(r) > 2 and r[2] == "Total")
     assert total[3:9] == ["7", "4", "5", "1", "2", "0"]
+    assert total[-1] == ""  # « QPV concerné » is yes/no per QPV, not a count
+    summary = rows[rows.index(["annee", "qpv_concernes", "laureats", "laureats_qpv",
+                               "montant_eur", "montant_qpv_eur"]) + 1]
+    assert summary[:2] == ["2022", "3"]
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
     assert "calc" not in text  # a staff note never reaches the figures
     for params in ({"annee": "deux mille"}, {"annee": "1999"}, {"annee": "2022", "f": "xls"},
