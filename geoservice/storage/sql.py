@@ -96,14 +96,7 @@ class SqlFeatures:
         p = self.db.P
         with self.db.tx() as cur:
             self.db.require_schema(cur)
-            # the revision first, then the rows: without a snapshot (PostGIS reads outside a
-            # transaction) the rows may be newer than the revision, never older, so a later
-            # refresh reads them again rather than keeping stale rows as current
-            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
-                        (collection,))
-            head = cur.fetchone()
-            if head is None:
-                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            head = self._head(cur, collection)
             cur.execute(
                 f"SELECT fid, version, properties, {self.db.geom_out()} FROM features "
                 f"WHERE collection = {p} AND NOT deleted ORDER BY seq", (collection,))
@@ -111,6 +104,18 @@ class SqlFeatures:
                     for fid, version, props, geom in cur.fetchall()]
         provenance = self.db.json_out(head[2]) if head[2] is not None else {}
         return CollectionData(collection, head[0], int(head[1]), provenance, rows)
+
+    def _head(self, cur: Cursor, collection: str) -> tuple[Any, Any, Any]:
+        """A collection's kind, revision and provenance, read BEFORE its rows: without a
+        snapshot (PostGIS reads outside a transaction) the rows may then be newer than the
+        revision, never older, so a later refresh reads them again rather than keeping
+        stale rows as current."""
+        cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {self.db.P}",
+                    (collection,))
+        head = cur.fetchone()
+        if head is None:
+            raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+        return head
 
     def get(self, collection: str, fid: str) -> Row | None:
         with self.db.tx() as cur:
@@ -120,12 +125,7 @@ class SqlFeatures:
         p = self.db.P
         with self.db.tx() as cur:
             self.db.require_schema(cur)
-            # the head first (as in `read`): rows may be newer than it, never older
-            cur.execute(f"SELECT kind, revision, provenance FROM collections WHERE id = {p}",
-                        (collection,))
-            head = cur.fetchone()
-            if head is None:
-                raise FeatureMissing(f"Collection absente du magasin : « {collection} »")
+            head = self._head(cur, collection)
             cur.execute(
                 f"SELECT fid, version, properties, {self.db.geom_out()}, deleted, seq "
                 f"FROM features WHERE collection = {p} AND revision > {p} ORDER BY seq",
