@@ -5,7 +5,7 @@
 import { getJSON } from "./api.js";
 import { $, clear, el } from "./dom.js";
 import { locale, register } from "./i18n.js";
-import { defiTitle } from "./labels.js";
+import { defiTitle, valueLabel } from "./labels.js";
 import { detailPadding, select, state, status, t as mapText, whenIdle } from "./map.js";
 
 const t = register({
@@ -17,6 +17,7 @@ const t = register({
     diag_drives: "Ce qui fait vraiment le classement (part de l'écart des scores) : ",
     diag_needs: "Besoins ouverts signalés", diag_of_draws: " % des tirages",
     diag_possible: "rang possible ", diag_reasons: "Raisons",
+    diag_working: "En cours à la Fabrique à initiatives", diag_answered: "Besoins qui ont trouvé leur réponse",
     diag_title_qpv: "Diagnostic du quartier", diag_top5: " ; dans les 5 premiers dans ",
     diag_unavailable: "Le diagnostic n'est pas disponible : ", diag_unknown: "Besoin inconnu",
     diag_verified_only: "Le score compte les réponses ESS vérifiées seulement",
@@ -32,6 +33,7 @@ const t = register({
     diag_drives: "What actually drives the ranking (share of the score spread): ",
     diag_needs: "Open needs reported", diag_of_draws: " % of draws",
     diag_possible: "possible rank ", diag_reasons: "Reasons",
+    diag_working: "In progress at the Fabrique à initiatives", diag_answered: "Needs that found their answer",
     diag_title_qpv: "Neighbourhood diagnosis", diag_top5: "; in the top 5 in ",
     diag_unavailable: "The diagnostic is not available: ", diag_unknown: "Unknown need",
     diag_verified_only: "The score counts checked ESS answers only",
@@ -109,7 +111,23 @@ function reasonsNode(entry) {
     });
     box.appendChild(needs);
   }
+  stagedList(box, "diag-working", t("diag_working"), entry.needs_in_progress);
+  stagedList(box, "diag-answered", t("diag_answered"), entry.needs_answered);
   return box;
+}
+
+/* The needs of the QPV at a stage of the Fabrique's pipeline, each with its stage in words
+ * (and its answer, for a launched need or an existing answer). */
+function stagedList(box, id, heading, items) {
+  if (!(items || []).length) return;
+  box.appendChild(el("h4", { id: id, text: heading }));
+  var ul = el("ul", { className: "staged", "aria-labelledby": id });
+  items.forEach(function (n) {
+    var line = [el("span", { lang: "fr", text: n.nom }), " — " + valueLabel("etape", n.etape)];
+    if (n.reponse_nom) line.push(" : ", el("span", { lang: "fr", text: n.reponse_nom }));
+    ul.appendChild(el("li", {}, line));
+  });
+  box.appendChild(ul);
 }
 
 function selectDiag(entry, move, opener) {

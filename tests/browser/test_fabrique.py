@@ -305,3 +305,16 @@ def test_a_resident_follows_the_stage_and_the_map_hides_staff_notes(site, open_p
     rec.page.locator("#detail").wait_for()
     text = rec.page.locator("#detail").inner_text()
     assert "Activité lancée" in text and "Épicerie du Grand Mirail (essai)" in text
+
+    # the QPV's diagnosis lists what the Fabrique works on there, and what found its answer
+    page = rec.page
+    page.locator("#tab-diag").click()
+    page.locator("#diag-table tbody tr").first.wait_for()
+    page.locator("#diag-table").get_by_role("button", name="Grand Mirail").click()
+    working = page.locator("#detail ul[aria-labelledby=diag-working]")
+    working.wait_for()
+    assert "Atelier vélo (essai) — Étude d'opportunité" in working.inner_text()
+    answered = page.locator("#detail ul[aria-labelledby=diag-answered]").inner_text()
+    assert "Épicerie solidaire (essai) — Activité lancée : Épicerie du Grand Mirail (essai)" \
+        in answered
+    assert _violations(page) == []
