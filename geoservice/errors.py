@@ -205,7 +205,15 @@ class ServiceUnavailable(GeoserviceError):
     title = "Service momentanément indisponible"
     slug = "unavailable"
     about = ("Le service ne peut pas faire cette action pour le moment : par exemple, il est "
-             "configuré pour ne servir qu'en lecture (aucun magasin modifiable).")
+             "configuré pour ne servir qu'en lecture (aucun magasin modifiable), ou sa base de "
+             "données ne répond pas. L'en-tête Retry-After, quand il est donné, dit dans "
+             "combien de secondes réessayer.")
+
+    def __init__(self, detail: str, retry_after: int | None = None,
+                 extra: dict | None = None) -> None:
+        super().__init__(detail, extra)
+        self.retry_after = retry_after
+        """Seconds to wait before trying again (None: no hint)."""
 
 
 class InternalError(GeoserviceError):

@@ -25,6 +25,7 @@ from .routes import (
     editing,
     fabrique,
     geocode,
+    health,
     history,
     imports,
     login,
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_request_ids(app)
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
-    for module in (login, proposals, imports, history, editing, ogc, lookup, geocode,
+    for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
                    analysis, fabrique, maps, problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)

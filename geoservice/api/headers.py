@@ -19,6 +19,7 @@ from ..errors import (
     MethodNotAllowed,
     PreconditionFailed,
     PreconditionRequired,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
 )
@@ -74,7 +75,7 @@ def error_headers(exc: GeoserviceError, path: str) -> dict[str, str]:
         return {"ETag": etag(version)}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": allow(exc.allowed, item="/items/" in path)}
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable) and exc.retry_after is not None:
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, Unauthorized) and exc.bearer:
         return dict(CHALLENGE)

@@ -1,0 +1,74 @@
+"""Issue 30, hostile review: health and readiness routes for a load balancer, strong
+``If-Match`` comparison, 4xx (never 500) for malformed writes and proposals, and a CQL2
+filter too deep to parse refused in French — on a real server over both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.editing_site import Site
+
+PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
+         "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",
+                        "defi": ["economie_circulaire"], "statut": "ouvert",
+                        "precision": "adresse", "adresse": "1 rue d'essai, Toulouse",
+                        "source": "test automatique (données synthétiques)"}}
+NEED = {"collection": "besoins", "note": "vu à la réunion",
+        "feature": {"type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [1.40044, 43.57235]},
+                    "properties": {"nom": "Épicerie solidaire", "precision": "rue",
+                                   "defi": ["alimentation_durable"],
+                                   "description": "Pas de magasin abordable à pied",
+                                   "signale_par": "maison_des_citoyens"}}}
+MERGE = {"Content-Type": "application/merge-patch+json"}
+ITEMS = "/api/collections/hebergement/items"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def site(request, mirror, tmp_path_factory):
+    url = None
+    if request.param == "postgis":
+        url = request.getfixturevalue("postgres").create_database("hardening")
+    made = Site(tmp_path_factory.mktemp(f"hardening-{request.param}"), mirror, url,
+                GEOSERVICE_PROPOSALS_PER_HOUR="1000")
+    yield made
+    made.stop()
+
+
+def _french_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
+# 1. health and readiness
+
+def test_health_and_ready_answer_when_all_is_well(site):
+    public = site.client()
+    health = public.get("/api/health")
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    ready = public.get("/api/ready")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    assert public.get("/api/ready?x=1").status_code == 400
+    paths = public.get("/openapi.json").json()["paths"]
+    assert "/api/health" in paths and "/api/ready" in paths
+
+
+def test_ready_is_503_in_french_when_the_database_is_gone(postgres, mirror, tmp_path):
+    url = postgres.create_database("hardening_gone")
+    site = Site(tmp_path, mirror, url)
+    try:
+        public = site.client()
+        assert public.get("/api/ready").status_code == 200
+        import psycopg
+
+        with psycopg.connect(postgres.url(), autocommit=True) as conn:
+            conn.execute('DROP DATABASE "hardening_gone" WITH (FORCE)')
+        answer = public.get("/api/ready")
+        problem = _french_problem(answer, 503)
+        assert int(answer.headers["Retry-After"]) > 0
+        assert "base" in problem["detail"]
+        health = public.get("/api/health")  # the process itself is alive
+        assert health.status_code == 200 and health.json() == {"status": "ok"}
+    finally:
+        site.stop()
