@@ -33,21 +33,26 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+NO_VERSION = 0
+"""The version an ``If-Match`` naming no version of ours stands for: versions start at 1, so
+the store answers 412 with the current version, as for a stale tag."""
+
+
 def parse_if_match(header: str | None) -> int:
-    """The version an ``If-Match`` header names (428 without one; ``*`` is not enough: a
-    write must say which version it changes)."""
+    """The version an ``If-Match`` header names, compared strongly (RFC 9110 §13.1.1): 428
+    without one, or with ``*`` (a write must say which version it changes); a weak tag
+    (``W/"1"``) or a tag that is not one of our ETags matches no version
+    (:data:`NO_VERSION`: 412 with the current version)."""
     if header is None or not header.strip():
         raise PreconditionRequired(
             "En-tête If-Match requis : renvoyez l'ETag lu avec l'objet (GET), pour ne pas "
             "écraser une modification faite entre-temps")
     value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not re.fullmatch(r"[0-9]{1,12}", value):
+    if value == "*":
         raise PreconditionRequired(
-            f"If-Match doit donner l'ETag de la version lue (ex. \"3\"), pas « {header[:40]} »")
-    return int(value)
+            "If-Match : « * » ne suffit pas, donnez l'ETag de la version lue (ex. \"3\")")
+    match = re.fullmatch(r'"([0-9]{1,12})"', value)
+    return int(match.group(1)) if match else NO_VERSION
 
 
 def allow(actions: Iterable[str], item: bool) -> str:

@@ -37,7 +37,8 @@ WRITE_ERRORS = {
     401: problem_response("Sans compte, ou jeton inconnu, expiré ou révoqué"),
     403: problem_response("Le rôle du compte ne permet pas cette action sur cette couche"),
     405: problem_response("Couche de référence ou vue calculée : lecture seule"),
-    412: problem_response("If-Match périmé : le corps donne la version actuelle"),
+    412: problem_response("If-Match périmé, faible (W/) ou inconnu : le corps donne la "
+                          "version actuelle"),
     415: problem_response("Type de contenu non pris en charge"),
     422: problem_response("Objet contraire au schéma de la couche (champ nommé)"),
     428: problem_response("If-Match absent"),
@@ -45,7 +46,8 @@ WRITE_ERRORS = {
 
 
 def expected_version(request: Request) -> int:
-    """The version the writer read, from ``If-Match`` (428 when missing or malformed)."""
+    """The version the writer read, from ``If-Match`` (428 when missing; a weak or unknown
+    tag matches no version: 412)."""
     return parse_if_match(request.headers.get("if-match"))
 
 

@@ -4,6 +4,8 @@ filter too deep to parse refused in French — on a real server over both stores
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.editing_site import Site
@@ -72,3 +74,24 @@ def test_ready_is_503_in_french_when_the_database_is_gone(postgres, mirror, tmp_
         assert health.status_code == 200 and health.json() == {"status": "ok"}
     finally:
         site.stop()
+
+
+# 2. If-Match compared strongly
+
+def test_if_match_is_compared_strongly(site):
+    editor = site.client("editor")
+    made = editor.post(ITEMS, json=PLACE)
+    assert made.status_code == 201, made.text
+    location = made.headers["Location"]
+    body = json.dumps({"properties": {"nom": "Nouveau nom"}})
+    for tag in ('W/"1"', "garbage", '"abc"', "1"):
+        refused = editor.patch(location, content=body, headers={**MERGE, "If-Match": tag})
+        problem = _french_problem(refused, 412)
+        assert refused.headers["ETag"] == '"1"', tag
+        assert problem["currentVersion"] == 1 and problem["etag"] == '"1"', tag
+        assert problem["current"]["properties"]["nom"] == PLACE["properties"]["nom"], tag
+    assert editor.patch(location, content=body, headers={**MERGE, "If-Match": ""}
+                        ).status_code == 428
+    assert editor.patch(location, content=body, headers=MERGE).status_code == 428
+    assert editor.patch(location, content=body, headers={**MERGE, "If-Match": '"1"'}
+                        ).status_code == 200
