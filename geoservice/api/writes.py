@@ -22,6 +22,8 @@ GEOJSON = "application/geo+json"
 MERGE_PATCH = "application/merge-patch+json"
 MAX_BODY = 256 * 1024
 MAX_REASON = 500
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects a JSON body may have (a GeoJSON multipolygon needs 5)."""
 READ_ERRORS = {
     400: problem_response("Paramètre invalide"),
     401: problem_response("Réservé aux comptes (jeton ou session)"),
@@ -56,7 +58,11 @@ def change_reason(request: Request) -> str | None:
     raw = request.headers.get("geoservice-reason")
     if raw is None:
         return None
-    text = unquote(raw, errors="strict") if "%" in raw else raw
+    try:
+        text = unquote(raw, errors="strict") if "%" in raw else raw
+    except UnicodeDecodeError as exc:
+        raise InvalidParameter("Geoservice-Reason : encodage invalide ; écrivez le motif en "
+                               "UTF-8 encodé en pourcent (ex. %C3%A9 pour « é »)") from exc
     text = " ".join(text.split())
     if len(text) > MAX_REASON:
         raise InvalidParameter(f"Geoservice-Reason : {MAX_REASON} caractères au plus")
@@ -83,9 +89,33 @@ async def json_body(request: Request, accepted: tuple[str, ...], limit: int = MA
         if len(body) > limit:
             raise PayloadTooLarge(f"Corps de plus de {limit} octets")
     try:
-        return json.loads(body.decode("utf-8"))
+        document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidParameter(f"Corps JSON illisible ({str(exc)[:80]})") from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    if _depth(document) > MAX_DEPTH:
+        raise _too_deep()
+    return document
+
+
+def _too_deep() -> InvalidParameter:
+    return InvalidParameter(f"Corps JSON illisible : imbrication trop profonde ({MAX_DEPTH} "
+                            "niveaux de tableaux ou d'objets au plus)")
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest in ``document`` (without recursion)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in
+                         (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def item_href(request: Request, collection: str, fid: str) -> str:

@@ -32,7 +32,8 @@ def geometry_wkb(geometry: Any) -> bytes | None:
     try:
         shape = shapely.from_geojson(json.dumps(geometry))
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-        raise _invalid("geometry", f"géométrie GeoJSON illisible ({str(exc)[:80]})") from exc
+        raise _invalid("geometry", "géométrie GeoJSON illisible (un « type » et des "
+                                   "« coordinates » en nombres sont attendus)") from exc
     coords = shapely.get_coordinates(shape)
     if shape.is_empty or not coords.size or not (abs(coords) < 1e7).all():
         raise _invalid("geometry", "géométrie vide ou coordonnées non finies")
@@ -40,7 +41,8 @@ def geometry_wkb(geometry: Any) -> bytes | None:
 
 
 def check_feature_shape(body: Any) -> dict[str, Any]:
-    """A JSON body that is a GeoJSON Feature with an object of properties."""
+    """A JSON body that is a GeoJSON Feature with an object of properties and a readable
+    geometry (or null), before any check reads them (422 otherwise)."""
     if not isinstance(body, dict) or body.get("type") != "Feature":
         raise _invalid("type", "un objet GeoJSON « Feature » est attendu")
     properties = body.get("properties")
@@ -51,6 +53,7 @@ def check_feature_shape(body: Any) -> dict[str, Any]:
     for name, value in properties.items():
         if isinstance(value, str) and len(value) > MAX_TEXT:
             raise _invalid(name, f"texte trop long ({len(value)} caractères, {MAX_TEXT} au plus)")
+    geometry_wkb(body.get("geometry"))  # 422 now for a geometry that is not one
     return {"type": "Feature", "geometry": body.get("geometry"), "properties": properties,
             **({"id": body["id"]} if "id" in body else {})}
 

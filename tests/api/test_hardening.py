@@ -95,3 +95,46 @@ def test_if_match_is_compared_strongly(site):
     assert editor.patch(location, content=body, headers=MERGE).status_code == 428
     assert editor.patch(location, content=body, headers={**MERGE, "If-Match": '"1"'}
                         ).status_code == 200
+
+
+# 3. malformed input: 4xx, never 500
+
+def _deep(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def test_malformed_writes_are_4xx(site):
+    editor = site.client("editor")
+    bad_geometry = dict(PLACE, geometry="x")
+    problem = _french_problem(editor.post(ITEMS, json=bad_geometry), 422)
+    assert "geometry" in problem["detail"]
+    bad_coords = dict(PLACE, geometry={"type": "Point", "coordinates": ["a", "b"]})
+    problem = _french_problem(editor.post(ITEMS, json=bad_coords), 422)
+    assert "geometry" in problem["detail"]
+    deep = editor.post(ITEMS, content=_deep(16_000),
+                       headers={"Content-Type": "application/geo+json"})
+    assert "JSON" in _french_problem(deep, 400)["detail"]
+    reason = editor.post(ITEMS, json=PLACE, headers={"Geoservice-Reason": "%ff"})
+    assert "Geoservice-Reason" in _french_problem(reason, 400)["detail"]
+    made = editor.post(ITEMS, json=PLACE)
+    location = made.headers["Location"]
+    patched = editor.patch(location, content=json.dumps({"geometry": {
+        "type": "Point", "coordinates": ["a", "b"]}}), headers={**MERGE, "If-Match": '"1"'})
+    _french_problem(patched, 422)
+    deep_patch = editor.patch(location, content=_deep(16_000),
+                              headers={**MERGE, "If-Match": '"1"'})
+    _french_problem(deep_patch, 400)
+
+
+def test_malformed_proposals_are_4xx(site):
+    public = site.client()
+    for geometry in ("x", {"type": "Point", "coordinates": ["a", "b"]}):
+        body = dict(NEED, feature=dict(NEED["feature"], geometry=geometry))
+        answer = public.post("/api/proposals", json=body)
+        assert 400 <= answer.status_code < 500, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+    deep = public.post("/api/proposals", content=_deep(16_000),
+                       headers={"Content-Type": "application/json"})
+    assert "JSON" in _french_problem(deep, 400)["detail"]
+    fine = public.post("/api/proposals", json=NEED)
+    assert fine.status_code == 202, fine.text  # the same body, well formed, is taken
