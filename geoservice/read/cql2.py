@@ -28,6 +28,8 @@ from ..errors import InvalidParameter
 LANGS = ("cql2-text", "cql2-json")
 GEOMETRY = "geometry"
 MAX_LENGTH = 20_000
+MAX_NESTING = 100
+"""Deepest nesting of a filter's operations (``a OR b OR c`` nests once per ``OR``)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,28 @@ def parse(text: str, lang: str | None, layer: LayerDef) -> Filter:
     except Exception as exc:  # noqa: BLE001 — lark and json errors: the text is wrong
         raise InvalidParameter(f"filter : expression {lang} invalide ({_first_line(exc)})"
                                ) from exc
+    if _nesting(node) > MAX_NESTING:
+        raise InvalidParameter(f"filter : expression trop imbriquée (plus de {MAX_NESTING} "
+                               "niveaux, ou autant de AND/OR enchaînés) ; pour une liste de "
+                               "valeurs, écrivez « propriété IN ('a', 'b', …) »")
     _check(node, layer)
     return Filter(node, layer, text)
+
+
+def _nesting(node: Any) -> int:
+    """How deeply the operations of a parsed filter nest (without recursion: the checks,
+    the evaluation and the SQL translation recurse, once per level)."""
+    ast, _ = _ast()
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if not isinstance(current, ast.Node):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in current.get_sub_nodes())
+    return deepest
 
 
 def _first_line(exc: Exception) -> str:

@@ -138,3 +138,17 @@ def test_malformed_proposals_are_4xx(site):
     assert "JSON" in _french_problem(deep, 400)["detail"]
     fine = public.post("/api/proposals", json=NEED)
     assert fine.status_code == 202, fine.text  # the same body, well formed, is taken
+
+
+# 4. a CQL2 filter too deep
+
+@pytest.mark.parametrize("store", ["sqlite", "postgis"])
+def test_a_filter_of_1200_or_terms_is_400_in_french(store, client, request):
+    used = client if store == "sqlite" else request.getfixturevalue("postgis_client")
+    flt = " OR ".join(["code_qp='x'"] * 1200)
+    answer = used.get("/api/collections/qpv/items", params={"filter": flt})
+    problem = _french_problem(answer, 400)
+    assert "filter" in problem["detail"]
+    fewer = used.get("/api/collections/qpv/items",
+                     params={"filter": " OR ".join(["code_qp='x'"] * 50)})
+    assert fewer.status_code == 200 and fewer.json()["numberReturned"] == 0
