@@ -88,19 +88,25 @@ async def json_body(request: Request, accepted: tuple[str, ...], limit: int = MA
         body += chunk
         if len(body) > limit:
             raise PayloadTooLarge(f"Corps de plus de {limit} octets")
+    return parse_json(body, "Corps JSON")
+
+
+def parse_json(data: bytes | str, what: str) -> Any:
+    """A JSON document sent by a client (a body, a form field): 400 in French when it is
+    not UTF-8 JSON or nests deeper than :data:`MAX_DEPTH`, never a 500."""
     try:
-        document = json.loads(body.decode("utf-8"))
+        document = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidParameter(f"Corps JSON illisible ({str(exc)[:80]})") from exc
+        raise InvalidParameter(f"{what} illisible ({str(exc)[:80]})") from exc
     except RecursionError as exc:
-        raise _too_deep() from exc
+        raise _too_deep(what) from exc
     if _depth(document) > MAX_DEPTH:
-        raise _too_deep()
+        raise _too_deep(what)
     return document
 
 
-def _too_deep() -> InvalidParameter:
-    return InvalidParameter(f"Corps JSON illisible : imbrication trop profonde ({MAX_DEPTH} "
+def _too_deep(what: str) -> InvalidParameter:
+    return InvalidParameter(f"{what} illisible : imbrication trop profonde ({MAX_DEPTH} "
                             "niveaux de tableaux ou d'objets au plus)")
 
 

@@ -140,6 +140,15 @@ def test_malformed_proposals_are_4xx(site):
     assert fine.status_code == 202, fine.text  # the same body, well formed, is taken
 
 
+def test_malformed_import_fields_are_4xx(site):
+    editor = site.client("editor")
+    for field, value in (("mapping", _deep(16_000).decode()), ("defaults", "{\"a\": ")):
+        answer = editor.post("/api/imports", data={"layer": "hebergement", field: value},
+                             files={"file": ("lieux.csv", b"nom;adresse\nA;1 rue X\n",
+                                             "text/csv")})
+        assert field in _french_problem(answer, 400)["detail"]
+
+
 # 4. a CQL2 filter too deep
 
 @pytest.mark.parametrize("store", ["sqlite", "postgis"])

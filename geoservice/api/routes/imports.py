@@ -4,7 +4,6 @@ geocoding is unsure of, apply in one changeset. The rules live in
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -18,7 +17,7 @@ from ..auth import CallerDep
 from ..deps import ImportsDep
 from ..links import base_url
 from ..problems import problem_response
-from ..writes import json_body, refuse_declared_size
+from ..writes import json_body, parse_json, refuse_declared_size
 
 router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
 MAX_FILE = 5 * 1024 * 1024
@@ -55,10 +54,7 @@ def _json_field(form: Any, name: str) -> Any:
         return None
     if not isinstance(text, str):
         raise InvalidParameter(f"« {name} » : texte JSON attendu")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise InvalidParameter(f"« {name} » : JSON illisible ({str(exc)[:60]})") from exc
+    return parse_json(text, f"« {name} » : JSON")
 
 
 def _text_field(form: Any, name: str) -> str | None:
