@@ -82,3 +82,80 @@ def test_hostile_like_answers_on_both_stores(request, toulouse_store, store):
         got = sorted(f["properties"]["lib_qp"] for f in response.json()["features"])
         assert got == want, flt
     assert expected
+
+
+# -- the moderation queue, paged ------------------------------------------------------------
+
+QUEUED = 523  # more than the 500 the queue used to stop at
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def crowded(request, mirror, tmp_path_factory):
+    """A server whose queue holds QUEUED pending proposals and 3 rejected ones, put in
+    through the storage (the HTTP route's rate limit would take hours)."""
+    from geoservice.editing.entities import Proposal
+    from geoservice.settings import Settings
+    from geoservice.storage import open_store
+    from tests.editing_site import Site
+
+    url = None
+    if request.param == "postgis":
+        url = request.getfixturevalue("postgres").create_database("queue_paged")
+    site = Site(tmp_path_factory.mktemp(f"queue-{request.param}"), mirror, url)
+    storage = open_store(Settings(data_dir=site.work, database_url=url))
+    try:
+        for i in range(QUEUED + 3):
+            status = "pending" if i < QUEUED else "rejected"
+            storage.proposals.add_proposal(Proposal(
+                f"p-{i:010x}", "report", "lieux", None,
+                f"2026-11-{1 + i % 28:02d}T00:00:{i % 60:02d}.{i:03d}+00:00",
+                target="x", problem="autre", status=status), f"hash-{i}", "client:test")
+    finally:
+        storage.close()
+    yield site
+    site.stop()
+
+
+def _walk(client, first: str) -> tuple[list[str], list[dict]]:
+    ids, pages, href = [], [], first
+    while href:
+        answer = client.get(href)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        pages.append(page)
+        ids += [p["id"] for p in page["proposals"]]
+        href = next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None)
+    return ids, pages
+
+
+def test_the_queue_is_paged_with_a_total_and_links(crowded):
+    moderator = crowded.client("moderator")
+    first = moderator.get("/api/proposals?status=pending").json()
+    assert (first["numberMatched"], first["numberReturned"]) == (QUEUED, 100)
+    assert len(first["proposals"]) == 100
+    assert {"id", "status", "created_at", "href", "contact"} <= set(first["proposals"][0])
+    assert not any(lk["rel"] == "prev" for lk in first["links"])
+    ids, pages = _walk(moderator, "/api/proposals?status=pending&limit=200")
+    assert [p["numberReturned"] for p in pages] == [200, 200, QUEUED - 400]
+    assert all(p["numberMatched"] == QUEUED for p in pages)
+    assert len(ids) == len(set(ids)) == QUEUED  # every one, once, oldest first
+    created = [p["created_at"] for page in pages for p in page["proposals"]]
+    assert created == sorted(created)
+    assert ids[:100] == [p["id"] for p in first["proposals"]]
+    # the last page goes back, keeping the filters
+    prev = next(lk["href"] for lk in pages[-1]["links"] if lk["rel"] == "prev")
+    assert "status=pending" in prev and "offset=200" in prev and "limit=200" in prev
+    assert [p["id"] for p in moderator.get(prev).json()["proposals"]] == ids[200:400]
+    # a larger limit is brought down to 500; other statuses and filters are counted apart
+    big = moderator.get("/api/proposals?status=pending&limit=100000").json()
+    assert big["numberReturned"] == 500 and any(lk["rel"] == "next" for lk in big["links"])
+    everything = moderator.get("/api/proposals?status=all&limit=1&offset=525").json()
+    assert (everything["numberMatched"], everything["numberReturned"]) == (QUEUED + 3, 1)
+    rejected = moderator.get("/api/proposals?status=rejected").json()
+    assert (rejected["numberMatched"], rejected["numberReturned"]) == (3, 3)
+    assert [lk["rel"] for lk in rejected["links"]] == ["self"]
+    assert moderator.get("/api/proposals?collection=besoins").json()["numberMatched"] == 0
+    for bad in ("limit=0", "offset=-1", "limit=x"):
+        answer = moderator.get(f"/api/proposals?{bad}")
+        assert 400 <= answer.status_code < 500, (bad, answer.status_code)
+    assert crowded.client().get("/api/proposals").status_code == 401
