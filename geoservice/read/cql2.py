@@ -134,6 +134,10 @@ def _check(node: Any, layer: LayerDef) -> None:
         if not isinstance(target, ast.Attribute) or target.name == GEOMETRY:
             raise InvalidParameter("filter : une comparaison porte sur une propriété, à "
                                    "gauche (ex. lib_qp = 'Empalot')")
+        if isinstance(node, ast.Like) and _ends_escaped(node.pattern):
+            raise InvalidParameter("filter : un motif LIKE ne peut pas finir par le "
+                                   "caractère d'échappement « \\ » (écrire « \\\\ » pour "
+                                   "une barre oblique inverse)")
         spec = layer.properties.get(target.name)
         if spec is not None and spec.type == "array" and not isinstance(
                 node, ast.Equal | ast.IsNull | ast.In):
@@ -141,6 +145,20 @@ def _check(node: Any, layer: LayerDef) -> None:
                                    "IS NULL s'y appliquent (= veut dire « contient »)")
     for child in _children(node):
         _check(child, layer)
+
+
+def _ends_escaped(pattern: Any) -> bool:
+    """Does a LIKE pattern (a string, or CASEI of one) end with a lone ``\\``? PostgreSQL
+    refuses it; both stores answer 400 alike."""
+    ast, _ = _ast()
+    if isinstance(pattern, ast.Function) and pattern.arguments:
+        pattern = pattern.arguments[0]
+    if not isinstance(pattern, str):
+        return False
+    escaped = False
+    for char in pattern:
+        escaped = not escaped and char == "\\"
+    return escaped
 
 
 def _children(node: Any) -> list:

@@ -84,6 +84,25 @@ def test_hostile_like_answers_on_both_stores(request, toulouse_store, store):
     assert expected
 
 
+
+@pytest.mark.parametrize("store", ["sqlite", "postgis"])
+def test_like_escapes_alike_on_both_stores(request, store):
+    """An escaped character is itself; a pattern ending with a lone escape was a 500 on
+    PostGIS (PostgreSQL refuses it) and silently ignored on the snapshot: 400 on both."""
+    client = request.getfixturevalue("client" if store == "sqlite" else "postgis_client")
+    for flt, names in (("lib_qp LIKE 'Empalo\\t'", ["Empalot"]),
+                       ("lib_qp LIKE 'Empalo\\_'", []),
+                       ("CASEI(lib_qp) LIKE CASEI('EMPALO\\T')", ["Empalot"])):
+        response = client.get(ITEMS.format("qpv"), params={"filter": flt})
+        assert response.status_code == 200, response.text
+        assert [f["properties"]["lib_qp"] for f in response.json()["features"]] == names
+    for flt in ("lib_qp LIKE 'Emp\\'", "lib_qp LIKE 'Empalot\\'",
+                "CASEI(lib_qp) LIKE CASEI('Emp\\')"):
+        response = client.get(ITEMS.format("qpv"), params={"filter": flt})
+        assert response.status_code == 400, (flt, response.status_code)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "échappement" in response.json()["detail"]
+
 # -- the moderation queue, paged ------------------------------------------------------------
 
 QUEUED = 523  # more than the 500 the queue used to stop at
