@@ -35,6 +35,10 @@ from .service import Editing, Written, changed_fields
 
 KINDS = ("new", "correction", "report")
 STATUSES = ("pending", "accepted", "rejected")
+QUEUE_PAGE = 100
+"""Proposals per page of the moderation queue by default."""
+QUEUE_MAX = 500
+"""At most this many per page (a larger ``limit`` is brought down to it)."""
 PROBLEMS = {"n_existe_plus": "n'existe plus", "information_fausse": "information fausse",
             "doublon": "doublon", "autre": "autre"}
 FIELDS = {"collection", "feature", "target", "note", "contact", "problem", "site_web"}
@@ -184,14 +188,20 @@ class Proposals:
 
     def queue(self, caller: Caller | None, status: str | None = "pending",
               collection: str | None = None, qpv: str | None = None,
-              kind: str | None = None) -> list[Proposal]:
+              kind: str | None = None, limit: int = QUEUE_PAGE, offset: int = 0
+              ) -> tuple[list[Proposal], int]:
+        """One page of the queue, oldest first (``limit`` at most :data:`QUEUE_MAX`), and
+        how many proposals match in all."""
         self._moderator(caller)
         if status is not None and status not in STATUSES:
             raise invalid([("status", "une valeur parmi : " + ", ".join(STATUSES))])
         if kind is not None and kind not in KINDS:
             raise invalid([("kind", "une valeur parmi : " + ", ".join(KINDS))])
         self.purge()
-        return self.storage.proposals.proposals(status, collection, qpv, kind)
+        store = self.storage.proposals
+        limit = min(max(1, limit), QUEUE_MAX)
+        page = store.proposals(status, collection, qpv, kind, limit, max(0, offset))
+        return page, store.count_proposals(status, collection, qpv, kind)
 
     def get(self, pid: str, caller: Caller | None) -> Proposal:
         self._moderator(caller)

@@ -3,7 +3,7 @@ layer's queryables, then either evaluated on a snapshot (embedded store) or comp
 (PostGIS, :func:`to_sql`). Both follow SQL's three-valued logic, so both stores answer the
 same: a comparison with a missing value is *unknown*, and only *true* rows are kept.
 
-Supported: ``= <> < <= > >=``, ``LIKE`` (``%`` and ``_``, case-sensitive), ``IN``,
+Supported: ``= <> < <= > >=``, ``LIKE`` (``%`` and ``_``, case-sensitive, no backtracking), ``IN``,
 ``BETWEEN``, ``IS [NOT] NULL``, ``AND``/``OR``/``NOT``, ``CASEI(…)``, and
 ``S_INTERSECTS(geometry, …)`` with a ``BBOX`` or any WKT/GeoJSON geometry in CRS84.
 On a list property (``defi``), ``=`` means "the list contains".
@@ -12,7 +12,6 @@ On a list property (``defi``), ``=`` means "the list contains".
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -157,6 +156,10 @@ def _check(node: Any, layer: LayerDef) -> None:
         if not isinstance(target, ast.Attribute) or target.name == GEOMETRY:
             raise InvalidParameter("filter : une comparaison porte sur une propriété, à "
                                    "gauche (ex. lib_qp = 'Empalot')")
+        if isinstance(node, ast.Like) and _ends_escaped(node.pattern):
+            raise InvalidParameter("filter : un motif LIKE ne peut pas finir par le "
+                                   "caractère d'échappement « \\ » (écrire « \\\\ » pour "
+                                   "une barre oblique inverse)")
         spec = layer.properties.get(target.name)
         if spec is not None and spec.type == "array" and not isinstance(
                 node, ast.Equal | ast.IsNull | ast.In):
@@ -164,6 +167,20 @@ def _check(node: Any, layer: LayerDef) -> None:
                                    "IS NULL s'y appliquent (= veut dire « contient »)")
     for child in _children(node):
         _check(child, layer)
+
+
+def _ends_escaped(pattern: Any) -> bool:
+    """Does a LIKE pattern (a string, or CASEI of one) end with a lone ``\\``? PostgreSQL
+    refuses it; both stores answer 400 alike."""
+    ast, _ = _ast()
+    if isinstance(pattern, ast.Function) and pattern.arguments:
+        pattern = pattern.arguments[0]
+    if not isinstance(pattern, str):
+        return False
+    escaped = False
+    for char in pattern:
+        escaped = not escaped and char == "\\"
+    return escaped
 
 
 def _children(node: Any) -> list:
@@ -301,31 +318,89 @@ def _rhs(node: Any, spec_type: str, name: str, lower: bool) -> Any:
     return _lower(value) if lower else value
 
 
-def like_regex(pattern: str) -> re.Pattern:
-    """CQL2 LIKE: ``%`` any run, ``_`` one character, ``\\`` escapes."""
-    out, escaped = [], False
-    for char in pattern:
-        if escaped:
-            out.append(re.escape(char))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "%":
-            out.append(".*")
-        elif char == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
+class LikePattern:
+    """CQL2 LIKE: ``%`` any run, ``_`` one character, ``\\`` escapes (a trailing lone
+    ``\\`` is ignored). Matched without backtracking: the pattern is cut at each ``%`` into
+    fixed-width segments (``_`` = any one character); the first must begin the text, the
+    last must end it, and each middle one is taken at its leftmost place after the previous
+    one (the leftmost place never loses a match). The text is read left to right once per
+    segment start at most, so a match costs at most ``len(text) × len(pattern)``
+    comparisons, whatever the pattern (a regular expression of ``.*`` runs backtracks
+    exponentially on ``'%_%_%_…%#'``)."""
+
+    def __init__(self, pattern: str) -> None:
+        segments: list[list[str | None]] = [[]]
+        escaped = False
+        for char in pattern:
+            if escaped:
+                segments[-1].append(char)
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == "%":
+                segments.append([])
+            elif char == "_":
+                segments[-1].append(None)
+            else:
+                segments[-1].append(char)
+        self.segments = [tuple(s) for s in segments]
+        self.anchored = len(self.segments) == 1  # no %: the whole text, exactly
+        self.width = sum(len(s) for s in self.segments)
+        # a segment without _ is searched by str.find (C); else by _find, in Python
+        self._literal = ["".join(s) if None not in s else None  # type: ignore[arg-type]
+                         for s in self.segments]
+        self.steps = 0  # comparisons made (the literal searches counted by their bound)
+
+    def _at(self, text: str, i: int, k: int) -> bool:
+        """Does segment ``k`` match ``text`` at ``i`` (it fits there)?"""
+        literal = self._literal[k]
+        segment = self.segments[k]
+        if literal is not None:
+            self.steps += max(1, len(literal))
+            return text.startswith(literal, i)
+        for j, char in enumerate(segment):
+            self.steps += 1
+            if char is not None and text[i + j] != char:
+                return False
+        return True
+
+    def _find(self, text: str, k: int, start: int, stop: int) -> int:
+        """Leftmost ``i`` in [start, stop] where segment ``k`` matches, or -1."""
+        literal = self._literal[k]
+        if literal is not None:
+            self.steps += max(1, (stop - start + 1) * max(1, len(literal)))
+            return text.find(literal, start, stop + len(literal))
+        for i in range(start, stop + 1):
+            if self._at(text, i, k):
+                return i
+        return -1
+
+    def match(self, text: str) -> bool:
+        segments, n = self.segments, len(text)
+        if self.anchored:
+            return n == self.width and self._at(text, 0, 0)
+        if n < self.width:
+            return False
+        first, last = len(segments[0]), len(segments[-1])
+        if not (self._at(text, 0, 0) and self._at(text, n - last, len(segments) - 1)):
+            return False
+        position, end = first, n - last  # the middle segments lie in [first, n - last)
+        for k in range(1, len(segments) - 1):
+            width = len(segments[k])
+            found = self._find(text, k, position, end - width)
+            if found < 0:
+                return False
+            position = found + width
+        return True
 
 
 def _predicate(node: Any, spec_type: str, name: str, lower: bool) -> Callable[[Any], bool]:
     ast, _ = _ast()
     array = spec_type == "array"
     if isinstance(node, ast.Like):
-        regex = like_regex(str(_rhs(node.pattern, "string", name, lower)))
-        return (lambda v: not regex.match(str(v))) if node.not_ else \
-            (lambda v: bool(regex.match(str(v))))
+        like = LikePattern(str(_rhs(node.pattern, "string", name, lower)))
+        return (lambda v: not like.match(str(v))) if node.not_ else \
+            (lambda v: like.match(str(v)))
     if isinstance(node, ast.In):
         options = [_rhs(o, spec_type, name, lower) for o in node.sub_nodes]
         if array:

@@ -269,8 +269,13 @@ class ProposalStore(Protocol):
 
     def proposals(self, status: str | None = None, collection: str | None = None,
                   qpv: str | None = None, kind: str | None = None,
-                  limit: int = 500) -> list[Proposal]:
-        """Proposals, oldest first (the queue's order)."""
+                  limit: int = 500, offset: int = 0) -> list[Proposal]:
+        """Proposals, oldest first (the queue's order): ``limit`` of them after the first
+        ``offset``."""
+
+    def count_proposals(self, status: str | None = None, collection: str | None = None,
+                        qpv: str | None = None, kind: str | None = None) -> int:
+        """How many proposals :meth:`proposals` would list without a limit."""
 
     def purge_contacts(self, before: str) -> int:
         """Forget the contact of every proposal made before ``before``; how many."""

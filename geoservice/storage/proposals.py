@@ -68,20 +68,31 @@ class SqlProposals:
             row = cur.fetchone()
         return None if row is None else (_proposal(row[:-1]), str(row[-1]))
 
-    def proposals(self, status: str | None = None, collection: str | None = None,
-                  qpv: str | None = None, kind: str | None = None,
-                  limit: int = 500) -> list[Proposal]:
+    def _where(self, status: str | None, collection: str | None, qpv: str | None,
+               kind: str | None) -> tuple[str, tuple]:
         where, params = [], []
         for column, value in (("status", status), ("collection", collection), ("qpv", qpv),
                               ("kind", kind)):
             if value is not None:
                 where.append(f"{column} = {self.db.P}")
                 params.append(value)
-        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        return (f"WHERE {' AND '.join(where)} " if where else ""), tuple(params)
+
+    def proposals(self, status: str | None = None, collection: str | None = None,
+                  qpv: str | None = None, kind: str | None = None,
+                  limit: int = 500, offset: int = 0) -> list[Proposal]:
+        clause, params = self._where(status, collection, qpv, kind)
         with self.db.tx() as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM proposals {clause}ORDER BY created_at, id "
-                        f"LIMIT {int(limit)}", tuple(params))
+                        f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}", params)
             return [_proposal(r) for r in cur.fetchall()]
+
+    def count_proposals(self, status: str | None = None, collection: str | None = None,
+                        qpv: str | None = None, kind: str | None = None) -> int:
+        clause, params = self._where(status, collection, qpv, kind)
+        with self.db.tx() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM proposals {clause}", params)
+            return int(cur.fetchone()[0])
 
     def purge_contacts(self, before: str) -> int:
         with self.db.tx(write=True) as cur:

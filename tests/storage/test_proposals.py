@@ -72,3 +72,26 @@ def test_a_rejection_changes_no_feature_and_no_revision(storage):
         "rejected", "m@x.fr", "déjà corrigé")
     assert decided.result_fid is None and decided.changeset is None
     assert storage.features.revisions() == before
+
+
+def test_the_queue_pages_and_counts(storage):
+    """More than 500 proposals: a page after an offset, and the count of the whole queue
+    (with the same filters)."""
+    from geoservice.editing.entities import Proposal
+
+    made = []
+    for i in range(520):
+        proposal = Proposal(f"p-{i:010x}", "new" if i % 2 else "report", "lieux", None,
+                            f"2026-10-01T00:{i // 60:02d}:{i % 60:02d}.000+00:00",
+                            qpv="QN1" if i % 4 == 0 else None)
+        storage.proposals.add_proposal(proposal, f"hash-{i}", "client:x")
+        made.append(proposal.id)
+    proposals = storage.proposals
+    assert proposals.count_proposals("pending") == 520
+    assert proposals.count_proposals(kind="report", qpv="QN1") == 130
+    assert proposals.count_proposals("accepted") == 0
+    assert [p.id for p in proposals.proposals("pending", limit=30, offset=500)] == made[500:]
+    pages = [p.id for offset in range(0, 520, 200)
+             for p in proposals.proposals("pending", limit=200, offset=offset)]
+    assert pages == made
+    assert [p.id for p in proposals.proposals(qpv="QN1", limit=2, offset=1)] == made[4:12:4]

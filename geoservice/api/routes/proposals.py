@@ -8,6 +8,7 @@ write path as Part 4, conflict detection) or reject with a message. The rules li
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -15,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ...auth.roles import MODERATORS
 from ...editing.entities import Proposal
-from ...editing.proposals import KINDS, PROBLEMS, STATUSES, Proposals
+from ...editing.proposals import KINDS, PROBLEMS, QUEUE_MAX, QUEUE_PAGE, STATUSES, Proposals
 from ...errors import GeoserviceError, InvalidParameter, status_of
 from ..auth import CallerDep
 from ..deps import AccountsDep, ProposalsDep
-from ..links import base_url
+from ..links import base_url, link
 from ..problems import problem_response
 from ..writes import item_href, json_body
 
@@ -27,6 +28,9 @@ router = APIRouter(prefix="/api/proposals", tags=["Propositions et modération"]
 JSON = ("application/json",)
 MAX_PROPOSAL = 32 * 1024
 FOLLOW_HEADER = "geoservice-follow-key"
+QUEUE_LIMIT_TEXT = (f"Propositions par page : {QUEUE_PAGE} par défaut, au plus {QUEUE_MAX} (une "
+                    "valeur plus grande est ramenée au maximum) ; numberMatched donne le total, "
+                    "le lien « next » la page suivante.")
 ProposalId = Annotated[str, Path(description="Identifiant de la proposition",
                                  pattern=r"^p-[0-9a-f]{10}$")]
 ERRORS = {
@@ -97,7 +101,7 @@ async def propose(request: Request, service: ProposalsDep, accounts: AccountsDep
     return _no_store(view, 202, {"Location": href})
 
 
-@router.get("", summary="File de modération (modérateurs)", responses=ERRORS)
+@router.get("", summary="File de modération (modérateurs), par pages", responses=ERRORS)
 async def queue(
     request: Request, caller: CallerDep, service: ProposalsDep,
     status: Annotated[str | None, Query(description="pending (défaut), accepted, rejected, "
@@ -107,11 +111,32 @@ async def queue(
     qpv: Annotated[str | None, Query(description="Code du QPV", max_length=32)] = None,
     kind: Annotated[str | None, Query(description="new, correction ou report",
                                       json_schema_extra={"enum": list(KINDS)})] = None,
+    limit: Annotated[int, Query(description=QUEUE_LIMIT_TEXT, ge=1)] = QUEUE_PAGE,
+    offset: Annotated[int, Query(description="Propositions à sauter (page suivante : lien "
+                                 "« next »)", ge=0)] = 0,
 ) -> JSONResponse:
     wanted = None if status == "all" else status
-    found = await run_in_threadpool(service.queue, caller, wanted, collection, qpv, kind)
+    found, matched = await run_in_threadpool(service.queue, caller, wanted, collection, qpv,
+                                             kind, limit, offset)
+    limit = min(limit, QUEUE_MAX)
     items = [moderator_view(request, p, service, review=False) for p in found]
-    return _no_store({"proposals": items, "numberReturned": len(items)})
+    path = f"{base_url(request)}/api/proposals"
+    params = dict(request.query_params)
+    links = [link(_href(path, params), "self", "application/json", "Cette page")]
+    if offset + len(items) < matched:
+        links.append(link(_href(path, {**params, "offset": str(offset + len(items)),
+                                       "limit": str(limit)}),
+                          "next", "application/json", "Page suivante"))
+    if offset > 0:
+        links.append(link(_href(path, {**params, "offset": str(max(0, offset - limit)),
+                                       "limit": str(limit)}),
+                          "prev", "application/json", "Page précédente"))
+    return _no_store({"proposals": items, "numberMatched": matched,
+                      "numberReturned": len(items), "links": links})
+
+
+def _href(path: str, params: dict[str, str]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 @router.get("/{proposalId}", summary="Une proposition (modérateurs ; ou le proposant avec "

@@ -19,7 +19,7 @@ const t = register({
     title: "Modération", status: "État", layer: "Couche", kind: "Sorte", all: "Toutes", show: "Afficher la file",
     pending: "En attente", accepted: "Acceptées", rejected: "Refusées",
     k_new: "Nouvel objet", k_correction: "Correction", k_report: "Signalement",
-    empty: "Aucune proposition.", count: " proposition(s)", review: "Examiner", select: "Sélectionner ",
+    empty: "Aucune proposition.", count: " proposition(s)", of: " de ", next: "Page suivante", prev: "Page précédente", review: "Examiner", select: "Sélectionner ",
     bulk_accept: "Accepter la sélection", bulk_reject: "Refuser la sélection", bulk_message: "Message aux proposants (refus)",
     bulk_done: "Traitées : ", bulk_failed: " ; non traitées : ",
     field: "Champ", published: "Version publiée", proposed: "Proposition", changed: "modifié",
@@ -36,7 +36,7 @@ const t = register({
     title: "Moderation", status: "Status", layer: "Layer", kind: "Kind", all: "All", show: "Show the queue",
     pending: "Pending", accepted: "Accepted", rejected: "Rejected",
     k_new: "New feature", k_correction: "Correction", k_report: "Problem report",
-    empty: "No proposal.", count: " proposal(s)", review: "Review", select: "Select ",
+    empty: "No proposal.", count: " proposal(s)", of: " of ", next: "Next page", prev: "Previous page", review: "Review", select: "Select ",
     bulk_accept: "Accept selected", bulk_reject: "Reject selected", bulk_message: "Message to the proposers (rejection)",
     bulk_done: "Done: ", bulk_failed: "; not done: ",
     field: "Field", published: "Published version", proposed: "Proposal", changed: "changed",
@@ -92,12 +92,26 @@ function render() {
       el("span", {}, [el("label", { for: "mod-status", text: t("status") }), filters.status]),
       el("span", {}, [el("label", { for: "mod-layer", text: t("layer") }), filters.layer]),
       el("span", {}, [el("label", { for: "mod-kind", text: t("kind") }), filters.kind])]),
-    el("button", { type: "button", id: "mod-show", text: t("show"), onclick: loadQueue })]);
+    el("button", { type: "button", id: "mod-show", text: t("show"), onclick: function () { loadQueue(); } })]);
   $("slot-moderation").appendChild(box);
 }
 
-async function loadQueue() {
+// The queue comes by pages (numberMatched in all): "N–M de T" and the next/prev links.
+function pager(answer, box) {
+  var row = el("div", { className: "row pager" });
+  (answer.body.links || []).forEach(function (lk) {
+    if (lk.rel !== "next" && lk.rel !== "prev") return;
+    var offset = Number(new URL(lk.href, location.href).searchParams.get("offset")) || 0;
+    row.appendChild(el("button", { type: "button", id: "mod-" + lk.rel, className: "secondary", text: t(lk.rel),
+      onclick: function () { loadQueue(offset); } }));
+  });
+  if (row.childNodes.length) box.appendChild(row);
+}
+
+async function loadQueue(offset) {
+  offset = offset || 0;
   var query = "status=" + encodeURIComponent(filters.status.value);
+  if (offset) query += "&offset=" + offset;
   if (filters.layer.value) query += "&collection=" + encodeURIComponent(filters.layer.value);
   if (filters.kind.value) query += "&kind=" + encodeURIComponent(filters.kind.value);
   var answer = await send("GET", "api/proposals?" + query);
@@ -106,8 +120,10 @@ async function loadQueue() {
   box.appendChild(heading);
   if (!answer.ok) { box.appendChild(el("p", { role: "alert", text: t("failed") + problemText(answer) })); heading.focus(); return; }
   var items = answer.body.proposals || [];
-  heading.textContent = t("title") + " — " + items.length + t("count");
-  if (!items.length) { box.appendChild(el("p", { text: t("empty") })); heading.focus(); return; }
+  var matched = answer.body.numberMatched === undefined ? items.length : answer.body.numberMatched;
+  heading.textContent = t("title") + " — " + (items.length < matched ?
+    (offset + 1) + "–" + (offset + items.length) + t("of") + matched : items.length) + t("count");
+  if (!items.length) { box.appendChild(el("p", { text: t("empty") })); pager(answer, box); heading.focus(); return; }
   var list = el("ul", { className: "queue", id: "mod-queue" });
   items.forEach(function (p) {
     var id = "mod-pick-" + p.id;
@@ -122,6 +138,7 @@ async function loadQueue() {
         onclick: function () { openReview(p.id); } })]));
   });
   box.appendChild(list);
+  pager(answer, box);
   var message = el("textarea", { id: "mod-bulk-message", rows: "2", maxlength: "2000" });
   var result = el("p", { id: "mod-bulk-result", role: "status" });
   box.appendChild(el("div", { className: "bulk" }, [
@@ -188,7 +205,7 @@ async function openReview(id, notice) {
     box.appendChild(dl);
   }
   if (p.status === "pending") box.appendChild(actions(p, review));
-  box.appendChild(el("button", { type: "button", className: "linklike", text: t("back"), onclick: loadQueue }));
+  box.appendChild(el("button", { type: "button", className: "linklike", text: t("back"), onclick: function () { loadQueue(); } }));
   drawMiniMap(mapBox, review);
   (notice ? alert : heading).focus();
 }
