@@ -41,7 +41,8 @@ import shapely
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.servers import GEOSERVICE, Served, clean_env  # noqa: E402
+from bench.bench_writes import cli  # noqa: E402
+from tests.servers import Served, clean_env  # noqa: E402
 
 MIRROR = HERE.parent.parent / "shared" / "data"
 LAYER = "hebergement"
@@ -86,16 +87,6 @@ def prepare(env: dict[str, str], count: int) -> str:
     cli(env, "data", "pull", "--from", str(MIRROR))
     cli(env, "users", "add", "bench@example.fr", "--role", "editor")
     return cli(env, "tokens", "create", "bench@example.fr")
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    import subprocess
-
-    done = subprocess.run([GEOSERVICE, *args], env=env, capture_output=True, text=True,
-                          timeout=900)
-    if done.returncode:
-        raise SystemExit(done.stderr)
-    return done.stdout.strip()
 
 
 def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, dict, str]:

@@ -142,3 +142,16 @@ class Site:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+def site_on(request, mirror: Path, tmp_path_factory, name: str,  # noqa: ANN001
+            **settings: str) -> Site:
+    """A writing site on the store a parametrised fixture asks for (``request.param``:
+    "sqlite" or "postgis"), in a folder (and a PostGIS database) of its own called ``name``;
+    ``settings``: GEOSERVICE_* variables of its server."""
+    url = None
+    if request.param == "postgis":
+        url = request.getfixturevalue("postgres").create_database(name)
+    made = Site(tmp_path_factory.mktemp(f"{name}-{request.param}"), mirror, url, **settings)
+    made.database_url = url
+    return made

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.editing_site import Site, cli
+from tests.editing_site import cli, site_on
 
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
          "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",
@@ -26,10 +26,7 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
 def site(request, mirror, tmp_path_factory):
-    url = None
-    if request.param == "postgis":
-        url = request.getfixturevalue("postgres").create_database("editing")
-    made = Site(tmp_path_factory.mktemp(f"editing-{request.param}"), mirror, url)
+    made = site_on(request, mirror, tmp_path_factory, "editing")
     yield made
     made.stop()
 

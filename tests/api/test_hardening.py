@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.editing_site import Site
+from tests.editing_site import Site, site_on
 
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
          "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",
@@ -28,11 +28,8 @@ ITEMS = "/api/collections/hebergement/items"
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
 def site(request, mirror, tmp_path_factory):
-    url = None
-    if request.param == "postgis":
-        url = request.getfixturevalue("postgres").create_database("hardening")
-    made = Site(tmp_path_factory.mktemp(f"hardening-{request.param}"), mirror, url,
-                GEOSERVICE_PROPOSALS_PER_HOUR="1000")
+    made = site_on(request, mirror, tmp_path_factory, "hardening",
+                   GEOSERVICE_PROPOSALS_PER_HOUR="1000")
     yield made
     made.stop()
 

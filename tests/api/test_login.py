@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.api.test_editing import PLACE
-from tests.editing_site import Site
+from tests.editing_site import Site, site_on
 from tests.oidc_provider import OidcProvider
 
 PASSWORD = "un mot de passe assez long"
@@ -24,11 +24,8 @@ def provider():
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
 def site(request, mirror, tmp_path_factory, provider):
-    url = None
-    if request.param == "postgis":
-        url = request.getfixturevalue("postgres").create_database("login")
-    made = Site(tmp_path_factory.mktemp(f"login-{request.param}"), mirror, url,
-                GEOSERVICE_LOGIN_MAX_FAILURES="3", **provider.settings)
+    made = site_on(request, mirror, tmp_path_factory, "login",
+                   GEOSERVICE_LOGIN_MAX_FAILURES="3", **provider.settings)
     made.set_password("editor@example.fr", PASSWORD)
     yield made
     made.stop()

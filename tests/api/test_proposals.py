@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.editing_site import Site, cli
+from tests.editing_site import cli, site_on
 
 LIMIT = 30
 GRAND_MIRAIL = [1.40044, 43.57235]  # a point inside QPV QN03107M
@@ -32,11 +32,8 @@ PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
 def site(request, mirror, tmp_path_factory):
-    url = None
-    if request.param == "postgis":
-        url = request.getfixturevalue("postgres").create_database("proposals")
-    made = Site(tmp_path_factory.mktemp(f"proposals-{request.param}"), mirror, url,
-                GEOSERVICE_PROPOSALS_PER_HOUR=str(LIMIT))
+    made = site_on(request, mirror, tmp_path_factory, "proposals",
+                   GEOSERVICE_PROPOSALS_PER_HOUR=str(LIMIT))
     yield made
     made.stop()
 

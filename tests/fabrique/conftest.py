@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from tests.editing_site import Site
+from tests.editing_site import site_on
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 GRAND_MIRAIL = [1.40044, 43.57235]  # inside QPV 2024 QN03107M
@@ -17,11 +17,7 @@ CENTRE = [1.4437, 43.6045]  # Capitole: in no QPV
 
 @pytest.fixture(scope="package", params=["sqlite", "postgis"])
 def site(request, mirror, tmp_path_factory):
-    url = None
-    if request.param == "postgis":
-        url = request.getfixturevalue("postgres").create_database("fabrique")
-    made = Site(tmp_path_factory.mktemp(f"fabrique-{request.param}"), mirror, url)
-    made.database_url = url
+    made = site_on(request, mirror, tmp_path_factory, "fabrique")
     yield made
     made.stop()
 
