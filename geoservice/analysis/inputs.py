@@ -188,8 +188,7 @@ def _reference(store: Snapshot, layer_id: str, columns: tuple[str, ...] | None =
     collection = store.collection(layer_id)
 
     def build() -> gpd.GeoDataFrame:
-        frame = _metric_frame(store, layer_id, columns)
-        return metric(frame if columns is None else _columns(frame, columns))
+        return metric(_metric_frame(store, layer_id, columns))  # columns applied there
 
     return collection.memo(("analysis-frame", columns), build)
 
@@ -282,12 +281,6 @@ def layer_places(collection: Collection, kind: str) -> Places:
     """The answers of one layer as a table, computed once per collection."""
     return collection.memo(("analysis-places", kind),
                            lambda: LayerPlaces.of(collection, kind)).places
-
-
-def unverified(places: gpd.GeoDataFrame) -> np.ndarray:
-    """Answers still to be checked (imported open data, ``verification=a_verifier``); a
-    feature without the field was written by the project or an editor: verified."""
-    return (places["verification"] == "a_verifier").to_numpy(dtype=bool)
 
 
 def located(frame: gpd.GeoDataFrame) -> np.ndarray:

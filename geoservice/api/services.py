@@ -50,11 +50,11 @@ def build_services(settings: Settings, storage: Storage | None, readmodel: ReadM
         return locator_for(readmodel.current).place(lon, lat)
 
     def neighbours(collection: str) -> list[tuple[str, dict, Any]]:
-        import shapely
-
-        return [(row.fid, row.properties,
-                 None if row.geometry is None else shapely.from_wkb(row.geometry))
-                for row in storage.features.read(collection).rows]
+        """The public features of a collection (duplicates of a proposal), from the current
+        snapshot: ids, properties and geometries it already holds, no storage read."""
+        layer = readmodel.current.collection(collection)
+        ids = (str(fid) for fid in layer.values(layer.layer.id_field))
+        return list(zip(ids, layer.records, layer.geometries, strict=True))
 
     editing = Editing(storage, layers, settings.territoire, on_commit=caught_up)
     imports = Imports(editing, settings.ban_url,

@@ -13,7 +13,7 @@ from fastapi import Request, Response
 from ..editing import Written
 from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 from ..numbers import ascii_int
-from ..read.export import _dumps
+from ..read.export import dumps
 from .headers import etag, parse_if_match
 from .links import base_url
 from .problems import problem_response
@@ -135,5 +135,5 @@ def written_response(request: Request, written: Written, status: int) -> Respons
         headers["Geoservice-Changeset"] = str(written.changeset)
     if status == 204:
         return Response(status_code=204, headers=headers)
-    return Response(_dumps(written.feature), status_code=status, media_type=GEOJSON,
+    return Response(dumps(written.feature), status_code=status, media_type=GEOJSON,
                     headers=headers)

@@ -69,17 +69,16 @@ def need_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Pr
     before = context.before
     moved = before is not None and stage_of(before) != stage
     when = props.get("etape_date")
+    day = None if when is None else _day(when)
     if "etape_date" not in flagged:
         if when is None:
             if stage != FIRST:
                 out.append(("etape_date", f"obligatoire : le jour où l'étape « {label} » a "
                                           "eu lieu (AAAA-MM-JJ)"))
-        elif _day(when) is None:
+        elif day is None:
             out.append(("etape_date", f"un jour AAAA-MM-JJ est attendu (« {str(when)[:20]} » "
                                       "n'en est pas un)"))
         else:
-            day = _day(when)
-            assert day is not None
             reported = _first_day(props.get("date_signalement"))
             if day > context.today:
                 out.append(("etape_date", f"le {_french(day)} est à venir : datez l'étape du "

@@ -253,7 +253,6 @@ class QpvFinder:
                  older: Mapping[str, str] | None = None) -> None:
         self.codes = codes
         self.names = dict(zip(codes, names, strict=True))
-        self.geometries = geometries
         self.tree = shapely.STRtree(geometries)
         named = {**(older or {}), **self.names}
         self._texts = [(code, fold(name)) for code, name in named.items()]

@@ -81,7 +81,7 @@ def now_iso() -> str:
 # -- GeoJSON -------------------------------------------------------------------------------
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
@@ -95,9 +95,9 @@ def feature_fragments(collection: Collection, crs: OutputCrs = DEFAULT) -> list[
         id_field = collection.layer.id_field
         out = []
         for record, text in zip(collection.records, np.atleast_1d(texts), strict=True):
-            out.append(f'{{"type":"Feature","id":{_dumps(record[id_field])},'
+            out.append(f'{{"type":"Feature","id":{dumps(record[id_field])},'
                        f'"geometry":{text if text is not None else "null"},'
-                       f'"properties":{_dumps(record)}}}')
+                       f'"properties":{dumps(record)}}}')
         return out
 
     return collection.memo(("geojson", crs.uri), build)
@@ -119,7 +119,7 @@ def prepared(store: Snapshot, collection_id: str) -> Collection:
 def metadata_json(collection: Collection, crs: OutputCrs = DEFAULT) -> str:
     """:func:`export_metadata` as JSON text, computed once per collection and CRS."""
     return collection.memo(("metadata", crs.uri),
-                           lambda: _dumps(export_metadata(collection, crs)))
+                           lambda: dumps(export_metadata(collection, crs)))
 
 
 def feature_json(collection: Collection, position: int, crs: OutputCrs = DEFAULT,
@@ -128,7 +128,7 @@ def feature_json(collection: Collection, position: int, crs: OutputCrs = DEFAULT
     fragment = feature_fragments(collection, crs)[position]
     if links is None:
         return fragment
-    return fragment[:-1] + f',"links":{_dumps(links)}}}'
+    return fragment[:-1] + f',"links":{dumps(links)}}}'
 
 
 def feature_collection_json(
@@ -140,8 +140,8 @@ def feature_collection_json(
     ``metadata``)."""
     fragments = feature_fragments(collection, crs)
     body = ",".join(fragments[int(p)] for p in positions)
-    extra = "".join(f",{_dumps(k)}:{_dumps(v)}" for k, v in (members or {}).items())
-    extra += "".join(f",{_dumps(k)}:{v}" for k, v in (serialised or {}).items())
+    extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
+    extra += "".join(f",{dumps(k)}:{v}" for k, v in (serialised or {}).items())
     return f'{{"type":"FeatureCollection","features":[{body}]{extra}}}'
 
 
@@ -294,7 +294,7 @@ def export_file(collection: Collection, fmt: str, path: Path, crs: OutputCrs = D
         write_bytes(path, to_csv(collection, positions, crs, excel=excel).encode("utf-8"))
         if not stream:  # no sidecar beside /dev/stdout or a pipe
             sidecar = path.with_name(path.name + ".metadata.json")
-            sidecar.write_text(_dumps(_stamped(export_metadata(collection, crs))) + "\n",
+            sidecar.write_text(dumps(_stamped(export_metadata(collection, crs))) + "\n",
                                "utf-8")
     else:
         write_bytes(path, geojson_document(collection, positions, crs).encode("utf-8"))

@@ -102,7 +102,7 @@ class SqlFeatures:
                 f"WHERE collection = {p} AND NOT deleted ORDER BY seq", (collection,))
             rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version))
                     for fid, version, props, geom in cur.fetchall()]
-        provenance = self.db.json_out(head[2]) if head[2] is not None else {}
+        provenance = self.db.json_out(head[2])
         return CollectionData(collection, head[0], int(head[1]), provenance, rows)
 
     def _head(self, cur: Cursor, collection: str) -> tuple[Any, Any, Any]:
@@ -133,7 +133,7 @@ class SqlFeatures:
             found = cur.fetchall()
         rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version), bool(gone))
                 for fid, version, props, geom, gone, _ in found]
-        provenance = self.db.json_out(head[2]) if head[2] is not None else {}
+        provenance = self.db.json_out(head[2])
         return Changes(collection, head[0], int(head[1]), provenance, since_revision, rows,
                        [int(r[5]) for r in found])
 
@@ -279,7 +279,7 @@ class SqlFeatures:
                 cur.execute(f"UPDATE features SET revision = {p} WHERE collection = {p}",
                             (revision, collection))
         elif rows:
-            self._executemany(
+            self.db.executemany(
                 cur, f"UPDATE features SET revision = {p} WHERE collection = {p} AND fid = {p}",
                 [(revisions[c], c, f) for c, f in rows])
 
@@ -400,7 +400,7 @@ class SqlFeatures:
         with self.db.tx() as cur:
             self.db.require_schema(cur)
             cur.execute("SELECT id, provenance FROM collections")
-            return {i: self.db.json_out(v) if v is not None else {} for i, v in cur.fetchall()}
+            return {i: self.db.json_out(v) for i, v in cur.fetchall()}
 
     def _ensure(self, cur: Cursor, collection: str, kind: Kind, kinds: dict[str, Kind]) -> None:
         if collection not in kinds:
@@ -438,8 +438,6 @@ class SqlFeatures:
                 f"geometry, deleted, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, "
                 f"{self.db.geom_in()}, {self.db.FALSE}, {p})", values)
 
-    def _executemany(self, cur: Cursor, sql: str, values: list[tuple]) -> None:
-        cur.executemany(sql, values)
 
 
 class SqlTransaction:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ...catalog import LayerDef
 from ...editing.schema import feature_schema
 from ...editing.service import allowed
-from ...read.export import _dumps
+from ...read.export import dumps
 from ..auth import CallerDep, OptionalCallerDep
 from ..deps import EditingDep, SnapshotDep
 from ..headers import allow
@@ -91,7 +91,7 @@ async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
     href = f"{base_url(request)}/api/collections/{collectionId}/schema"
     document = feature_schema(layer, href)
     document["x-editable"] = layer.editable
-    return Response(_dumps(document), media_type="application/schema+json")
+    return Response(dumps(document), media_type="application/schema+json")
 
 
 # -- Part 4 --------------------------------------------------------------------------------

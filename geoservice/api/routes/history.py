@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ...editing.geojson import row_feature
 from ...errors import InvalidParameter, Unauthorized
 from ...parsing import parse_int
-from ...read.export import _dumps
+from ...read.export import dumps
 from ...storage import Row
 from ..auth import CallerDep
 from ..deps import EditingDep
@@ -62,7 +62,7 @@ async def version(request: Request, collectionId: CollectionId,  # noqa: N803
     feature["geoservice:version"] = {"version": found.version, "op": found.op,
                                      "author": found.author, "role": found.role,
                                      "date": found.created_at, "reason": found.reason}
-    return Response(_dumps(feature), media_type=GEOJSON)
+    return Response(dumps(feature), media_type=GEOJSON)
 
 
 @router.get("/collections/{collectionId}/items/{featureId:path}/diff",

@@ -209,7 +209,7 @@ def queryables_document(request: Request, collection: Collection) -> dict:
             summary="Propriétés filtrables d'une collection (JSON Schema)",
             responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
 def queryables(request: Request, collection: CollectionDep) -> Response:
-    return Response(export._dumps(queryables_document(request, collection)),
+    return Response(export.dumps(queryables_document(request, collection)),
                     media_type=SCHEMA_JSON)
 
 
@@ -341,7 +341,7 @@ async def feature(
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
         feature["properties"].update(staff)
-        body = export._dumps(feature)
+        body = export.dumps(feature)
         headers["Cache-Control"] = "private, no-store"
     return Response(body, media_type=GEOJSON, headers=headers)
 
