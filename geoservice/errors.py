@@ -144,6 +144,19 @@ class Conflict(GeoserviceError):
              "décidée, import déjà appliqué. Rechargez l'état actuel avant de recommencer.")
 
 
+class LikelyDuplicate(Conflict):
+    """A creation that looks like a place the service already has; ``extra["candidates"]``
+    lists them (:mod:`geoservice.editing.duplicates`)."""
+
+    title = "Doublon probable"
+    slug = "doublon-probable"
+    about = ("L'objet à créer ressemble à un objet déjà publié (même adresse, même SIRET, "
+             "même identifiant dans la source, ou nom proche tout près) ; le membre "
+             "candidates les liste (collection, id, nom, distance_m, raison). Si c'est le "
+             "même lieu, modifiez l'objet existant ; si c'est un autre lieu, renvoyez la "
+             "création avec l'en-tête « Geoservice-Duplicate: distinct ».")
+
+
 class Gone(GeoserviceError):
     title = "Objet supprimé"
     slug = "gone"

@@ -22,6 +22,7 @@ from .problems import add_exception_handlers, amend_openapi
 from .routes import (
     analysis,
     docs,
+    duplicates,
     editing,
     fabrique,
     geocode,
@@ -31,6 +32,7 @@ from .routes import (
     login,
     lookup,
     maps,
+    merge,
     ogc,
     problem_types,
     proposals,
@@ -125,8 +127,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_request_ids(app)
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
-    for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, maps, problem_types, docs):
+    for module in (health, login, proposals, imports, history, merge, editing, ogc, lookup,
+                   geocode, duplicates, analysis, fabrique, maps, problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

@@ -101,6 +101,8 @@ def json_ok(schema: dict, media_type: str = JSON, description: str = "Réponse")
 ITEMS_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Objets de la collection (GeoJSON, CSV ou GeoPackage)",
           "headers": CONTENT_CRS, "content": FORMATS_CONTENT},
+    308: {"description": "Objet fusionné dans un autre (même lieu) : Location donne "
+               "l'objet qui reste"},
     **ERRORS,
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }

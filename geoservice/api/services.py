@@ -32,6 +32,14 @@ class Services:
     accounts: Accounts | None = None
 
 
+def snapshot_neighbours(snapshot: Any, collection: str) -> list[tuple[str, dict, Any]]:
+    """The public features of a collection (likely duplicates), from a snapshot: ids,
+    properties and geometries it already holds, no storage read."""
+    layer = snapshot.collection(collection)
+    ids = (str(fid) for fid in layer.values(layer.layer.id_field))
+    return list(zip(ids, layer.records, layer.geometries, strict=True))
+
+
 def build_services(settings: Settings, storage: Storage | None, readmodel: ReadModel
                    ) -> Services:
     """The services on ``storage``; each commit makes ``readmodel`` catch up before the
@@ -50,13 +58,10 @@ def build_services(settings: Settings, storage: Storage | None, readmodel: ReadM
         return locator_for(readmodel.current).place(lon, lat)
 
     def neighbours(collection: str) -> list[tuple[str, dict, Any]]:
-        """The public features of a collection (duplicates of a proposal), from the current
-        snapshot: ids, properties and geometries it already holds, no storage read."""
-        layer = readmodel.current.collection(collection)
-        ids = (str(fid) for fid in layer.values(layer.layer.id_field))
-        return list(zip(ids, layer.records, layer.geometries, strict=True))
+        return snapshot_neighbours(readmodel.current, collection)
 
-    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up)
+    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up,
+                      neighbours=neighbours)
     imports = Imports(editing, settings.ban_url,
                       Thresholds(settings.import_sure_score, settings.import_sure_gap),
                       tuple(get_territory(settings.territoire).communes), where)

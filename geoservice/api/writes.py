@@ -33,7 +33,9 @@ READ_ERRORS = {
 WRITE_ERRORS = {
     400: problem_response("Corps JSON illisible ou en-tête invalide"),
     404: problem_response("Collection ou objet introuvable"),
-    409: problem_response("L'objet existe déjà"),
+    409: problem_response("L'objet existe déjà, ou doublon probable (création : le membre "
+                          "candidates liste les objets ressemblants ; renvoyez avec "
+                          "Geoservice-Duplicate: distinct si c'est un autre lieu)"),
     410: problem_response("Objet supprimé : le restaurer d'abord"),
     413: problem_response("Corps trop volumineux"),
     401: problem_response("Sans compte, ou jeton inconnu, expiré ou révoqué"),
@@ -51,6 +53,18 @@ def expected_version(request: Request) -> int:
     """The version the writer read, from ``If-Match`` (428 when missing; a weak or unknown
     tag matches no version: 412)."""
     return parse_if_match(request.headers.get("if-match"))
+
+
+def duplicate_confirmed(request: Request) -> bool:
+    """``Geoservice-Duplicate: distinct``: the writer saw the likely duplicates (409
+    ``doublon-probable``) and says the new feature is another place."""
+    raw = request.headers.get("geoservice-duplicate")
+    if raw is None:
+        return False
+    if raw.strip().lower() != "distinct":
+        raise InvalidParameter("Geoservice-Duplicate : seule la valeur « distinct » est "
+                               "admise (c'est un autre lieu que les doublons probables)")
+    return True
 
 
 def change_reason(request: Request) -> str | None:

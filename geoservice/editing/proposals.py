@@ -12,14 +12,12 @@ for the rate limit.
 
 from __future__ import annotations
 
-import difflib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import shapely
 
 from ..auth.accounts import Caller, digest
@@ -27,7 +25,7 @@ from ..auth.roles import MODERATORS
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..ratelimit import retry_after
 from ..storage.base import Row, now, stamp
-from ..words import fold
+from .duplicates import find
 from .entities import Decision, Proposal
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
@@ -49,7 +47,6 @@ SERVER_SET = ("id", "territoire", "source", "notes", "couvert", "reference_posit
 stage is the Fabrique team's: docs/fabrique.md)."""
 MAX_NOTE = 2_000
 MAX_CONTACT = 200
-DUPLICATE_M = 1_000.0
 PROPOSED_BY = {"new": "proposé", "correction": "correction proposée",
                "report": "problème signalé"}
 
@@ -243,31 +240,14 @@ class Proposals:
         return proposal.feature
 
     def duplicates(self, proposal: Proposal, proposed: dict | None) -> list[dict[str, Any]]:
-        """Public features that may be the same thing: a similar name within 1 km, or the
-        same SIRET (for a correction, the target itself is not listed)."""
+        """Public features that may be the same place (the one rule of
+        :mod:`.duplicates`; for a correction, the target itself is not listed)."""
         if proposed is None:
             return []
-        props = proposed.get("properties") or {}
-        name = fold(str(props.get("nom") or ""))
-        siret = str(props.get("siret") or "").replace(" ", "")
-        point = _point(geometry_wkb(proposed.get("geometry")))
-        out = []
-        for fid, other, geom in self.neighbours(proposal.collection):
-            if fid == proposal.target:
-                continue
-            why = []
-            if siret and str(other.get("siret") or "").replace(" ", "") == siret:
-                why.append("même SIRET")
-            distance = _metres(point, geom)
-            other_name = fold(str(other.get("nom") or ""))
-            if name and other_name and distance is not None and distance <= DUPLICATE_M:
-                ratio = difflib.SequenceMatcher(None, name, other_name).ratio()
-                if ratio >= 0.75 or name in other_name or other_name in name:
-                    why.append(f"nom proche à {int(round(distance))} m")
-            if why:
-                out.append({"id": fid, "nom": other.get("nom"), "why": why,
-                            "distance_m": None if distance is None else int(round(distance))})
-        return out[:10]
+        exclude = ((proposal.collection, proposal.target),) if proposal.target else ()
+        found = find(self.neighbours, proposal.collection,
+                     proposed.get("properties") or {}, proposed.get("geometry"), exclude)
+        return [{**c, "why": c["raison"].split(" ; ")} for c in found]
 
     def accept(self, pid: str, caller: Caller | None, edited: Any = None,
                version: int | None = None, message: str | None = None
@@ -331,6 +311,12 @@ class Proposals:
         props = dict(feature["properties"])
         geometry = geometry_wkb(feature.get("geometry"))
         problems = []
+        if "nom" in layer.properties and not str(props.get("nom") or "").strip():
+            problems.append(("nom", "Le nom est obligatoire"))
+        elif isinstance(props.get("nom"), str):
+            props["nom"] = " ".join(props["nom"].split())
+        if "defi" in layer.properties and props.get("defi") is None:
+            props["defi"] = []  # « je ne sais pas » : no Défi chosen
         if geometry is None:
             problems.append(("geometry", "placez le point sur la carte ou donnez une adresse"))
         else:
@@ -396,14 +382,3 @@ class Proposals:
         assert found is not None
         return found[0]
 
-
-def _metres(a: Any, b: Any) -> float | None:
-    """Approximate distance in metres between two lon/lat points (equirectangular: enough
-    to say « within 1 km »)."""
-    if a is None or b is None or b.is_empty:
-        return None
-    b = b if b.geom_type == "Point" else b.representative_point()
-    lat = np.radians((a.y + b.y) / 2)
-    dx = np.radians(b.x - a.x) * np.cos(lat) * 6_371_000
-    dy = np.radians(b.y - a.y) * 6_371_000
-    return float(np.hypot(dx, dy))

@@ -23,6 +23,7 @@ from ..errors import (
     Forbidden,
     Gone,
     InvalidParameter,
+    LikelyDuplicate,
     MethodNotAllowed,
     NotFound,
     PreconditionFailed,
@@ -31,6 +32,7 @@ from ..errors import (
 from ..storage import Applied, Change, Row, Storage, VersionConflict
 from ..storage.base import Version, WriteMeta
 from ..words import slug
+from .duplicates import Neighbours, find
 from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
@@ -83,8 +85,12 @@ class Editing:
     """Built once per process (the API's lifespan, a CLI command) on one storage."""
 
     def __init__(self, storage: Storage, layers: Layers, territory: str,
-                 on_commit: Callable[[list[Applied]], None] | None = None) -> None:
+                 on_commit: Callable[[list[Applied]], None] | None = None,
+                 neighbours: Neighbours | None = None) -> None:
         self.storage = storage
+        self.neighbours: Neighbours = neighbours or self._stored_neighbours
+        """Live features of a collection, for the likely-duplicate rule (the API gives its
+        snapshot's; by default, read from storage)."""
         self._layers = layers if callable(layers) else (lambda: layers)
         self.territory = territory
         self.on_commit = on_commit or (lambda applied: None)
@@ -154,8 +160,40 @@ class Editing:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def create(self, permit: Permit, body: Any, reason: str | None = None) -> Written:
-        return self.commit(*self.plan_create(permit, body), permit.caller, reason)
+    def create(self, permit: Permit, body: Any, reason: str | None = None,
+               distinct: bool = False) -> Written:
+        """``distinct``: the writer confirmed that the feature is not one of its likely
+        duplicates; otherwise any likely duplicate refuses the creation (409)."""
+        change, row = self.plan_create(permit, body)
+        if not distinct:
+            self.refuse_duplicates(change.collection, row.properties,
+                                   check_feature_shape(body).get("geometry"))
+        return self.commit(change, row, permit.caller, reason)
+
+    def duplicates(self, collection: str, properties: dict[str, Any], geometry: Any,
+                   exclude: tuple[tuple[str, str], ...] = ()) -> list[dict[str, Any]]:
+        """Likely duplicates of a feature (:mod:`.duplicates`) among the live features."""
+        return find(self.neighbours, collection, properties, geometry, exclude)
+
+    def refuse_duplicates(self, collection: str, properties: dict[str, Any],
+                          geometry: Any) -> None:
+        found = self.duplicates(collection, properties, geometry)
+        if found:
+            names = ", ".join(f"« {c['nom']} » ({c['raison']})" for c in found[:3])
+            raise LikelyDuplicate(
+                f"Ce lieu existe peut-être déjà : {names}. Si c'est le même, modifiez-le ; "
+                "sinon renvoyez avec l'en-tête « Geoservice-Duplicate: distinct »",
+                extra={"candidates": found})
+
+    def _stored_neighbours(self, collection: str) -> list[tuple[str, dict[str, Any], Any]]:
+        import shapely
+
+        layer = self.layers.get(collection)
+        if layer is None or not layer.editable:
+            return []
+        return [(row.fid, row.properties,
+                 None if row.geometry is None else shapely.from_wkb(row.geometry))
+                for row in self.storage.features.read(collection).rows]
 
     def plan_create(self, permit: Permit, body: Any) -> tuple[Change, Row]:
         """The checked insert a creation would make, and the row it would store."""

@@ -27,23 +27,26 @@ from typing import Any
 
 from ..auth.accounts import Caller
 from ..editing.service import Editing
-from ..editing.upsert import upsert
 from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
 from ..numbers import ascii_float
-from ..storage.base import now
-from ..words import fold, slug
+from ..storage import Change, VersionConflict
+from ..storage.base import WriteMeta, now
+from ..words import fold
 from .geocoding import Thresholds, classify, search_csv
 from .mapping import cell_value, check_mapping, read_table, suggest
+from .plan import Planner, comment
 
 APPLIED = ("sure", "confirmed", "placed")
-STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded")
-MAX_ROWS = 5_000
+"""Rows the next apply writes."""
+STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded", "applied")
+MAX_ROWS = 200_000
 Where = Callable[[float, float], tuple[str | None, str | None]]
 
 
 def summary(rows: list[dict]) -> dict[str, int]:
-    """``sure`` counts the rows that will be applied (sure, confirmed or placed)."""
-    out = {"sure": 0, "review": 0, "rejected": 0, "excluded": 0}
+    """``sure`` counts the rows that will be applied (sure, confirmed or placed),
+    ``applied`` those an earlier apply wrote."""
+    out = {"sure": 0, "review": 0, "rejected": 0, "excluded": 0, "applied": 0}
     for row in rows:
         status = row["status"]
         out["sure" if status in APPLIED else status] += 1
@@ -90,6 +93,7 @@ class Imports:
         for row in rows:
             self._check(layer, row)
         self._duplicates(rows)
+        self._plan(Planner(self.storage, layer, source_name, self.editing.neighbours), rows)
         record = {"id": "imp-" + secrets.token_hex(5), "layer": layer.id,
                   "source_name": source_name, "author": caller.email, "created_at": now(),
                   "status": "draft", "changeset": None,
@@ -230,6 +234,20 @@ class Imports:
             else:
                 seen[key] = row["line"]
 
+    def _plan(self, planner: Planner, rows: list[dict]) -> None:
+        """What each row would write; rows that would touch another origin's feature, a
+        feature edited by hand since, or that look like a place already known, go to
+        review (:mod:`.plan`)."""
+        for row in rows:
+            if row["status"] in ("rejected", "excluded", "applied"):
+                continue
+            plan, review, duplicates = planner.plan(row)
+            row["plan"], row["duplicates"] = plan, duplicates
+            if review:
+                row["problems"] += review
+                if row["status"] == "sure":
+                    row["status"] = "review"
+
     # -- review ----------------------------------------------------------------------------
 
     def get(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
@@ -245,6 +263,8 @@ class Imports:
         row = next((r for r in record["payload"]["rows"] if r["line"] == line), None)
         if row is None:
             raise NotFound(f"Aucune ligne {line} dans l'import {import_id}")
+        if row["status"] == "applied":
+            raise Conflict(f"Ligne {line} déjà appliquée (lot {row.get('changeset')})")
         if action == "exclude":
             row["status"] = "excluded"
         elif action == "confirm":
@@ -277,31 +297,77 @@ class Imports:
         return record
 
     def apply(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
+        """Write the rows ready now (sure, confirmed, placed) in one changeset; rows to
+        review stay in the import, to be decided and applied later. A row whose feature
+        changed since the preview goes back to review instead of overwriting it."""
         record = self._draft(import_id, caller)
+        assert caller is not None
         layer = self.editing.layer(record["layer"])
         payload = record["payload"]
-        prefix = slug(record["source_name"], 30) or "import"
-        features = []
-        for row in payload["rows"]:
-            if row["status"] not in APPLIED:
+        rows = payload["rows"]
+        ready = [row for row in rows if row["status"] in APPLIED]
+        if not ready:
+            left = sum(row["status"] == "review" for row in rows)
+            raise Conflict(f"L'import {import_id} n'a rien de prêt à appliquer "
+                           f"({left} ligne(s) à revoir : confirmez-les, placez-les ou "
+                           "excluez-les d'abord)")
+        planner = Planner(self.storage, layer, record["source_name"], self.editing.neighbours)
+        changes: list[Change] = []
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "kept": 0, "back": 0}
+        written = []
+        for row in ready:
+            seen = row.get("plan") or {}
+            plan, review, duplicates = planner.plan(row)
+            moved = (plan["op"], plan["fid"], plan["version"]) != (
+                seen.get("op"), seen.get("fid"), seen.get("version"))
+            if moved or (review and row["status"] == "sure"):
+                row["status"], row["plan"], row["duplicates"] = "review", plan, duplicates
+                row["problems"] = [*review, "l'objet a changé depuis l'aperçu : revoyez la "
+                                   "ligne avant de l'appliquer"] if moved else review
+                counts["back"] += 1
                 continue
-            key = row["source_id"] or slug(f"{row['props'].get('nom', '')} "
-                                           f"{row['props'].get('commune', '')}")
-            fid = f"{prefix}-{slug(key, 60)}"
-            props = {**row["props"], layer.id_field: fid, "source_id": row["source_id"]}
-            features.append({"type": "Feature", "geometry": row["geometry"],
-                             "properties": props})
-        comment = (f"import CSV « {payload['filename']} » (source {record['source_name']}, "
-                   f"{len(features)} ligne(s) retenue(s))")
-        # the changes and the « applied » mark are one transaction: a second apply,
-        # even a simultaneous one, writes nothing and gets 409
-        done = upsert(self.storage, layer, features, comment, author=caller.email,
-                      role=caller.role, keep_edited=False, import_id=import_id)
-        if done.applied:
-            self.editing.on_commit(done.applied)  # read-your-writes
-        return {"id": import_id, "changeset": done.changeset, "inserted": len(done.inserted),
-                "updated": len(done.updated), "unchanged": done.unchanged,
-                "kept": len(done.kept), "applied_rows": len(features)}
+            if plan["op"] == "insert":
+                props, geometry = planner.props(row, plan)
+                changes.append(Change("insert", layer.id, plan["fid"], props, geometry))
+                counts["inserted"] += 1
+            elif plan["op"] == "update":
+                props, geometry = planner.props(row, plan)
+                changes.append(Change("update", layer.id, plan["fid"], props, geometry,
+                                      expected_version=plan["version"]))
+                counts["updated"] += 1
+            else:
+                counts[plan["op"]] += 1
+            row["status"], row["plan"] = "applied", plan
+            written.append(row)
+        record["status"] = "draft" if any(r["status"] in ("review", *APPLIED)
+                                          for r in rows) else "applied"
+        text = comment(payload["filename"], record["source_name"], len(changes))
+        # the changes and the import's new state are one transaction: a second apply,
+        # even a simultaneous one, finds the import changed and writes nothing (409)
+        try:
+            with self.storage.transaction() as tx:
+                tx.mark_import_applied(import_id, record)
+                applied = tx.apply(changes, WriteMeta(author=caller.email, role=caller.role,
+                                                      reason=text, comment=text))
+        except VersionConflict as exc:
+            raise Conflict("Un objet de l'import a changé pendant l'application : rien n'a "
+                           "été écrit ; rechargez l'import") from exc
+        changeset = applied[0].changeset if applied else None
+        for row in written:
+            row["changeset"] = changeset
+        if changeset is not None:  # the rows' changeset, for the screen (same record)
+            stored = self.storage.imports.get_import(import_id)
+            if stored is not None:
+                stored["payload"] = payload
+                self.storage.imports.put_import({**stored, "changeset": changeset})
+        if applied:
+            self.editing.on_commit(applied)  # read-your-writes
+        return {"id": import_id, "changeset": changeset, "status": record["status"],
+                "inserted": counts["inserted"], "updated": counts["updated"],
+                "unchanged": counts["unchanged"], "kept": counts["kept"],
+                "back_to_review": counts["back"],
+                "review": sum(r["status"] == "review" for r in rows),
+                "applied_rows": len(written)}
 
     def _draft(self, import_id: str, caller: Caller | None) -> dict[str, Any]:
         record = self.get(import_id, caller)

@@ -330,10 +330,19 @@ class UnitOfWork(Protocol):
         and the changeset). :class:`Conflict` if it is no longer pending: two moderators
         never both decide it."""
 
-    def mark_import_applied(self, import_id: str) -> None:
+    def mark_import_applied(self, import_id: str, record: dict[str, Any] | None = None
+                            ) -> None:
         """Mark an import applied, with this transaction's changeset. Call it before
         :meth:`apply`: a second apply, even a simultaneous one, then gets
-        :class:`Conflict` before writing anything."""
+        :class:`Conflict` before writing anything. With ``record`` (the import as read,
+        rows decided): its status and payload are stored instead, provided the import
+        was not changed since it was read (its ``updated_at``): an import with rows left
+        to review stays a draft and is applied again later."""
+
+    def retarget_proposals(self, collection: str, old: str, new: str, version: int) -> int:
+        """Pending proposals about ``collection/old`` now name ``new`` at ``version`` (a
+        merge: the merged feature's corrections and reports follow the survivor); how
+        many."""
 
 
 class Storage(Protocol):

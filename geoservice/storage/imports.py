@@ -53,14 +53,24 @@ class SqlImports:
             row = cur.fetchone()
         return None if row is None else _record(row)
 
-    def claim(self, cur: Cursor, import_id: str, stamp: str) -> None:
+    def claim(self, cur: Cursor, import_id: str, stamp: str,
+              record: dict[str, Any] | None = None) -> None:
         """Inside the writing transaction that applies the import: draft → applied, once
-        (a concurrent claim waits for this transaction, then finds it applied)."""
+        (a concurrent claim waits for this transaction, then finds it applied). With
+        ``record``: its status and payload, if the stored import is still the one read
+        (same ``updated_at``: a concurrent apply or decision makes this one fail)."""
         p = self.db.P
-        cur.execute(f"UPDATE imports SET status = 'applied', updated_at = {p} "
-                    f"WHERE id = {p} AND status = 'draft'", (stamp, import_id))
+        if record is None:
+            cur.execute(f"UPDATE imports SET status = 'applied', updated_at = {p} "
+                        f"WHERE id = {p} AND status = 'draft'", (stamp, import_id))
+        else:
+            cur.execute(f"UPDATE imports SET status = {p}, payload = {p}, updated_at = {p} "
+                        f"WHERE id = {p} AND status = 'draft' AND updated_at = {p}",
+                        (record["status"], json.dumps(record["payload"], ensure_ascii=False),
+                         stamp, import_id, record["updated_at"]))
         if int(cur.rowcount or 0) != 1:
-            raise Conflict(f"L'import {import_id} a déjà été appliqué")
+            raise Conflict(f"L'import {import_id} a déjà été appliqué, ou vient de changer : "
+                           "rechargez-le")
 
     def record_changeset(self, cur: Cursor, import_id: str, changeset: int) -> None:
         """Inside the same transaction: the changeset the import made."""

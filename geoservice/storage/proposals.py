@@ -100,6 +100,16 @@ class SqlProposals:
                         f"created_at < {self.db.P}", (before,))
             return int(cur.rowcount or 0)
 
+    def retarget(self, cur: Cursor, collection: str, old: str, new: str, version: int
+                 ) -> int:
+        """Inside a writing transaction (a merge): pending proposals about ``old`` name
+        ``new`` at ``version`` (the survivor's, as the merge leaves it)."""
+        p = self.db.P
+        cur.execute(f"UPDATE proposals SET target = {p}, target_version = {p} WHERE "
+                    f"collection = {p} AND target = {p} AND status = 'pending'",
+                    (new, version, collection, old))
+        return int(cur.rowcount or 0)
+
     def claim(self, cur: Cursor, decision: Decision, stamp: str) -> None:
         """Inside a writing transaction: decide a proposal that must still be pending (its
         row locked until commit, so two moderators never both decide it)."""

@@ -473,9 +473,13 @@ class SqlTransaction:
         self.proposals.claim(self.cur, decision, self.stamp)
         self.decided.append(decision)
 
-    def mark_import_applied(self, import_id: str) -> None:
-        self.imports.claim(self.cur, import_id, self.stamp)
+    def mark_import_applied(self, import_id: str, record: dict[str, Any] | None = None
+                            ) -> None:
+        self.imports.claim(self.cur, import_id, self.stamp, record)
         self.marked.append(import_id)
+
+    def retarget_proposals(self, collection: str, old: str, new: str, version: int) -> int:
+        return self.proposals.retarget(self.cur, collection, old, new, version)
 
     def finish(self) -> None:
         """Attach what was applied to the decisions and marks; tell the replicas (the last

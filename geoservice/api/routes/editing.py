@@ -24,6 +24,7 @@ from ..writes import (
     READ_ERRORS,
     WRITE_ERRORS,
     change_reason,
+    duplicate_confirmed,
     expected_version,
     json_body,
     written_response,
@@ -103,7 +104,8 @@ async def create(request: Request, collectionId: CollectionId,  # noqa: N803
                  caller: CallerDep, editing: EditingDep) -> Response:
     permit = editing.require(collectionId, "create", caller)
     body = await json_body(request, (GEOJSON, "application/json"))
-    written = await run_in_threadpool(editing.create, permit, body, change_reason(request))
+    written = await run_in_threadpool(editing.create, permit, body, change_reason(request),
+                                      duplicate_confirmed(request))
     return written_response(request, written, 201)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...editing.merge import merged_into
 from ...errors import NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
@@ -290,6 +291,24 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
+async def _moved(request: Request, collection: Collection, feature_id: str
+                 ) -> Response | None:
+    """A feature merged into another (same place): 308 to the survivor, for everyone, so
+    links and exports keep working (looked up only for a missing feature)."""
+    editing = services_of(request).editing
+    if editing is None or not collection.layer.editable:
+        return None
+    survivor = await run_in_threadpool(merged_into, editing.storage, collection.id,
+                                       feature_id)
+    if survivor is None:
+        return None
+    href = (f"{base_url(request)}/api/collections/{collection.id}/items/"
+            f"{quote(survivor, safe='')}")
+    if request.url.query:
+        href += "?" + request.url.query
+    return Response(status_code=308, headers={"Location": href})
+
+
 async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
     """A feature missing from the snapshot may be a deleted one: a caller with an account
     gets 410 and its last version (looked up only then, off the common path)."""
@@ -315,6 +334,9 @@ async def feature(
     try:
         position = collection.position(featureId)
     except NotFound:
+        moved = await _moved(request, collection, featureId)
+        if moved is not None:
+            return moved
         await _gone(request, collection, featureId)
         raise
     root = base_url(request)
