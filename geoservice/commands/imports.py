@@ -65,7 +65,10 @@ def register(app: typer.Typer) -> None:
                     what = "à revoir" if row["status"] == "review" else "rejetée"
                     typer.echo(f"  ligne {row['line']} ({what}) : "
                                + " ; ".join(row["problems"]))
-            if apply:
+            if apply and not counts["sure"]:
+                typer.echo("rien de sûr à appliquer : les lignes à revoir attendent un "
+                           f"éditeur (écran Imports, import {record['id']})")
+            elif apply:
                 done = service.apply(record["id"], caller)
                 typer.echo(f"appliqué : {done['inserted']} ajouté(s), {done['updated']} mis "
                            f"à jour, {done['unchanged']} inchangé(s) (lot {done['changeset']})")

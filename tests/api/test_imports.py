@@ -52,7 +52,8 @@ def test_import_review_apply_and_reimport(site):
     assert body["mapping"] == {"nom": "Nom", "type": "Type", "defi": "Défi(s)",
                                "adresse": "Adresse"}
     assert body["mapped_from"] == "suggéré d'après les libellés"
-    assert body["summary"] == {"sure": 1, "review": 4, "rejected": 4, "excluded": 0}
+    assert body["summary"] == {"sure": 1, "review": 4, "rejected": 4, "excluded": 0,
+                               "applied": 0}
     rows = by_line(body)
     sure = rows[2]
     assert sure["status"] == "sure" and sure["problems"] == []
@@ -81,7 +82,7 @@ def test_import_review_apply_and_reimport(site):
     assert placed.status_code == 200
     assert by_line(placed.json())[3]["props"]["geocodage"].startswith("manuel")
     assert editor.post(f"/api/imports/{iid}/rows/5", json={"action": "exclude"}).json()[
-        "summary"] == {"sure": 3, "review": 1, "rejected": 4, "excluded": 1}
+        "summary"] == {"sure": 3, "review": 1, "rejected": 4, "excluded": 1, "applied": 0}
     outside = editor.post(f"/api/imports/{iid}/rows/6", json={"action": "place", "lon": 2.35,
                                                               "lat": 48.85})
     assert outside.status_code == 400
@@ -91,12 +92,18 @@ def test_import_review_apply_and_reimport(site):
     assert applied.status_code == 200, applied.text
     done = applied.json()
     assert (done["inserted"], done["updated"], done["unchanged"]) == (3, 0, 0)
-    assert editor.post(f"/api/imports/{iid}/apply").status_code == 409
+    # the row left to review (line 6, outside the territory) stays in the import
+    assert done["status"] == "draft" and done["review"] == 1
+    after = editor.get(f"/api/imports/{iid}").json()
+    assert after["summary"] == {"sure": 0, "review": 1, "rejected": 4, "excluded": 1,
+                                "applied": 3}
+    assert by_line(after)[6]["status"] == "review"
+    assert editor.post(f"/api/imports/{iid}/apply").status_code == 409  # nothing ready
     items = {f["properties"]["source_id"]: f for f in public.get(
         "/api/collections/hebergement/items?limit=1000").json()["features"]
         if f["properties"].get("source_id") in ("P1", "P2", "P3")}
     assert set(items) == {"P1", "P2", "P3"}
-    assert items["P1"]["id"] == "pepinieres-metropole-p1"
+    assert items["P1"]["id"] == "import.pepinieres-metropole.p1"  # the imports' namespace
     assert items["P1"]["properties"]["verification"] == "verifie"
     assert items["P2"]["geometry"]["coordinates"] == [1.4001, 43.5701]
     history = editor.get(f"/api/collections/hebergement/items/{items['P1']['id']}/history"
@@ -158,7 +165,7 @@ def test_simultaneous_applies_write_once(site):
     record = editor.get(f"/api/imports/{iid}").json()
     assert record["status"] == "applied" and record["changeset"] == won["changeset"]
     for k in (0, 11):
-        versions = editor.get(f"/api/collections/hebergement/items/course-r{k}/history"
+        versions = editor.get(f"/api/collections/hebergement/items/import.course.r{k}/history"
                               ).json()["versions"]
         assert [v["changeset"] for v in versions] == [won["changeset"]]
 
@@ -188,9 +195,18 @@ def test_cli_import(site, tmp_path):
     path.write_bytes(CSV)
     dry = cli(site.env, "import", "hebergement", str(path), "--id-column", "Identifiant")
     assert dry.returncode == 0, dry.stderr
-    assert "1 sûre(s), 4 à revoir, 4 rejetée(s)" in dry.stdout
+    # the same places under another source name: held back as likely duplicates
+    assert "0 sûre(s), 5 à revoir, 4 rejetée(s)" in dry.stdout
+    assert "ligne 2 (à revoir) : doublon probable : « Pépinière d'essai »" in dry.stdout
     assert "ligne 3" in dry.stdout and "score BAN 0,55" in dry.stdout
-    applied = cli(site.env, "import", "hebergement", str(path), "--id-column", "Identifiant",
+    nothing = cli(site.env, "import", "hebergement", str(path), "--id-column", "Identifiant",
+                  "--apply")
+    assert nothing.returncode == 0, nothing.stderr
+    assert "rien de sûr à appliquer" in nothing.stdout
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text("code,nom,lon,lat,type\nF1,Lieu de la ligne de commande,1.43,43.61,"
+                     "tiers_lieu\n", encoding="utf-8")
+    applied = cli(site.env, "import", "hebergement", str(fresh), "--id-column", "code",
                   "--apply")
     assert applied.returncode == 0, applied.stderr
     assert "1 ajouté(s)" in applied.stdout
