@@ -59,7 +59,8 @@ def prepare(env: dict[str, str]) -> str:
 def create(port: int, token: str) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", "/api/collections/hebergement/items", json.dumps(PLACE),
-                 {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"})
+                 {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json",
+                  "Geoservice-Duplicate": "distinct"})
     response = conn.getresponse()
     response.read()
     assert response.status == 201, response.status

@@ -16,6 +16,9 @@ import httpx
 from tests.servers import GEOSERVICE, Served, clean_env
 
 ROLES = ("editor", "moderator", "admin")
+DISTINCT = {"Geoservice-Duplicate": "distinct"}
+"""Synthetic test places are other places than their look-alikes (without it, a creation
+near a similar one answers 409 doublon-probable: tests/api/test_duplicates.py)."""
 TEMPLATE_DATABASE = "geoservice_site_template"
 
 
@@ -135,9 +138,11 @@ class Site:
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
-    def client(self, role: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30,
-                            headers=self.auth(role) if role else {})
+    def client(self, role: str | None = None, distinct: bool = True) -> httpx.Client:
+        """A client with ``role``'s token; ``distinct``: it creates synthetic places
+        that are not duplicates (:data:`DISTINCT`)."""
+        headers = {**(self.auth(role) if role else {}), **(DISTINCT if distinct else {})}
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
 
     def stop(self) -> None:
         if self.server is not None:

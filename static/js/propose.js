@@ -235,16 +235,38 @@ async function openPlace(opener) {
   work.chosen = pos.chosen;
   work.labels = { nom: t("name"), defi: t("defis"), geometry: t("position"), type: t("type"), description: t("description"), contact: t("contact"), note: t("note") };
   work.errors = { nom: name.nextSibling, defi: $(defis.id + "-err"), geometry: $("pr-geometry-err") };
-  buttons(f.form, function (hp) {
+  buttons(f.form, async function (hp) {
     var props = { nom: name.value.trim(), defi: checked(defis), precision: work.precision || undefined };
     if (typeSelect) props.type = typeSelect.value;
     if (description.value.trim()) props.description = description.value.trim();
     if (work.address) props.adresse = work.address;
-    send({ collection: layer.value, contact: contact.value.trim() || undefined, note: note.value.trim() || undefined,
-      feature: { type: "Feature", geometry: work.point ? { type: "Point", coordinates: work.point } : null, properties: props } }, hp);
+    var body = { collection: layer.value, contact: contact.value.trim() || undefined, note: note.value.trim() || undefined,
+      feature: { type: "Feature", geometry: work.point ? { type: "Point", coordinates: work.point } : null, properties: props } };
+    // « Ce lieu existe peut-être déjà » before sending (js/duplicates.js)
+    if (props.nom && work.point && !work.distinct && await askDuplicates(f.form, layer.value, props, work.point,
+      function () { work.distinct = true; send(body, hp); })) return;
+    send(body, hp);
   });
   f.heading.focus();
   await types();
+}
+
+/** Likely duplicates of the place about to be proposed: shows them in `form` and returns true
+ * (the resident answers; `sendAnyway` sends), or false when there are none. */
+async function askDuplicates(form, collection, props, point, sendAnyway) {
+  var found = await import("./duplicates.js");
+  var candidates = await found.findDuplicates(collection, props, point);
+  var old = form.querySelector("#dup-box");
+  if (old) old.parentNode.removeChild(old);
+  if (!candidates.length) return false;
+  var box = found.duplicateBox(candidates, function (candidate) {
+    close();
+    $("contrib-work").appendChild(el("p", { id: "dup-thanks", role: "status", text: found.sameDone() }));
+    found.showCandidate(candidate);
+  }, function () { box.parentNode.removeChild(box); sendAnyway(); });
+  form.insertBefore(box, $("contrib-send").parentNode);
+  box.focus();
+  return true;
 }
 
 function openNeed(opener) {

@@ -116,7 +116,8 @@ def test_an_http_write_on_one_replica_is_read_on_the_other_within_a_second(clust
         done = subprocess.run([GEOSERVICE, *args], env=env, capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 0, done.stderr
-    auth = {"Authorization": f"Bearer {done.stdout.strip()}"}
+    auth = {"Authorization": f"Bearer {done.stdout.strip()}",
+            "Geoservice-Duplicate": "distinct"}
     made = httpx.post(f"{first.url}/api/collections/hebergement/items", json=PLACE,
                       headers=auth)
     assert made.status_code == 201

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.editing_site import cli, site_on
+from tests.editing_site import DISTINCT, cli, site_on
 
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
          "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",
@@ -182,7 +182,7 @@ def test_expired_and_revoked_tokens_get_401(site):
     token = made.stdout.strip()
     assert made.returncode == 0 and token.startswith("gst_") and "\n" not in token
     assert "ne sera plus affiché" in made.stderr
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", **DISTINCT}
     with httpx.Client(base_url=site.url, headers=headers) as client:
         assert client.post("/api/collections/hebergement/items", json=PLACE
                            ).status_code == 201

@@ -32,7 +32,8 @@ def site(request, mirror, tmp_path_factory, provider):
 
 
 def browser(site: Site) -> httpx.Client:
-    return httpx.Client(base_url=site.url, timeout=30, follow_redirects=False)
+    return httpx.Client(base_url=site.url, timeout=30, follow_redirects=False,
+                        headers={"Geoservice-Duplicate": "distinct"})
 
 
 def login(client: httpx.Client, email: str = "editor@example.fr", password: str = PASSWORD

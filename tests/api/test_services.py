@@ -34,7 +34,8 @@ def app_and_token(toulouse_settings, tmp_path):
         token, _ = create_token(storage.accounts, "editor@example.fr")
     finally:
         storage.close()
-    return create_app(settings), {"Authorization": f"Bearer {token}"}
+    return create_app(settings), {"Authorization": f"Bearer {token}",
+                                  "Geoservice-Duplicate": "distinct"}
 
 
 def _count(monkeypatch, owner, name: str) -> list[int]:

@@ -9,6 +9,7 @@ import { $, clear, el } from "../dom.js";
 import { lang, register, title } from "../i18n.js";
 import { valueLabel } from "../labels.js";
 import { reloadLayer, select as selectFeature, state, status, whenIdle } from "../map.js";
+import { showDuplicates } from "./duplicates.js";
 import { send } from "./session.js";
 
 const t = register({
@@ -291,6 +292,7 @@ async function save() {
   var headers = {};
   if (editing.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(editing.reason.value.trim());
   if (editing.feature) headers["If-Match"] = editing.etag;
+  if (editing.distinct) headers["Geoservice-Duplicate"] = "distinct";
   clear(editing.summary);
   var answer = await send(editing.feature ? "PUT" : "POST", url, feature, headers);
   if (answer.ok) {
@@ -302,6 +304,12 @@ async function save() {
   }
   if (answer.status === 422 && answer.body && answer.body.errors) { showErrors(answer.body.errors); return; }
   if (answer.status === 412 && answer.body && answer.body.current) { showConflict(feature, answer.body); return; }
+  if (answer.status === 409 && answer.body && answer.body.candidates) {  // likely duplicates (js/duplicates.js)
+    var work = editing;
+    showDuplicates(editing.summary, answer.body.candidates, function () { work.distinct = true; save(); },
+      openForm, closeForm);
+    return;
+  }
   clear(editing.summary).appendChild(el("p", { text: t("failed") + problemText(answer) }));
   editing.summary.focus();
 }
