@@ -36,6 +36,7 @@ from .routes import (
     ogc,
     problem_types,
     proposals,
+    verification,
 )
 from .security import add_security_headers
 from .services import build_services
@@ -128,7 +129,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, merge, editing, ogc, lookup,
-                   geocode, duplicates, analysis, fabrique, maps, problem_types, docs):
+                   geocode, duplicates, verification, analysis, fabrique, maps,
+                   problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

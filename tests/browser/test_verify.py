@@ -57,7 +57,7 @@ def test_editor_verifies_from_the_card(site, open_page):
     page.locator("#detail-title").wait_for()
     detail = page.locator("#detail")
     detail.locator(".verify-button").wait_for()
-    assert "IF- Les Imaginations Fertiles" in detail.locator(".dup").inner_text()
+    detail.locator(".dup", has_text="IF- Les Imaginations Fertiles").wait_for()  # the server's rule
     assert detail.locator(".discard-button").count() == 0  # an editor may not delete
     assert _violations(page) == []
     detail.locator(".verify-button").click()

@@ -3,13 +3,16 @@
  * Features imported from old open data carry verification=a_verifier. An editor verifies
  * one (a new version saying "verifie": who and when go to the history) or, with a role that
  * may delete, discards it with a reason (a soft delete: a later import never brings it
- * back). One by one from a feature's card, or in bulk from the "À vérifier" list, which
- * points out likely duplicates (a close name or the same address within 100 m).
+ * back). One by one from a feature's card, or many at once from the "À vérifier" list
+ * (GET /api/verification), filtered by layer, commune and source, each row with its
+ * evidence (source, year, likely duplicates by the server's one rule); the batch is one
+ * POST /api/verification, one transaction, in each feature's history.
  */
 
 import { itemUrl, problemText } from "../api.js";
-import { $, clear, el, fold } from "../dom.js";
-import { register, title } from "../i18n.js";
+import { $, clear, el } from "../dom.js";
+import { findDuplicates } from "../duplicates.js";
+import { locale, register, title } from "../i18n.js";
 import { addCardHook, reloadLayer, select as selectFeature, state, status } from "../map.js";
 import { may, send } from "./session.js";
 
@@ -18,64 +21,33 @@ const t = register({
     title: "À vérifier (données ouvertes)", show: "Afficher les objets à vérifier", none: "Rien à vérifier.",
     count: " objet(s) à vérifier", verify: "Vérifier", discard: "Écarter", reason: "Motif (obligatoire pour écarter)",
     verify_sel: "Vérifier la sélection", discard_sel: "Écarter la sélection", select: "Sélectionner ",
-    done: "Fait : ", failed: " ; échecs : ", verified: "Vérifié : ", discarded: "Écarté : ",
+    done: "Fait : ", failed: "Échec : ", verified: "Vérifié : ", discarded: "Écarté : ",
     need_reason: "Donnez un motif pour écarter (il reste dans l'historique).", dup: "doublon possible : ",
-    near: " à ", verify_reason: "vérifié par un éditeur",
+    near: " à ", verify_reason: "vérifié par un éditeur", filters: "Filtrer la liste",
+    layer: "Couche", commune: "Commune", source: "Source", all: "Toutes", apply: "Filtrer",
+    evidence_source: "Source : ", year: "millésime ", all_page: "Tout sélectionner sur cette page",
+    more: "Page suivante", shown: " affiché(s) sur ",
   },
   en: {
     title: "To check (open data)", show: "Show features to check", none: "Nothing to check.",
     count: " feature(s) to check", verify: "Verify", discard: "Discard", reason: "Reason (required to discard)",
     verify_sel: "Verify selected", discard_sel: "Discard selected", select: "Select ",
-    done: "Done: ", failed: "; failed: ", verified: "Verified: ", discarded: "Discarded: ",
+    done: "Done: ", failed: "Failed: ", verified: "Verified: ", discarded: "Discarded: ",
     need_reason: "Give a reason to discard (it stays in the history).", dup: "possible duplicate: ",
-    near: " at ", verify_reason: "verified by an editor",
+    near: " at ", verify_reason: "verified by an editor", filters: "Filter the list",
+    layer: "Layer", commune: "Commune", source: "Source", all: "All", apply: "Filter",
+    evidence_source: "Source: ", year: "vintage ", all_page: "Select all on this page",
+    more: "Next page", shown: " shown of ",
   },
 });
 
-function street(address) {  // "27 bis allée Maurice Sarraut 31300 Toulouse" → "27 allee maurice sarraut"
-  return fold(address).replace(/\b(bis|ter|quater)\b/g, " ").replace(/\b\d{5}\b.*$/, "").replace(/\s+/g, " ").trim();
-}
+var PAGE = 100;
+var filters = { layer: "", commune: "", source: "", offset: 0 };
 
-function metres(a, b) {
-  var lat = (a[1] + b[1]) / 2 * Math.PI / 180;
-  var dx = (b[0] - a[0]) * Math.PI / 180 * Math.cos(lat) * 6371000;
-  var dy = (b[1] - a[1]) * Math.PI / 180 * 6371000;
-  return Math.sqrt(dx * dx + dy * dy);
-}
-
-// words that say nothing of which place it is
-var COMMON = ("toulouse montpellier metropole coworking fablab association assoc geiq services service " +
-  "regie quartier france occitanie ouest grand lieu espace centre interim insertion entreprise").split(" ");
-
-function words(text) {
-  return fold(text).split(" ").filter(function (w) { return w.length > 3 && COMMON.indexOf(w) < 0; });
-}
-
-function similar(a, b) {
-  a = fold(a); b = fold(b);
-  if (!a || !b) return false;
-  if (a.indexOf(b) >= 0 || b.indexOf(a) >= 0) return true;
-  var wa = words(a), wb = words(b);
-  var shared = wa.filter(function (w) { return wb.indexOf(w) >= 0; }).length;
-  return shared > 0 && shared >= Math.min(wa.length, wb.length) / 2;
-}
-
-/** Features of the ESS layers within 100 m with a close name or the same address. */
-function duplicates(item) {
-  if (!item.leaflet || !item.leaflet.getLatLng) return [];
-  var here = item.leaflet.getLatLng(), me2 = [here.lng, here.lat], out = [];
-  state.order.forEach(function (id) {
-    var layer = state.layers[id];
-    if (!layer.def.editable) return;
-    layer.features.forEach(function (other) {
-      if (other === item || !other.leaflet || !other.leaflet.getLatLng) return;
-      var there = other.leaflet.getLatLng(), d = metres(me2, [there.lng, there.lat]);
-      if (d > 100) return;
-      var sameAddress = item.props.adresse && other.props.adresse && street(item.props.adresse) === street(other.props.adresse);
-      if (sameAddress || similar(item.name, other.name)) out.push({ item: other, distance: Math.round(d) });
-    });
-  });
-  return out;
+function candidatesText(candidates) {
+  return t("dup") + candidates.map(function (c) {
+    return (c.nom || c.id) + (c.distance_m === null || c.distance_m === undefined ? "" : t("near") + c.distance_m + " m") + " (" + c.raison + ")";
+  }).join(" ; ");
 }
 
 async function verify(layerId, id, reason) {
@@ -93,48 +65,82 @@ async function discard(layerId, id, reason) {
     "If-Match": current.etag, "Geoservice-Reason": encodeURIComponent(reason) });
 }
 
-function pending() {
-  var out = [];
-  state.order.forEach(function (id) {
-    var layer = state.layers[id];
-    if (!layer.def.editable || !may(id, "update")) return;
-    layer.features.forEach(function (item) { if (item.props.verification === "a_verifier") out.push(item); });
-  });
-  return out.sort(function (a, b) { return a.name.localeCompare(b.name); });
-}
-
 // -- the list ------------------------------------------------------------------------------
 
 function render() {
   var box = el("section", { id: "verify", className: "moderation", "aria-labelledby": "verify-title" }, [
     el("h3", { id: "verify-title", text: t("title") }),
-    el("button", { type: "button", id: "verify-show", className: "secondary", text: t("show"), onclick: showList })]);
+    el("button", { type: "button", id: "verify-show", className: "secondary", text: t("show"), onclick: function () { filters.offset = 0; showList(); } })]);
   $("slot-verify").appendChild(box);
 }
 
-function showList() {
-  var items = pending();
+function choice(id, label, values, current) {
+  var select = el("select", { id: id }, [el("option", { value: "", text: t("all") })].concat(values.map(function (v) {
+    return el("option", { value: v[0], text: v[1], selected: v[0] === current ? "" : null });
+  })));
+  return [el("label", { for: id, text: label }), select];
+}
+
+function filterForm(facets) {
+  var layers = Object.keys(facets.layer).map(function (id) {
+    var layer = state.layers[id];
+    return [id, (layer ? title(layer.def.title) : id) + " (" + facets.layer[id] + ")"];
+  });
+  var communes = facets.commune.map(function (c) { return [c.code, (c.nom || c.code) + " (" + c.count + ")"]; });
+  var sources = Object.keys(facets.source).map(function (s) { return [s, s + " (" + facets.source[s] + ")"]; });
+  var form = el("form", { id: "verify-filters", className: "row-form", "aria-label": t("filters") },
+    choice("verify-layer", t("layer"), layers, filters.layer)
+      .concat(choice("verify-commune", t("commune"), communes, filters.commune))
+      .concat(choice("verify-source", t("source"), sources, filters.source))
+      .concat([el("button", { type: "submit", className: "secondary", text: t("apply") })]));
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    filters = { layer: $("verify-layer").value, commune: $("verify-commune").value, source: $("verify-source").value, offset: 0 };
+    showList();
+  });
+  return form;
+}
+
+async function showList(outcome) {
+  var query = new URLSearchParams({ limit: String(PAGE), offset: String(filters.offset) });
+  ["layer", "commune", "source"].forEach(function (k) { if (filters[k]) query.set(k, filters[k]); });
+  var answer = await send("GET", "api/verification?" + query.toString());
   var box = clear($("editor-work"));
-  var heading = el("h3", { id: "verify-list-title", tabindex: "-1", text: t("title") + " — " + items.length + t("count") });
+  if (!answer.ok) { box.appendChild(el("p", { role: "alert", text: t("failed") + problemText(answer) })); return; }
+  var data = answer.body, items = data.items;
+  var heading = el("h3", { id: "verify-list-title", tabindex: "-1", text: t("title") + " — " + data.numberMatched + t("count") });
   box.appendChild(heading);
+  if (outcome) box.appendChild(outcome);
+  box.appendChild(filterForm(data.facets));
   if (!items.length) { box.appendChild(el("p", { text: t("none") })); heading.focus(); return; }
   var list = el("ul", { className: "queue", id: "verify-list" });
   items.forEach(function (item) {
-    var layerId = item.layer.def.id;
-    var dups = duplicates(item);
-    list.appendChild(el("li", { "data-feature": layerId + ":" + item.id }, [
-      el("input", { type: "checkbox", value: layerId + ":" + item.id, "aria-label": t("select") + item.name }),
-      el("span", { className: "what" }, [el("button", { type: "button", className: "linklike", lang: "fr", text: item.name,
-        onclick: function () { selectFeature(item, true); } }),
-        " · " + title(item.layer.def.title) + (item.props.millesime ? " · " + item.props.millesime : ""),
-        dups.length ? el("span", { className: "dup" }, [el("br"), t("dup") + dups.map(function (d) {
-          return d.item.name + t("near") + d.distance + " m";
-        }).join(" ; ")]) : null])]));
+    var layer = state.layers[item.collection];
+    var onMap = layer && layer.byId[String(item.id)];
+    var name = item.nom || item.id;
+    list.appendChild(el("li", { "data-feature": item.collection + ":" + item.id, "data-version": String(item.version) }, [
+      el("input", { type: "checkbox", value: item.collection + ":" + item.id, "aria-label": t("select") + name }),
+      el("span", { className: "what" }, [
+        onMap ? el("button", { type: "button", className: "linklike", lang: "fr", text: name, onclick: function () { selectFeature(onMap, true); } })
+          : el("span", { lang: "fr", text: name }),
+        " · " + (layer ? title(layer.def.title) : item.collection) + (item.commune_nom ? " · " + item.commune_nom : ""),
+        el("br"), el("span", { className: "help", lang: "fr", text: t("evidence_source") + item.source + (item.millesime ? " · " + t("year") + item.millesime : "") }),
+        item.candidates.length ? el("span", { className: "dup" }, [el("br"), candidatesText(item.candidates)]) : null])]));
   });
+  var all = el("input", { type: "checkbox", id: "verify-all" });
+  all.addEventListener("change", function () {
+    Array.prototype.forEach.call(list.querySelectorAll("input[type=checkbox]"), function (b) { b.checked = all.checked; });
+  });
+  box.appendChild(el("p", {}, [all, el("label", { for: "verify-all", text: " " + t("all_page") })]));
   box.appendChild(list);
+  if (data.numberMatched > filters.offset + items.length) {
+    box.appendChild(el("p", { className: "help", text: items.length + t("shown") + data.numberMatched.toLocaleString(locale()) }));
+    box.appendChild(el("button", { type: "button", className: "secondary", id: "verify-more", text: t("more"),
+      onclick: function () { filters.offset += PAGE; showList(); } }));
+  }
   var reason = el("input", { type: "text", id: "verify-reason", maxlength: "500" });
   var result = el("p", { id: "verify-result", role: "status" });
-  var canDelete = items.some(function (item) { return may(item.layer.def.id, "delete"); });
+  var canDelete = items.some(function (item) { return may(item.collection, "delete"); });
   box.appendChild(el("div", { className: "bulk" }, [
     el("label", { for: "verify-reason", text: t("reason") }), reason,
     el("div", { className: "row" }, [
@@ -145,23 +151,22 @@ function showList() {
   heading.focus();
 }
 
+/** One POST /api/verification for every ticked row: all or nothing, one reason. */
 async function bulk(action, reasonInput, result) {
   var picked = Array.prototype.filter.call(document.querySelectorAll("#verify-list input[type=checkbox]"), function (b) { return b.checked; })
-    .map(function (b) { return b.value; });
+    .map(function (b) {
+      var row = b.closest("li"), value = b.value, cut = value.indexOf(":");
+      return { collection: value.slice(0, cut), id: value.slice(cut + 1), version: Number(row.getAttribute("data-version")) };
+    });
   if (!picked.length) return;
   var reason = reasonInput.value.trim();
   if (action === "discard" && !reason) { result.textContent = t("need_reason"); reasonInput.focus(); return; }
-  var done = 0, failed = [], layers = {};
-  for (var i = 0; i < picked.length; i += 1) {
-    var cut = picked[i].indexOf(":"), layerId = picked[i].slice(0, cut), id = picked[i].slice(cut + 1);
-    var answer = action === "verify" ? await verify(layerId, id, reason) : await discard(layerId, id, reason);
-    if (answer.ok) { done += 1; layers[layerId] = true; } else failed.push(id + " (" + problemText(answer) + ")");
-  }
-  for (var layerId2 in layers) await reloadLayer(layerId2);
-  showList();
-  $("verify-result") && ($("verify-result").textContent = "");
-  var again = el("p", { id: "verify-outcome", role: "status", text: t("done") + done + (failed.length ? t("failed") + failed.join(", ") : "") });
-  $("editor-work").insertBefore(again, $("editor-work").children[1]);
+  var answer = await send("POST", "api/verification", { action: action, reason: reason || undefined, items: picked });
+  if (!answer.ok) { result.textContent = t("failed") + problemText(answer); return; }
+  var layers = {};
+  picked.forEach(function (p) { layers[p.collection] = true; });
+  for (var layerId in layers) await reloadLayer(layerId);
+  await showList(el("p", { id: "verify-outcome", role: "status", text: t("done") + answer.body.count }));
 }
 
 // -- a feature's card ----------------------------------------------------------------------
@@ -188,11 +193,14 @@ function cardButtons(layer, props, node) {
       await reloadLayer(layerId);
     } }));
   }
-  var dups = [];
+  var dup = el("p", { className: "dup" });
   var item = state.layers[layerId] && state.layers[layerId].byId[String(props.id)];
-  if (item) dups = duplicates(item);
-  node.appendChild(el("div", { className: "verify-actions" }, [
-    dups.length ? el("p", { className: "dup", text: t("dup") + dups.map(function (d) { return d.item.name + t("near") + d.distance + " m"; }).join(" ; ") }) : null,
+  var here = item && item.leaflet && item.leaflet.getLatLng ? item.leaflet.getLatLng() : null;
+  findDuplicates(layerId, props, here ? [here.lng, here.lat] : null).then(function (found) {
+    found = found.filter(function (c) { return !(c.collection === layerId && String(c.id) === String(props.id)); });
+    if (found.length) dup.textContent = candidatesText(found);
+  });
+  node.appendChild(el("div", { className: "verify-actions" }, [dup,
     el("label", { for: reason.id, text: t("reason") }), reason,
     el("div", { className: "edit-actions" }, buttons), out]));
 }
