@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+SHOWN = 200
+"""Rows to review or rejected printed at most (the rest: the import's screen)."""
+
 
 def register(app: typer.Typer) -> None:
     """Add the `import` command to the CLI."""
@@ -54,17 +57,26 @@ def register(app: typer.Typer) -> None:
                               Thresholds(settings.import_sure_score, settings.import_sure_gap),
                               tuple(store.territory.communes), locator.place)
             caller = Caller(f"cli:{getpass.getuser()}", "admin", via="cli")
+            def progress(step: str, done: int, total: int) -> None:
+                typer.echo(f"{step} : {done}/{total} ligne(s)", err=True)
+
             record = service.create(layer, file.name, file.read_bytes(), caller,
-                                    id_column=id_column, source_name=source_name)
+                                    id_column=id_column, source_name=source_name,
+                                    progress=progress)
             counts = summary(record["payload"]["rows"])
             typer.echo(f"{file.name} → {layer} : {counts['sure']} sûre(s), "
                        f"{counts['review']} à revoir, {counts['rejected']} rejetée(s) "
                        f"(import {record['id']})")
+            shown = 0
             for row in record["payload"]["rows"]:
-                if row["status"] in ("review", "rejected"):
+                if row["status"] in ("review", "rejected") and shown < SHOWN:
                     what = "à revoir" if row["status"] == "review" else "rejetée"
                     typer.echo(f"  ligne {row['line']} ({what}) : "
                                + " ; ".join(row["problems"]))
+                    shown += 1
+            if counts["review"] + counts["rejected"] > shown:
+                typer.echo(f"  … et {counts['review'] + counts['rejected'] - shown} autre(s) "
+                           f"ligne(s) : GET /api/imports/{record['id']}?status=review")
             if apply and not counts["sure"]:
                 typer.echo("rien de sûr à appliquer : les lignes à revoir attendent un "
                            f"éditeur (écran Imports, import {record['id']})")

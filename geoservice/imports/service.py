@@ -40,7 +40,13 @@ APPLIED = ("sure", "confirmed", "placed")
 """Rows the next apply writes."""
 STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded", "applied")
 MAX_ROWS = 200_000
+"""A file of 100,000 rows imports in one go."""
+STEP = 10_000
+"""Progress is told every this many rows."""
+GEOCODE_BATCH = 5_000
 Where = Callable[[float, float], tuple[str | None, str | None]]
+Progress = Callable[[str, int, int], None]
+"""(step, rows done, rows in all)."""
 
 
 def summary(rows: list[dict]) -> dict[str, int]:
@@ -67,7 +73,11 @@ class Imports:
 
     def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
                mapping: Any = None, id_column: str | None = None, defaults: Any = None,
-               source_name: str | None = None) -> dict[str, Any]:
+               source_name: str | None = None, progress: Progress | None = None
+               ) -> dict[str, Any]:
+        """``progress(step, done, total)``: told as the rows are read, geocoded, checked and
+        compared (the CLI prints it)."""
+        say = progress or (lambda step, done, total: None)
         layer = self.editing.require(layer_id, "create", caller).layer
         assert caller is not None
         filename = PurePath(filename or "import.csv").name[:120]
@@ -87,13 +97,19 @@ class Imports:
                 mapping, mapped_from = suggest(layer, header), "suggéré d'après les libellés"
         defaults = self._defaults(layer, defaults)
         stamp = f"{filename}, importé le {date.today().isoformat()}"
+        total = len(table)
+        say("lecture", total, total)
         rows = [self._row(layer, header, values, number, mapping, defaults, stamp, id_column)
                 for number, values in enumerate(table, start=2)]
-        self._geocode(rows)
-        for row in rows:
+        del table
+        self._geocode(rows, say)
+        for n, row in enumerate(rows, start=1):
             self._check(layer, row)
+            if n % STEP == 0 or n == total:
+                say("contrôle", n, total)
         self._duplicates(rows)
-        self._plan(Planner(self.storage, layer, source_name, self.editing.neighbours), rows)
+        self._plan(Planner(self.storage, layer, source_name, self.editing.neighbours), rows,
+                   say)
         record = {"id": "imp-" + secrets.token_hex(5), "layer": layer.id,
                   "source_name": source_name, "author": caller.email, "created_at": now(),
                   "status": "draft", "changeset": None,
@@ -183,10 +199,15 @@ class Imports:
         row["props"].setdefault("precision", "adresse")
         return [round(lon, 7), round(lat, 7)]
 
-    def _geocode(self, rows: list[dict]) -> None:
-        queries = {str(r["line"]): (r["query"], r["props"].get("commune"))
-                   for r in rows if r.get("query")}
-        answers = search_csv(self.ban_url, queries)
+    def _geocode(self, rows: list[dict], say: Progress) -> None:
+        """Addresses in batches of :data:`GEOCODE_BATCH` (the BAN's ``/search/csv/``)."""
+        queries = [(str(r["line"]), (r["query"], r["props"].get("commune")))
+                   for r in rows if r.get("query")]
+        answers: dict[str, dict[str, str]] = {}
+        for start in range(0, len(queries), GEOCODE_BATCH):
+            answers.update(search_csv(self.ban_url,
+                                      dict(queries[start:start + GEOCODE_BATCH])))
+            say("géocodage", min(start + GEOCODE_BATCH, len(queries)), len(queries))
         for row in rows:
             if "query" not in row:
                 continue
@@ -234,11 +255,13 @@ class Imports:
             else:
                 seen[key] = row["line"]
 
-    def _plan(self, planner: Planner, rows: list[dict]) -> None:
+    def _plan(self, planner: Planner, rows: list[dict], say: Progress) -> None:
         """What each row would write; rows that would touch another origin's feature, a
         feature edited by hand since, or that look like a place already known, go to
         review (:mod:`.plan`)."""
-        for row in rows:
+        for n, row in enumerate(rows, start=1):
+            if n % STEP == 0 or n == len(rows):
+                say("comparaison", n, len(rows))
             if row["status"] in ("rejected", "excluded", "applied"):
                 continue
             plan, review, duplicates = planner.plan(row)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
-from ...imports.service import summary
+from ...imports.service import APPLIED, summary
+from ...parsing import parse_int
 from ..auth import CallerDep
 from ..deps import ImportsDep
 from ..links import base_url
@@ -20,7 +21,11 @@ from ..problems import problem_response
 from ..writes import json_body, parse_json, refuse_declared_size
 
 router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
-MAX_FILE = 5 * 1024 * 1024
+MAX_FILE = 64 * 1024 * 1024
+"""64 Mio: a file of 100,000 rows or more."""
+PAGE = 500
+"""Rows per page of an import's view (``?status=&offset=&limit=``); ``summary`` counts
+them all."""
 ImportId = Annotated[str, Path(description="Identifiant de l'import",
                                pattern=r"^imp-[0-9a-f]{10}$")]
 ERRORS = {
@@ -36,15 +41,26 @@ ERRORS = {
 
 
 def view(request: Request, record: dict) -> dict:
+    """An import with one page of its rows: ``status`` (one of the row statuses, or
+    ``todo`` for the rows to review and the ones the next apply writes), ``offset``,
+    ``limit`` (≤ :data:`PAGE`) from the query."""
     payload = record["payload"]
-    return {"id": record["id"], "layer": record["layer"], "status": record["status"],
+    rows = payload["rows"]
+    wanted = request.query_params.get("status")
+    if wanted:
+        keep = {"todo": ("review", *APPLIED)}.get(wanted, (wanted,))
+        rows = [row for row in rows if row["status"] in keep]
+    offset = parse_int("offset", request.query_params.get("offset"), 0, 0)
+    limit = min(parse_int("limit", request.query_params.get("limit"), PAGE, 1), PAGE)
+    return {"rows_matched": len(rows), "offset": offset, "id": record["id"],
+            "layer": record["layer"], "status": record["status"],
             "source_name": record["source_name"], "filename": payload["filename"],
             "author": record["author"], "created_at": record["created_at"],
             "changeset": record["changeset"], "header": payload["header"],
             "mapping": payload["mapping"], "mapped_from": payload["mapped_from"],
             "id_column": payload["id_column"], "summary": summary(payload["rows"]),
             "rows": [{k: v for k, v in row.items() if k not in ("invalid",)}
-                     for row in payload["rows"]],
+                     for row in rows[offset:offset + limit]],
             "href": f"{base_url(request)}/api/imports/{record['id']}"}
 
 
@@ -91,9 +107,17 @@ async def create(request: Request, caller: CallerDep, service: ImportsDep) -> JS
                                                        "Cache-Control": "no-store"})
 
 
-@router.get("/{importId}", summary="Un import : résumé et lignes", responses=ERRORS)
+@router.get("/{importId}", summary="Un import : résumé et une page de ses lignes "
+            "(status, offset, limit ≤ 500)", responses=ERRORS)
 async def one(request: Request, importId: ImportId, caller: CallerDep,  # noqa: N803
-              service: ImportsDep) -> JSONResponse:
+              service: ImportsDep,
+              status: Annotated[str | None, Query(
+                  description="Lignes d'un statut (sure, review, rejected, confirmed, placed, "
+                              "excluded, applied) ou todo (à revoir et prêtes)",
+                  pattern=r"^(todo|sure|review|rejected|confirmed|placed|excluded|applied)$"
+              )] = None,
+              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+              limit: Annotated[int, Query(ge=1, le=PAGE)] = PAGE) -> JSONResponse:
     record = await run_in_threadpool(service.get, importId, caller)
     return JSONResponse(view(request, record), headers={"Cache-Control": "no-store"})
 
