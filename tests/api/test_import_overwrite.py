@@ -134,3 +134,18 @@ def test_versions_edits_and_rows_left_to_review(site):
                                  "applied": 2}
     assert editor.post(f"/api/imports/{second['id']}/rows/2",
                        json={"action": "exclude"}).status_code == 409
+
+
+def test_a_file_past_the_old_5000_rows_imports_in_one_go_and_pages(site):
+    editor = site.client("editor")
+    lines = "".join(f"B{k},Lieu synthétique en nombre {k},{1.30 + (k % 80) * 0.003:.4f},"
+                    f"{43.55 + (k // 80) * 0.002:.4f},coworking\n" for k in range(6_000))
+    record = upload(editor, "code,nom,x,y,type\n" + lines, "en-nombre")
+    assert sum(record["summary"].values()) == 6_000
+    assert record["rows_matched"] == 6_000 and len(record["rows"]) == 500
+    page = editor.get(f"/api/imports/{record['id']}",
+                      params={"status": "todo", "offset": 5_900, "limit": 200}).json()
+    todo = record["summary"]["sure"] + record["summary"]["review"]
+    assert page["rows_matched"] == todo and len(page["rows"]) == max(0, min(100, todo - 5_900))
+    assert editor.get(f"/api/imports/{record['id']}", params={"status": "nope"}
+                      ).status_code == 400

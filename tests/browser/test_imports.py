@@ -43,6 +43,9 @@ def test_editor_imports_reviews_and_applies(site, open_page, tmp_path):
         "1 sûre(s), 4 à revoir, 4 rejetée(s), 0 écartée(s)")
     assert page.locator("#imp-review li").count() == 4
     assert HOSTILE in page.locator("#imp-review").inner_text()  # as text
+    # the preview lists the row that will be written, and what it writes
+    assert page.locator("#imp-write li").count() == 1
+    assert "ajout : import.pepinieres.p1" in page.locator("#imp-write").inner_text()
     assert _violations(page) == []
     # place line 3 by hand, confirm line 4
     page.locator("#imp-review li[data-line='3']").get_by_role(
@@ -58,6 +61,12 @@ def test_editor_imports_reviews_and_applies(site, open_page, tmp_path):
     page.locator("#imp-apply").click()
     page.locator("#imp-applied").wait_for()
     assert "3 ajouté(s)" in page.locator("#imp-applied").inner_text()
+    # the rows left to review (lines 5 and 6) stay in the import, said so
+    assert "Restent à revoir : 2" in page.locator("#imp-applied").inner_text()
+    assert page.locator("#imp-review li[data-line='6']").count() == 1
+    assert page.locator("#imp-review li[data-line='5']").count() == 1
+    assert "3 appliquée(s)" in page.locator("#imp-summary").inner_text()
+    assert _violations(page) == []
     features = httpx.get(f"{site.url}/api/collections/hebergement/items",
                          params={"limit": 1000}).json()["features"]
     mine = {f["properties"]["source_id"]: f for f in features

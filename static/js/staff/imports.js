@@ -10,7 +10,7 @@ import { problemText } from "../api.js";
 import { $, clear, el } from "../dom.js";
 import { register, title } from "../i18n.js";
 import { reloadLayer, state, status, whenIdle } from "../map.js";
-import { may, send } from "./session.js";
+import { may, send, session } from "./session.js";
 
 const t = register({
   fr: {
@@ -26,6 +26,10 @@ const t = register({
     place_help: "Déplacez l'épingle sur la carte (ou cliquez sur la carte), puis « Retenir ce point ».",
     failed: "Échec : ", status_sure: "sûre", status_confirmed: "confirmée", status_placed: "placée à la main",
     status_review: "à revoir", status_rejected: "rejetée", status_excluded: "écartée", lon: "Longitude", lat: "Latitude",
+    status_applied: "appliquée", applied_count: " appliquée(s)", rows_write: "Lignes que « Appliquer » écrira",
+    op_insert: "ajout : ", op_update: "mise à jour de ", op_unchanged: "inchangée (rien à écrire)", op_kept: "gardée telle quelle : ",
+    fields: "champs qui changent : ", left: "Restent à revoir : ", left_help: "Ces lignes restent dans l'import : décidez-les, puis appliquez à nouveau.",
+    more: "Lignes suivantes", shown: " ligne(s) listée(s) sur ", uploading: "Envoi du fichier : ", analysing: "Analyse des lignes en cours…",
   },
   en: {
     title: "Import a CSV file", layer: "Layer", file: "CSV file (UTF-8, « , » or « ; »)",
@@ -40,6 +44,10 @@ const t = register({
     place_help: "Drag the pin on the map (or click the map), then « Use this point ».",
     failed: "Failed: ", status_sure: "sure", status_confirmed: "confirmed", status_placed: "placed by hand",
     status_review: "to review", status_rejected: "rejected", status_excluded: "excluded", lon: "Longitude", lat: "Latitude",
+    status_applied: "applied", applied_count: " applied", rows_write: "Rows « Apply » will write",
+    op_insert: "new: ", op_update: "update of ", op_unchanged: "unchanged (nothing to write)", op_kept: "kept as it is: ",
+    fields: "fields that change: ", left: "Still to review: ", left_help: "These rows stay in the import: decide them, then apply again.",
+    more: "Next rows", shown: " row(s) listed of ", uploading: "Sending the file: ", analysing: "Analysing the rows…",
   },
 });
 var current = null, lastFile = null, rowsLayer = null, pin = null, placing = null;
@@ -77,11 +85,53 @@ async function upload(mapping) {
   form.append("file", lastFile, lastFile.name);
   if ($("imp-id").value.trim()) form.append("id_column", $("imp-id").value.trim());
   if (mapping) form.append("mapping", JSON.stringify(mapping));
-  show(await send("POST", "api/imports", form, { Accept: "application/json" }));
+  show(await sendWithProgress(form));
+}
+
+/** POST the form, showing how much of the file is sent, then that the rows are analysed
+ * (a file of 100,000 rows takes a while): the answer as `send` gives it. */
+function sendWithProgress(form) {
+  var box = clear($("editor-work"));
+  var bar = el("progress", { id: "imp-progress", max: "100", value: "0", "aria-labelledby": "imp-progress-label" });
+  var label = el("p", { id: "imp-progress-label", role: "status", text: t("uploading") + "0 %" });
+  box.appendChild(label);
+  box.appendChild(bar);
+  return new Promise(function (resolve) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "api/imports");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", session.me.csrf);
+    xhr.upload.onprogress = function (event) {
+      if (!event.lengthComputable) return;
+      var share = Math.round(100 * event.loaded / event.total);
+      bar.value = share;
+      label.textContent = share < 100 ? t("uploading") + share + " %" : t("analysing");
+      if (share >= 100) bar.removeAttribute("value");  // indeterminate while the server works
+    };
+    xhr.upload.onload = function () { label.textContent = t("analysing"); bar.removeAttribute("value"); };
+    xhr.onload = function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, body: body });
+    };
+    xhr.onerror = function () { resolve({ ok: false, status: 0, body: null }); };
+    xhr.send(form);
+  });
 }
 
 function summaryText(s) {
-  return s.sure + t("summary") + s.review + t("review") + s.rejected + t("rejected") + s.excluded + t("excluded");
+  return s.sure + t("summary") + s.review + t("review") + s.rejected + t("rejected") + s.excluded + t("excluded") +
+    (s.applied ? ", " + s.applied + t("applied_count") : "");
+}
+
+/** What applying a row writes: new, update (with the fields that change), unchanged, kept. */
+function planText(row) {
+  var plan = row.plan;
+  if (!plan) return "";
+  if (plan.op === "insert") return t("op_insert") + plan.fid;
+  if (plan.op === "update") return t("op_update") + plan.fid + " — " + t("fields") + plan.changes.join(", ");
+  if (plan.op === "kept") return t("op_kept") + (plan.why || plan.fid);
+  return t("op_unchanged");
 }
 
 function show(answer) {
@@ -98,9 +148,17 @@ function show(answer) {
   heading.textContent = current.filename + " → " + title(state.layers[current.layer].def.title);
   box.appendChild(el("p", { id: "imp-summary", role: "status", text: summaryText(current.summary) }));
   box.appendChild(mappingNode());
+  var ready = current.rows.filter(function (r) { return r.status === "sure"; });
+  if (ready.length && current.status === "draft") {
+    box.appendChild(el("h4", { text: t("rows_write") }));
+    var wl = el("ul", { className: "queue", id: "imp-write" });
+    ready.forEach(function (row) { wl.appendChild(rowNode(row, false)); });
+    box.appendChild(wl);
+  }
   var review = current.rows.filter(function (r) { return r.status === "review" || r.status === "confirmed" || r.status === "placed"; });
   if (review.length) {
     box.appendChild(el("h4", { text: t("rows_review") }));
+    if (current.summary.applied) box.appendChild(el("p", { className: "help", text: t("left_help") }));
     var list = el("ul", { className: "queue", id: "imp-review" });
     review.forEach(function (row) { list.appendChild(rowNode(row, true)); });
     box.appendChild(list);
@@ -112,6 +170,13 @@ function show(answer) {
     var rl = el("ul", { className: "queue", id: "imp-rejected" });
     rejected.forEach(function (row) { rl.appendChild(rowNode(row, false)); });
     box.appendChild(rl);
+  }
+  if (current.rows_matched > current.offset + current.rows.length) {
+    box.appendChild(el("p", { className: "help", id: "imp-shown", text: (current.offset + current.rows.length) + t("shown") + current.rows_matched }));
+    box.appendChild(el("button", { type: "button", className: "secondary", id: "imp-more", text: t("more"), onclick: async function () {
+      var next = await send("GET", "api/imports/" + encodeURIComponent(current.id) + "?offset=" + (current.offset + current.rows.length));
+      if (next.ok) show(next);
+    } }));
   }
   if (current.status === "draft") {
     box.appendChild(el("button", { type: "button", id: "imp-apply", text: t("apply"), onclick: applyImport }));
@@ -148,6 +213,7 @@ function rowNode(row, actions) {
   var node = el("li", { "data-line": String(row.line) }, [
     el("span", { className: "what" }, [el("strong", { text: t("line") + row.line + " · " }), el("span", { lang: "fr", text: name }),
       " · " + t("status_" + row.status),
+      row.plan && row.status !== "rejected" ? el("span", { className: "help plan" }, [el("br"), planText(row)]) : null,
       row.geocoding ? el("span", { className: "help" }, [el("br"), el("span", { lang: "fr", text: row.geocoding.label || "" })]) : null,
       row.problems.length ? el("span", { className: "dup" }, [el("br"), row.problems.join(" ; ")]) : null])]);
   if (actions && current.status === "draft") {
@@ -217,7 +283,8 @@ async function applyImport() {
   await reloadLayer(current.layer);
   var refreshed = await send("GET", "api/imports/" + encodeURIComponent(current.id));
   if (refreshed.ok) show(refreshed);
-  var done = el("p", { id: "imp-applied", role: "status", text: t("applied") + b.inserted + t("added") + b.updated + t("updated") + b.unchanged + t("unchanged") });
+  var done = el("p", { id: "imp-applied", role: "status", text: t("applied") + b.inserted + t("added") + b.updated + t("updated") + b.unchanged + t("unchanged") +
+    (b.review ? ". " + t("left") + b.review : "") });
   $("editor-work").insertBefore(done, $("editor-work").children[1]);
 }
 
