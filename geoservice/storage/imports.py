@@ -7,6 +7,7 @@ of work (:meth:`SqlImports.claim`, called by :class:`~.sql.SqlTransaction`)."""
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from ..errors import Conflict
@@ -24,6 +25,12 @@ IMPORT_TABLES = [
 """Migration 5 (same SQL in both dialects)."""
 
 _COLUMNS = "id, layer, source_name, author, created_at, updated_at, status, payload, changeset"
+
+
+def _stamp(stamp: str | None = None) -> str:
+    """``updated_at``: the time, and a random tag so that two writes in the same
+    millisecond differ (an apply compares it with the one it read)."""
+    return f"{stamp or now()} {secrets.token_hex(4)}"
 
 
 def _record(row: tuple) -> dict[str, Any]:
@@ -44,7 +51,7 @@ class SqlImports:
             cur.execute(f"DELETE FROM imports WHERE id = {p}", (record["id"],))
             cur.execute(f"INSERT INTO imports ({_COLUMNS}) VALUES ({', '.join([p] * 9)})",
                         (record["id"], record["layer"], record["source_name"],
-                         record["author"], record["created_at"], now(), record["status"],
+                         record["author"], record["created_at"], _stamp(), record["status"],
                          payload, record.get("changeset")))
 
     def get_import(self, import_id: str) -> dict[str, Any] | None:
@@ -62,12 +69,12 @@ class SqlImports:
         p = self.db.P
         if record is None:
             cur.execute(f"UPDATE imports SET status = 'applied', updated_at = {p} "
-                        f"WHERE id = {p} AND status = 'draft'", (stamp, import_id))
+                        f"WHERE id = {p} AND status = 'draft'", (_stamp(stamp), import_id))
         else:
             cur.execute(f"UPDATE imports SET status = {p}, payload = {p}, updated_at = {p} "
                         f"WHERE id = {p} AND status = 'draft' AND updated_at = {p}",
                         (record["status"], json.dumps(record["payload"], ensure_ascii=False),
-                         stamp, import_id, record["updated_at"]))
+                         _stamp(stamp), import_id, record["updated_at"]))
         if int(cur.rowcount or 0) != 1:
             raise Conflict(f"L'import {import_id} a déjà été appliqué, ou vient de changer : "
                            "rechargez-le")

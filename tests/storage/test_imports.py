@@ -64,3 +64,37 @@ def test_an_import_is_replaced_whole_and_mappings_are_remembered(storage):
     imports.save_mapping("lieux:x", {"nom": "Nom"})
     imports.save_mapping("lieux:x", {"nom": "Raison sociale"})
     assert imports.saved_mapping("lieux:x") == {"nom": "Raison sociale"}
+
+
+def test_an_import_applied_in_parts_keeps_its_rows_and_refuses_a_stale_apply(storage):
+    """With the import as read (rows decided): its payload and status are stored with the
+    changes, only if nobody changed it since (``updated_at``)."""
+    from geoservice.errors import Conflict
+    from geoservice.storage.base import WriteMeta
+
+    seed(storage)
+    storage.imports.put_import({**RECORD, "id": "imp-p", "payload": {"rows": [
+        {"line": 2, "status": "sure"}, {"line": 3, "status": "review"}]}})
+    read = storage.imports.get_import("imp-p")
+    read["payload"]["rows"][0]["status"] = "applied"  # line 3 stays to review
+    insert = Change("insert", "lieux", "p", row("p", "Lieu p").properties, point(1.5, 43.6))
+    with storage.transaction() as tx:
+        tx.mark_import_applied("imp-p", read)
+        tx.apply([insert], WriteMeta("e@x.fr", "editor"))
+    stored = storage.imports.get_import("imp-p")
+    assert stored["status"] == "draft"  # rows left to review: applied again later
+    assert [r["status"] for r in stored["payload"]["rows"]] == ["applied", "review"]
+    assert stored["changeset"] is not None
+    # an apply from the record read before (stale) writes nothing
+    other = Change("insert", "lieux", "q", row("q", "Lieu q").properties, point(1.5, 43.6))
+    with pytest.raises(Conflict), storage.transaction() as tx:
+        tx.mark_import_applied("imp-p", read)
+        tx.apply([other], WriteMeta("e@x.fr", "editor"))
+    assert storage.features.get("lieux", "q") is None
+    # the last part: the import is applied
+    fresh = storage.imports.get_import("imp-p")
+    fresh["payload"]["rows"][1]["status"] = "applied"
+    fresh["status"] = "applied"
+    with storage.transaction() as tx:
+        tx.mark_import_applied("imp-p", fresh)
+    assert storage.imports.get_import("imp-p")["status"] == "applied"

@@ -95,3 +95,21 @@ def test_the_queue_pages_and_counts(storage):
              for p in proposals.proposals("pending", limit=200, offset=offset)]
     assert pages == made
     assert [p.id for p in proposals.proposals(qpv="QN1", limit=2, offset=1)] == made[4:12:4]
+
+
+def test_a_merge_retargets_pending_proposals_in_its_transaction(storage):
+    from geoservice.editing.entities import Decision, Proposal
+
+    seed(storage)
+    for pid, target in (("p-00000000a1", "a"), ("p-00000000a2", "a"), ("p-00000000a3", "b")):
+        storage.proposals.add_proposal(Proposal(pid, "correction", "lieux", None,
+                                                "2026-11-20T00:00:00.000+00:00", target=target,
+                                                target_version=1), "h", "client:x")
+    with storage.transaction() as tx:
+        tx.decide(Decision("p-00000000a2", "rejected", "m@x.fr", "non"))
+    with storage.transaction() as tx:
+        assert tx.retarget_proposals("lieux", "a", "b", 4) == 1  # the decided one stays
+    moved = storage.proposals.proposal("p-00000000a1")[0]
+    assert (moved.target, moved.target_version) == ("b", 4)
+    assert storage.proposals.proposal("p-00000000a2")[0].target == "a"
+    assert storage.proposals.proposal("p-00000000a3")[0].target_version == 1
