@@ -98,4 +98,16 @@ def test_moderator_verifies_and_discards_in_bulk(site, open_page):
     assert history[0]["op"] == "delete" and history[0]["reason"] == (
         "doublon de La Cantine Toulouse")
     assert _violations(page) == []
+    # the list filtered by commune and source, then a merge of a likely duplicate
+    page.locator("#verify-commune").select_option("31555")
+    page.locator("#verify-filters button[type=submit]").click()
+    page.locator("li[data-feature='hebergement:tl2019-1075']").wait_for()
+    assert "Source : CGET" in page.locator("li[data-feature='hebergement:tl2019-1075']"
+                                           ).inner_text()
+    page.locator("li[data-feature='hebergement:tl2019-1075'] .merge-button").first.click()
+    page.locator("#verify-outcome", has_text="Fusionné dans").wait_for()
+    moved = httpx.get(f"{site.url}/api/collections/hebergement/items/tl2019-1075",
+                      follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["Location"].endswith("/tl2019-751")
+    assert _violations(page) == []
     assert rec.dialogs == [] and rec.errors == []

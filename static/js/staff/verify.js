@@ -26,7 +26,7 @@ const t = register({
     near: " à ", verify_reason: "vérifié par un éditeur", filters: "Filtrer la liste",
     layer: "Couche", commune: "Commune", source: "Source", all: "Toutes", apply: "Filtrer",
     evidence_source: "Source : ", year: "millésime ", all_page: "Tout sélectionner sur cette page",
-    more: "Page suivante", shown: " affiché(s) sur ",
+    more: "Page suivante", shown: " affiché(s) sur ", merge: "Fusionner dans ", merged: "Fusionné dans ",
   },
   en: {
     title: "To check (open data)", show: "Show features to check", none: "Nothing to check.",
@@ -37,7 +37,7 @@ const t = register({
     near: " at ", verify_reason: "verified by an editor", filters: "Filter the list",
     layer: "Layer", commune: "Commune", source: "Source", all: "All", apply: "Filter",
     evidence_source: "Source: ", year: "vintage ", all_page: "Select all on this page",
-    more: "Next page", shown: " shown of ",
+    more: "Next page", shown: " shown of ", merge: "Merge into ", merged: "Merged into ",
   },
 });
 
@@ -125,7 +125,8 @@ async function showList(outcome) {
           : el("span", { lang: "fr", text: name }),
         " · " + (layer ? title(layer.def.title) : item.collection) + (item.commune_nom ? " · " + item.commune_nom : ""),
         el("br"), el("span", { className: "help", lang: "fr", text: t("evidence_source") + item.source + (item.millesime ? " · " + t("year") + item.millesime : "") }),
-        item.candidates.length ? el("span", { className: "dup" }, [el("br"), candidatesText(item.candidates)]) : null])]));
+        item.candidates.length ? el("span", { className: "dup" }, [el("br"), candidatesText(item.candidates)]) : null,
+        mergeButtons(item)])]));
   });
   var all = el("input", { type: "checkbox", id: "verify-all" });
   all.addEventListener("change", function () {
@@ -149,6 +150,26 @@ async function showList(outcome) {
         onclick: function () { bulk("discard", reason, result); } }) : null]),
     result]));
   heading.focus();
+}
+
+/** Moderators: « Fusionner dans X » for each likely duplicate in the same layer (the row's
+ * feature is merged into X: POST …/merge, X keeps its properties; the merged id then
+ * redirects to X). */
+function mergeButtons(item) {
+  if (!may(item.collection, "delete")) return null;
+  var same = item.candidates.filter(function (c) { return c.collection === item.collection; });
+  if (!same.length) return null;
+  return el("span", { className: "edit-actions" }, same.map(function (c) {
+    return el("button", { type: "button", className: "secondary merge-button", "data-into": String(c.id),
+      text: t("merge") + (c.nom || c.id), onclick: async function () {
+        var into = await send("GET", itemUrl(c.collection, c.id));
+        var answer = into.ok ? await send("POST", itemUrl(item.collection, item.id) + "/merge",
+          { into: String(c.id), properties: {} }, { "If-Match": into.etag }) : into;
+        if (!answer.ok) { $("verify-result").textContent = t("failed") + problemText(answer); return; }
+        await reloadLayer(item.collection);
+        await showList(el("p", { id: "verify-outcome", role: "status", text: t("merged") + (c.nom || c.id) }));
+      } });
+  }));
 }
 
 /** One POST /api/verification for every ticked row: all or nothing, one reason. */
