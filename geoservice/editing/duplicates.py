@@ -81,8 +81,15 @@ def name_similarity(a: str, b: str) -> float:
 
 def address_key(address: Any, commune: Any = None) -> str | None:
     """A street address folded for comparison (number, street, commune), or None without a
-    number or a street: « 27 Bis Allée Maurice Sarraut » → « 27 allee maurice sarraut »."""
-    words = fold(str(address or "")).split()
+    number or a street: « 27 Bis Allée Maurice Sarraut » → « 27 allee maurice sarraut »;
+    what follows a comma is the city (« 5 rue des Essais, Toulouse »), unless the comma
+    follows the number (« 12, rue Caulet »)."""
+    text = str(address or "")
+    return _address_key(text.split(",")[0], commune) or _address_key(text, commune)
+
+
+def _address_key(text: str, commune: Any) -> str | None:
+    words = fold(text).split()
     if not words:
         return None
     # « 27bis » → « 27 bis »; drop a postcode and what follows (the city)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..auth.accounts import Caller
 from ..auth.roles import MODERATORS
-from ..errors import Forbidden, InvalidParameter, Unauthorized
+from ..errors import Forbidden, InvalidParameter, NotFound, Unauthorized
 from ..storage import Change, Storage, VersionConflict
 from ..storage.base import WriteMeta
 from .geojson import invalid, row_feature
@@ -36,7 +36,7 @@ def merged_into(storage: Storage, collection: str, fid: str) -> str | None:
     """The survivor a deleted feature was merged into, or None."""
     try:
         row = storage.features.get(collection, fid)
-    except Exception:  # noqa: BLE001 - a collection the store does not hold: not merged
+    except NotFound:  # a collection the store does not hold: not merged
         return None
     if row is None or not row.deleted:
         return None
@@ -53,7 +53,7 @@ def _references(editing: Editing, old: str, new: str) -> list[Change]:
             continue
         try:
             rows = editing.storage.features.read(layer_id).rows
-        except Exception:  # noqa: BLE001 - a layer the store does not hold
+        except NotFound:  # a layer the store does not hold
             continue
         for row in rows:
             changed, props = False, dict(row.properties)

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from ..auth.accounts import Caller
-from ..errors import Conflict, Forbidden, Unauthorized
+from ..errors import Conflict, Forbidden, NotFound, Unauthorized
 from ..storage import Change, VersionConflict
 from ..storage.base import WriteMeta
 from .duplicates import Index, group
@@ -52,7 +52,11 @@ def pending(editing: Editing, caller: Caller | None, layer: str | None = None,
         raise Forbidden(f"Vous ne pouvez pas vérifier dans « {layer} »")
     rows, indexes = [], {}
     for lid in layers:
-        for fid, props, geometry in editing.neighbours(lid):
+        try:
+            live = list(editing.neighbours(lid))
+        except NotFound:  # a layer this territory's store does not serve
+            continue
+        for fid, props, geometry in live:
             if props.get("verification") == PENDING:
                 rows.append((lid, fid, props, geometry))
     facets: dict[str, Counter] = {"layer": Counter(), "commune": Counter(),

@@ -44,8 +44,11 @@ def by_source(version: Version, source_name: str) -> bool:
 
 
 def row_key(row: dict) -> str:
-    return slug(row["source_id"] or f"{row['props'].get('nom', '')} "
-                f"{row['props'].get('commune', '')}", 60)
+    """The row's part of its id: the file's id, or its name and commune (as imports always
+    made it, so that older ids are found again)."""
+    key = row["source_id"] or slug(f"{row['props'].get('nom', '')} "
+                                   f"{row['props'].get('commune', '')}")
+    return slug(key, 60)
 
 
 def changed(current: Row, props: dict, geometry: bytes | None) -> list[str]:
