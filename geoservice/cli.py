@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from .commands.common import make_settings, one_line_errors
+from .commands.help_fr import frenchify
 from .errors import GeoserviceError
 
+frenchify()
 app = typer.Typer(help="geoservice : ESS et QPV d'un Territoire French Impact.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 data_app = typer.Typer(help="Données : remplir le magasin, revenir à l'import précédent.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
