@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .commands.common import make_settings, one_line_errors
+from .commands.common import console, make_settings, one_line_errors
 from .commands.help_fr import frenchify
 from .errors import GeoserviceError
 
@@ -34,13 +34,11 @@ def data_pull(
 ) -> None:
     """Remplace les couches de référence depuis le miroir (--from DIR) ou les producteurs
     (internet), en une transaction ; les couches modifiables ne sont semées qu'une fois."""
-    from rich.console import Console
-
     from .sources.pull import pull
 
     settings = make_settings(sources=str(source) if source else None, territoire=territoire)
-    console = Console(stderr=True)
-    with console.status("Import des données…") as status:
+    out = console()
+    with out.status("Import des données…") as status:
         provenance = pull(settings, progress=lambda msg: status.update(f"Import : {msg}"),
                           allow_shrink=allow_shrink)
     for layer_id, record in provenance.items():
@@ -48,10 +46,10 @@ def data_pull(
         if "repaired" in record:
             extra = f", {record['repaired']} géométrie(s) réparée(s)"
         if "line" in record:
-            console.print(f"  {layer_id:<15} {record['line']}")
+            out.print(f"  {layer_id:<15} {record['line']}")
             continue
-        console.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
-    console.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
+        out.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
+    out.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
 
 
 @data_app.command("rollback")

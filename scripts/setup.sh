@@ -32,10 +32,17 @@ stamp=.venv/.installed-$want_test
 # an install with the test extras also satisfies the runtime
 [ "$want_test" = 0 ] && [ .venv/.installed-1 -nt pyproject.toml ] && stamp=.venv/.installed-1
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  # pip's and setuptools' own output (English notices, boxes) goes to a log, shown on failure
+  echo "setup : installation de l'environnement Python dans .venv (journal : .venv/pip.log)…" >&2
+  log=.venv/pip.log
   extra=""
   [ "$want_test" = 1 ] && extra="[test]"
-  .venv/bin/python -m pip install -q -e ".$extra" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import geoservice, geopandas, fastapi" 
+  if ! { .venv/bin/python -m pip install -q --upgrade pip \
+         && .venv/bin/python -m pip install -q -e ".$extra"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup : l'installation a échoué (voir ci-dessus ou $log)" >&2
+    exit 1
+  fi
+  .venv/bin/python -c "import geoservice, geopandas, fastapi"
   touch "$stamp"
 fi
