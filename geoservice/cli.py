@@ -141,6 +141,7 @@ def serve(
     import uvicorn
 
     from .api.app import create_app
+    from .commands.serve_log import log_config
     from .read.model import ReadModel, settle_heap
     from .storage import open_store
 
@@ -156,11 +157,11 @@ def serve(
         model.close()
         os.environ["GEOSERVICE_TERRITOIRE"] = settings.territoire
         uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info", log_config=log_config())
         return
     app = create_app(settings, readmodel=model, storage=storage)
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
 
 
 def _register_commands() -> None:
