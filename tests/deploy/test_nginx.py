@@ -126,7 +126,9 @@ class Nginx:
 def front(postgres, mirror, tmp_path_factory):
     """Two replicas on one PostGIS database (accounts made through the CLI), nginx before."""
     work = tmp_path_factory.mktemp("deploy")
-    site = Site(work, mirror, postgres.create_database("deploy_nginx"))
+    # the replicas believe X-Forwarded-* from nginx only (deploy/README.md)
+    site = Site(work, mirror, postgres.create_database("deploy_nginx"),
+                GEOSERVICE_TRUSTED_PROXIES="127.0.0.1")
     second = Served(site.env, log=work / "replica-2.log")
     replicas = [site.server, second]
     proxy = Nginx([replica.port for replica in replicas])
@@ -155,20 +157,25 @@ def test_the_shipped_config_passes_nginx_t(tmp_path):
     assert "test is successful" in done.stderr
 
 
-def test_the_systemd_unit_verifies(tmp_path):
+def test_the_systemd_units_verify(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze absent")
-    unit = UNIT.read_text("utf-8")
-    assert unit.count("/opt/geoservice/.venv/bin/geoservice ") == 1
-    unit = unit.replace("/opt/geoservice/.venv/bin/geoservice ", f"{GEOSERVICE} ")
-    (tmp_path / "geoservice@.service").write_text(unit, "utf-8")
-    done = subprocess.run([analyze, "verify", str(tmp_path / "geoservice@8001.service")],
-                          capture_output=True, text=True, timeout=60)
+    names = ["geoservice@.service", "geoservice-backup.service", "geoservice-backup.timer"]
+    for name in names:
+        text = (UNIT.parent / name).read_text("utf-8")
+        (tmp_path / name).write_text(text.replace("/opt/geoservice/.venv/bin/geoservice ",
+                                                  f"{GEOSERVICE} "), "utf-8")
+    units = [tmp_path / "geoservice@8001.service", tmp_path / names[1], tmp_path / names[2]]
+    done = subprocess.run([analyze, "verify", *map(str, units)], capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+    unit = UNIT.read_text("utf-8")
+    assert unit.count("/opt/geoservice/.venv/bin/geoservice serve ") == 1
     for hardening in ("DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes",
                       "EnvironmentFile=", "Restart=on-failure", "--port %i"):
         assert hardening in unit
+    assert "geoservice backup " in (UNIT.parent / names[1]).read_text("utf-8")
 
 
 def test_a_write_through_nginx_is_read_through_nginx_and_reaches_both_replicas(front):
