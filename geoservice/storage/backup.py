@@ -2,12 +2,12 @@
 
 - SQLite: the online backup API copies the database in one step, inside one read
   transaction: the copy is the state of one instant, whatever the writers do meanwhile
-  (they wait at most the copy's duration; readers never wait). The backup is itself a
+  (in WAL mode they go on during the copy, and so do readers). The backup is itself a
   SQLite file (journal mode DELETE: one file), checked with ``PRAGMA quick_check``.
 - PostGIS: ``pg_dump --format=custom`` of the service's tables (those its migrations
   create; not the PostGIS extension), which reads them in one repeatable-read transaction:
-  the state of one instant too. Restored by ``pg_restore`` piped into ``psql`` in a single
-  transaction (a failed restore leaves the store as it was).
+  the state of one instant too. Restored by ``pg_restore`` (to SQL, whole) then ``psql``
+  in a single transaction (a failed restore leaves the store as it was).
 
 A backup is restored only into a store of its own kind, and only into an empty one (no
 collection) unless ``force``: then the store is replaced whole.
@@ -111,12 +111,23 @@ def backup_kind(source: Path) -> str:
                               "de geoservice (aucune table collections)")
         return "postgis"
     if head == SQLITE_MAGIC:
+        damaged = BackupError(f"{source} est une sauvegarde SQLite endommagée "
+                              "(incomplète ?) : prenez-en une autre")
         try:
             _sqlite_count(source, "SELECT count(*) FROM schema_migrations")
             _sqlite_count(source, "SELECT count(*) FROM collections")
-        except sqlite3.DatabaseError:
+            db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:  # every page read: a cut file would be copied as it is, then fail later
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc) or "corrupt" in str(exc):
+                raise damaged from None
             raise BackupError(f"{source} est une base SQLite, mais pas une sauvegarde de "
                               "geoservice") from None
+        if verdict != "ok":
+            raise damaged
         return "sqlite"
     raise BackupError(f"{source} n'est pas une sauvegarde de geoservice (ni base SQLite, "
                       "ni archive pg_dump)")
@@ -285,29 +296,23 @@ def _pg_features(url: str) -> int:
 
 
 def _pg_restore(url: str, source: Path) -> None:
-    """The dump as SQL (pg_restore) run by psql in one transaction, after dropping the
-    service's tables (``force``; none in an empty store) and making sure PostGIS is there."""
+    """The dump turned into SQL by pg_restore (whole, before anything is touched: a damaged
+    archive stops here), then run by psql in one transaction after dropping the service's
+    tables (``force``; none in an empty store) and making sure PostGIS is there: a failure
+    at any statement leaves the store as it was."""
+    import tempfile
+
     bare, env = _pg_env(url)
     drops = "; ".join(f'DROP TABLE IF EXISTS "{name}" CASCADE'
                       for name in reversed(service_tables()))
-    script = subprocess.Popen([_pg_tool("pg_restore"), "--no-owner", "--no-privileges",
-                               "--file=-", str(source)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=env)
-    try:
+    with tempfile.TemporaryDirectory(prefix="geoservice-restore-") as folder:
+        script = Path(folder) / "restore.sql"
+        _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}",
+              str(source)], "pg_restore", env)
         _run([_pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction",
               "--set=ON_ERROR_STOP=1", f"--dbname={bare}",
               "--command=CREATE EXTENSION IF NOT EXISTS postgis",
-              f"--command={drops}", "--file=-"], "la restauration (psql)", env,
-             stdin=script.stdout.fileno() if script.stdout else None)
-    finally:
-        if script.stdout:
-            script.stdout.close()
-        script.wait(timeout=60)
-    if script.returncode != 0:
-        message = (script.stderr.read().decode(errors="replace").strip().splitlines()
-                   if script.stderr else [])
-        raise BackupError("pg_restore a échoué : " + (message[0] if message else
-                                                       f"code {script.returncode}"))
+              f"--command={drops}", f"--file={script}"], "la restauration (psql)", env)
 
 
 def _redacted(url: str | None) -> str:

@@ -169,6 +169,15 @@ def test_restore_refuses_a_filled_store_and_bad_files(site, tmp_path, request):
     forced = cli(env, "restore", str(backup), "--force")  # replaced whole, same content
     assert forced.returncode == 0, forced.stderr
     _check_whole(env)
+    count = _rows(env, "SELECT count(*) FROM features")
+    # a damaged backup (cut in the middle): refused, the store is left as it was
+    damaged = tmp_path / "damaged.backup"
+    damaged.write_bytes(backup.read_bytes()[:backup.stat().st_size // 2])
+    failed = cli(env, "restore", str(damaged), "--force")
+    assert failed.returncode == 1 and failed.stderr.startswith("erreur : "), failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert _rows(env, "SELECT count(*) FROM features") == count
+    _check_whole(env)
     not_a_backup = tmp_path / "notes.txt"
     not_a_backup.write_text("pas une sauvegarde\n")
     other = tmp_path / "other.sqlite"
