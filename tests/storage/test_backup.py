@@ -193,15 +193,14 @@ def test_restore_refuses_a_filled_store_and_bad_files(site, tmp_path, request):
     assert missing_dir.returncode == 1 and "dossier introuvable" in missing_dir.stderr
 
 
-def test_a_backup_is_restored_only_into_a_store_of_its_kind(site, tmp_path, request):
+def test_a_backup_is_restored_only_into_a_store_of_its_kind(site, tmp_path, postgres):
     backup = tmp_path / "kind.backup"
     assert cli(site.env, "backup", str(backup)).returncode == 0
     if site.kind == "postgis":
         other = clean_env(GEOSERVICE_DATA_DIR=str(tmp_path / "embedded"))
     else:
         other = clean_env(GEOSERVICE_DATA_DIR=str(tmp_path / "pg"),
-                          GEOSERVICE_DATABASE_URL=request.getfixturevalue(
-                              "postgres").create_database("restored_kind"))
+                          GEOSERVICE_DATABASE_URL=postgres.create_database("restored_kind"))
     refused = cli(other, "restore", str(backup))
     assert refused.returncode == 1
     assert "restaurez-la dans un magasin du même genre" in refused.stderr, refused.stderr
