@@ -26,6 +26,7 @@ import pytest
 from geoservice.settings import REPO_ROOT
 from tests.api.test_editing import PLACE
 from tests.editing_site import Site
+from tests.postgres import BIN
 from tests.servers import GEOSERVICE, Served, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -269,3 +270,37 @@ def test_one_replica_killed_requests_are_still_answered(front):
     assert gone.headers["Content-Type"].startswith("application/problem+json")
     assert gone.json()["title"] == "Service momentanément indisponible"
     assert proxy.process.poll() is None
+
+
+def test_a_database_outage_does_not_cut_the_reads_through_nginx(mirror, tmp_path):
+    """PostgreSQL stopped: every replica answers 503 to what needs the database, and goes
+    on serving reads from its snapshot. nginx must not count those 503s as replica failures
+    (no http_503 in proxy_next_upstream): reads through nginx are still answered."""
+    from tests.editing_site import cli
+    from tests.postgres import Postgres
+    from tests.servers import clean_env
+
+    with Postgres() as own:  # a server of its own: this test stops it
+        env = clean_env(GEOSERVICE_DATA_DIR=str(tmp_path), GEOSERVICE_TILES_URL="",
+                        GEOSERVICE_DATABASE_URL=own.create_database("outage"),
+                        GEOSERVICE_REFRESH_INTERVAL="0.25",
+                        GEOSERVICE_TRUSTED_PROXIES="127.0.0.1")
+        done = cli(env, "data", "pull", "--from", str(mirror))
+        assert done.returncode == 0, done.stderr
+        replicas = [Served(env, log=tmp_path / f"replica-{n}.log") for n in (1, 2)]
+        proxy = Nginx([r.port for r in replicas])
+        try:
+            items = "/api/collections/qpv/items?limit=5"
+            assert httpx.get(proxy.url + items, timeout=30).status_code == 200
+            own._run(str(BIN / "pg_ctl"), "-D", str(own.data), "-m", "immediate", "-w",
+                     "stop")
+            needing = [httpx.get(proxy.url + "/api/ready", timeout=60) for _ in range(4)]
+            assert [r.status_code for r in needing] == [503] * 4
+            # the replicas' own answer (theirs says why), passed on as it is
+            assert all("base de données" in r.json()["detail"] for r in needing)
+            reads = [httpx.get(proxy.url + items, timeout=30).status_code for _ in range(6)]
+            assert reads == [200] * 6
+        finally:
+            proxy.stop()
+            for replica in replicas:
+                replica.stop()
