@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: a virtualenv in .venv with geoservice installed (editable).
 #   scripts/setup.sh          runtime only
-#   scripts/setup.sh --test   + test tools: Python test extras, Debian gdal-bin, chromium and
-#                             postgresql-15-postgis-3 (the tests start their own server)
+#   scripts/setup.sh --test   + test tools: Python test extras, Debian gdal-bin, chromium,
+#                             postgresql-15-postgis-3 and nginx (the tests start their own
+#                             servers, as an unprivileged user, on free ports)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -17,6 +18,8 @@ if [ "$want_test" = 1 ]; then
   [ -x /usr/lib/postgresql/15/bin/pg_ctl ] \
     && [ -f /usr/share/postgresql/15/extension/postgis.control ] \
     || missing+=(postgresql-15-postgis-3)
+  # nginx in front of two replicas (tests/deploy): run by the tests, never as a system service
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
