@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="postgresql://… to use PostGIS (several replicas) instead of the "
         "embedded SQLite store.")
+    db_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds a request waits for a database connection "
+        "(PostGIS) before answering 503 with Retry-After; a replica started while the "
+        "database is down gives up after as long (serve --wait-db waits longer).")
     refresh_interval: float = Field(
         0.5, ge=0, le=60, description="Seconds between two revision checks of a replica "
         "(0: never; the snapshot is then only refreshed by this process's own writes).")
