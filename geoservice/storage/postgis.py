@@ -137,7 +137,7 @@ class PostgisDatabase(SqlDatabase):
         stats = self.pool.get_stats()
         return {"size": stats.get("pool_size", 0), "idle": stats.get("pool_available", 0),
                 "waiting": stats.get("requests_waiting", 0),
-                "max": self.pool.max_size}
+                "max": self.pool.max_size, "up": int(self.up)}
 
     # -- hooks ---------------------------------------------------------------------------
 
