@@ -29,6 +29,22 @@ class Observe:
         started = time.perf_counter()
         status = 500
         headers: dict[str, str] = {}
+        done = False
+
+        def record() -> None:
+            nonlocal done
+            done = True
+            route = getattr(scope.get("route"), "path_format", None)
+            method = scope["method"]
+            self.metrics.request(method, route or OTHER, status,
+                                 time.perf_counter() - started)
+            action = audit.action_of(scope, method, route)
+            if action is not None:
+                line = audit.line(scope, action, method, status, headers,
+                                  scope.get(REQUEST_ID, "-"))
+                if action in audit.WRITES:
+                    self.metrics.write(action, line.get("collection", "-"), line["outcome"])
+                audit.emit(line)
 
         async def observed(message: Message) -> None:
             nonlocal status
@@ -37,23 +53,15 @@ class Observe:
                 for key, value in message.get("headers", ()):
                     if key in (b"etag", b"location"):
                         headers[key.decode()] = value.decode("latin-1")
-            await send(message)
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record()  # before the client has the whole answer: a scrape that follows
+            await send(message)  # it counts it
 
         try:
             await self.app(scope, receive, observed)
         finally:
-            route = getattr(scope.get("route"), "path_format", None)
-            method = scope["method"]
-            self.metrics.request(method, route or OTHER, status,
-                                 time.perf_counter() - started)
-            action = audit.action_of(scope, method, route)
-            if action is not None:
-                record = audit.line(scope, action, method, status, headers,
-                                    scope.get(REQUEST_ID, "-"))
-                if action in audit.WRITES:
-                    self.metrics.write(action, record.get("collection", "-"),
-                                       record["outcome"])
-                audit.emit(record)
+            if not done:  # an exception before the end of the answer (a 500)
+                record()
 
 
 def add_observation(app: FastAPI, metrics: Metrics) -> None:
