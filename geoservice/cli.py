@@ -136,17 +136,25 @@ def serve(
     workers: Annotated[int, typer.Option(
         help="Processus uvicorn (chacun son instantané en mémoire)", min=1, max=64)] = 1,
     territoire: Annotated[str | None, typer.Option()] = None,
+    wait_db: Annotated[float, typer.Option(
+        "--wait-db", metavar="SECONDES", min=0, max=86_400,
+        help="Base PostGIS injoignable au démarrage : l'attendre jusqu'à SECONDES "
+        "(sans : une ligne d'erreur et le code 1)")] = 0.0,
 ) -> None:
     """Lance le service (carte à /, API à /api) sur le magasin embarqué."""
+    from .storage import open_store
+
+    settings = make_settings(territoire=territoire)
+    storage = open_store(  # read by the read model, written by the services; opened
+        settings, wait=wait_db, waiting=lambda _: typer.echo(  # before the heavy imports
+            f"geoservice : base de données injoignable, attente (au plus {wait_db:g} s)…",
+            err=True))
     import uvicorn
 
     from .api.app import create_app
     from .commands.serve_log import log_config
     from .read.model import ReadModel, settle_heap
-    from .storage import open_store
 
-    settings = make_settings(territoire=territoire)
-    storage = open_store(settings)  # read by the read model, written by the services
     model = ReadModel(settings, storage)  # fails early, with the command that fills it
     _check_port_free(host, port)
     typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",

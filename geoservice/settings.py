@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="postgresql://… to use PostGIS (several replicas) instead of the "
         "embedded SQLite store.")
+    db_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds a request waits for a database connection "
+        "(PostGIS) before answering 503 with Retry-After; a replica started while the "
+        "database is down gives up after as long (serve --wait-db waits longer).")
+    metrics: Literal["loopback", "open", "off"] = Field(
+        "loopback", description="Who may read /metrics (Prometheus): 'loopback' (default: "
+        "clients on this machine only, and never a request relayed by a proxy), 'open' "
+        "(anyone: protect it at the proxy), 'off' (404).")
     refresh_interval: float = Field(
         0.5, ge=0, le=60, description="Seconds between two revision checks of a replica "
         "(0: never; the snapshot is then only refreshed by this process's own writes).")
