@@ -164,9 +164,9 @@ def serve(
 
 
 def _register_commands() -> None:
-    from .commands import accounts, analyse, bilan, export, imports, lookup, map
+    from .commands import accounts, agenda, analyse, bilan, export, imports, lookup, map
 
-    for module in (export, lookup, analyse, bilan, map, accounts, imports):
+    for module in (export, lookup, analyse, bilan, map, accounts, imports, agenda):
         module.register(app)
 
 

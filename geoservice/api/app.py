@@ -20,6 +20,7 @@ from .logs import add_request_ids, configure_logging
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
 from .routes import (
+    agenda,
     analysis,
     docs,
     editing,
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, maps, problem_types, docs):
+                   analysis, fabrique, agenda, maps, problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))
