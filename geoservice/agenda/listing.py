@@ -48,7 +48,7 @@ def occurrences(store: Snapshot, query: FeedQuery, window: str | None, base: str
                 "lieu": props.get("lieu"),
                 "lieu_nom": (event.place or {}).get("nom"),
                 "lieu_type": (event.place or {}).get("type"),
-                "location": location(event),
+                "lieu_texte": location(event),
                 "organisateur": props.get("organisateur"),
                 "inscription_url": props.get("inscription_url"),
                 "verification": props.get("verification"),
