@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -25,10 +26,64 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 MAX_OCCURRENCES = 1_000
 """At most this many occurrences of one event are listed (a bounded expansion)."""
+HORIZON = timedelta(days=366 * 50)
+"""Occurrences are looked for up to 50 years after the start (dateutil walks every day,
+week or month from the start, even those a rule never takes: the walk is bounded)."""
+FIRST_WITHIN = timedelta(days=366 * 5)
+"""A recurrence must occur within 5 years of its start (else 422: FREQ=DAILY;BYMONTH=2;
+BYMONTHDAY=30 never does)."""
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
                       r"([Zz]|[+-]\d{2}:\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TOO_OFTEN = ("SECONDLY", "MINUTELY", "HOURLY")
+_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS",
+          "WKST"}
+"""The RRULE parts an agenda needs. Others (BYYEARDAY, BYWEEKNO, BYHOUR…) are refused: with
+them a rule may never occur, and dateutil would walk to the year 9999 looking."""
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _numbers(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        return None  # dateutil says what is wrong
+
+
+def _possible_position(parts: Mapping[str, str]) -> bool:
+    """False when BYSETPOS asks for more days than a period holds (a 6th Monday)."""
+    positions = _numbers(parts.get("BYSETPOS"))
+    if not positions:
+        return True
+    freq = parts["FREQ"]
+    days = [d for d in (parts.get("BYDAY") or "").split(",") if d]
+    monthdays = _numbers(parts.get("BYMONTHDAY")) or []
+    months = len(_numbers(parts.get("BYMONTH")) or []) or 12
+    if monthdays:
+        size = len(monthdays)
+    elif days and freq == "WEEKLY":
+        size = len(days)
+    elif days:
+        size = sum(1 if any(c.isdigit() for c in d) else 5 for d in days)
+    else:
+        size = 1
+    if freq == "YEARLY":
+        size *= months
+    if freq == "DAILY":
+        size = 1
+    return all(0 < abs(p) <= size for p in positions)
+
+
+def _possible_days(parts: Mapping[str, str]) -> bool:
+    """False when no month of BYMONTH has a day of BYMONTHDAY (30 February)."""
+    days = _numbers(parts.get("BYMONTHDAY"))
+    if not days:
+        return True
+    months = _numbers(parts.get("BYMONTH")) or list(range(1, 13))
+    return any(1 <= m <= 12 and 0 < abs(d) <= _MONTH_DAYS[m - 1] for m in months
+               for d in days)
 
 
 class WhenError(ValueError):
@@ -96,11 +151,34 @@ def read_rrule(text: str, start: datetime | date) -> Any:
     if parts["FREQ"] in _TOO_OFTEN:
         raise WhenError("rrule", f"FREQ={parts['FREQ']} : un agenda répète au plus chaque "
                                  "jour (DAILY, WEEKLY, MONTHLY, YEARLY)")
+    other = sorted(set(parts) - _PARTS)
+    if other:
+        raise WhenError("rrule", f"{other[0]} n'est pas pris en charge par l'agenda "
+                                 f"({', '.join(sorted(_PARTS))})")
+    if not _possible_days(parts):
+        raise WhenError("rrule", "BYMONTHDAY ne tombe dans aucun des mois de BYMONTH")
+    if not _possible_position(parts):
+        raise WhenError("rrule", "BYSETPOS dépasse le nombre de jours que la règle donne par "
+                                 "période")
     try:
-        return rrulestr(rule_text, dtstart=_naive(start), ignoretz=True)
+        rule = rrulestr(rule_text, dtstart=_naive(start), ignoretz=True)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise WhenError("rrule", f"règle RRULE illisible (RFC 5545) : {str(exc)[:80]}") \
             from None
+    if next(iter(bounded(rule, _naive(start) + FIRST_WITHIN)), None) is None:
+        raise WhenError("rrule", "cette règle ne donne aucune occurrence dans les 5 ans qui "
+                                 "suivent le début")
+    return rule
+
+
+def bounded(rule: Any, until: datetime) -> Any:
+    """The rule stopped at ``until`` (wall-clock), so that walking it ends there."""
+    own = getattr(rule, "_until", None)
+    if own is not None and own <= until:
+        return rule
+    with warnings.catch_warnings():  # COUNT and UNTIL together: dateutil warns, works
+        warnings.simplefilter("ignore")
+        return rule.replace(until=until)
 
 
 @dataclass(frozen=True)
@@ -151,14 +229,19 @@ class When:
                 - timedelta(microseconds=1)
         return self.end - self.start  # type: ignore[operator]
 
-    def _starts(self, after: datetime | None) -> Iterator[datetime]:
-        """Starts in Paris wall-clock time (naive), from ``after`` (naive) on."""
+    def _starts(self, after: datetime | None, limit: datetime | None) -> Iterator[datetime]:
+        """Starts in Paris wall-clock time (naive), from ``after`` on, until ``limit`` and
+        at most :data:`HORIZON` after the first."""
         first = _naive(self.start)
         if self.rule is None:
             if after is None or first >= after:
                 yield first
             return
-        iterator = self.rule.xafter(after, inc=True) if after is not None else iter(self.rule)
+        stop = first + HORIZON if limit is None else min(limit, first + HORIZON)
+        if stop < first or (after is not None and after > stop):
+            return
+        rule = bounded(self.rule, stop)
+        iterator = rule.xafter(after, inc=True) if after is not None else iter(rule)
         for i, start in enumerate(iterator):
             if i >= MAX_OCCURRENCES:
                 return
@@ -171,7 +254,7 @@ class When:
         after = None if low is None else _naive(low) - duration
         limit = None if high is None else _naive(high)
         out = []
-        for start in self._starts(after):
+        for start in self._starts(after, limit):
             if limit is not None and start > limit:
                 break
             aware = start.replace(tzinfo=PARIS)
@@ -186,7 +269,7 @@ class When:
         duration = self.duration
         after = None if low is None else _naive(low) - duration
         limit = None if high is None else _naive(high)
-        first = next(self._starts(after), None)
+        first = next(self._starts(after, limit), None)
         return first is not None and (limit is None or first <= limit)
 
 

@@ -44,6 +44,14 @@ def test_weekly_event_matches_its_fourth_tuesday_not_the_days_between():
     assert not when.matches(*parse_window("2026-11-25/.."))
 
 
+def test_expansion_is_bounded():
+    daily = When.of({**WEEKLY, "rrule": "FREQ=DAILY"})
+    assert not daily.matches(*parse_window("9000-01-01"))  # beyond 50 years: not walked
+    assert len(daily.between(*parse_window("2026-11-04/.."))) == 1_000
+    assert [o.start.day for o in When.of({**WEEKLY, "rrule": "FREQ=MONTHLY;BYDAY=MO;"
+                                          "BYSETPOS=5"}).between(None, None)[:2]] == [30, 29]
+
+
 def test_paris_wall_clock_kept_across_the_change_of_time():
     when = When.of({**WEEKLY, "debut": "2026-10-20T18:00:00+02:00",
                     "fin": "2026-10-20T19:00:00+02:00"})
@@ -61,7 +69,10 @@ def test_rules_name_the_field_and_store_paris_time():
     bad = {**WEEKLY, "fin": "2026-11-03T08:00:00+01:00"}
     assert [f for f, _ in event_rules(bad, ctx, set())] == ["fin"]
     for rule in ("FREQ=SOMETIMES", "BYDAY=TU", "FREQ=HOURLY", "FREQ=WEEKLY;COUNT=x",
-                 "FREQ=WEEKLY\nDTSTART:2020"):
+                 "FREQ=WEEKLY\nDTSTART:2020",
+                 # never occurring: dateutil would walk day by day to the year 9999
+                 "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;BYYEARDAY=400",
+                 "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "FREQ=WEEKLY;UNTIL=20200101T000000Z"):
         assert [f for f, _ in event_rules({**WEEKLY, "rrule": rule}, ctx, set())] == \
             ["rrule"], rule
     assert [f for f, _ in event_rules({**WEEKLY, "debut": "2026-11-03 08:30"}, ctx,
