@@ -258,6 +258,25 @@ def test_partner_proposes_an_event_accepted(site):
                                                "utf-8")
 
 
+def test_diagnostic_mentions_recent_events_outside_the_score(site):
+    from datetime import date
+
+    public, editor = site.client(), site.client("editor")
+    before = public.get("/api/analysis/underserved").json()
+    mirail = next(i for i in before["items"] if i["code_qp"] == "QN03107M")
+    today = date.today().isoformat()
+    body = {**WEEKLY, "properties": {**WEEKLY["properties"], "rrule": None, "fin": None,
+                                     "nom": "Atelier du jour (test synthétique)",
+                                     "debut": f"{today}T00:30:00+01:00"}}
+    assert editor.post(ITEMS, json=body).status_code == 201
+    after = public.get("/api/analysis/underserved").json()
+    now = next(i for i in after["items"] if i["code_qp"] == "QN03107M")
+    said = [r for r in now["reasons"] if "événement" in r and "12 derniers mois" in r]
+    assert len(said) == 1 and "(dernier : Atelier du jour (test synthétique), le " in said[0]
+    assert said[0].endswith("hors du score")
+    assert now["score"] == mirail["score"]  # a reason, not a component
+
+
 def test_uid_stable_across_two_replicas(site, request):
     if site.database_url is None:
         pytest.skip("replicas share a PostGIS database")
