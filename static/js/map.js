@@ -91,7 +91,8 @@ function valueText(name, value) {
   if (name === "reponse") return answerName(value);
   return String(value);
 }
-var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1 };  // values with a label
+var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1, statut_evenement: 1,
+  type_evenement: 1 };  // values with a label
 // a need's card never shows the team's notes (motif is never sent; notes stay off the card)
 var STAFF_NOTES = { besoins: { notes: 1, motif: 1 } };
 
