@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..vocab import DEFI_LABELS
@@ -136,10 +136,11 @@ def calendar(events: Iterable[FeedEvent], name: str, domain: str,
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", str(PARIS))
-    timezone = Timezone.from_tzid(str(PARIS), first_date=datetime(2020, 1, 1).date())
-    cal.add_component(timezone)
-    for event in events:
-        component = vevent(event, domain, stamp)
-        if component is not None:
-            cal.add_component(component)
+    components = [c for c in (vevent(e, domain, stamp) for e in events) if c is not None]
+    starts = [c.decoded("DTSTART") for c in components]
+    first = min([date(2020, 1, 1), *(s if not isinstance(s, datetime) else s.date()
+                                     for s in starts)])  # the zone covers every event
+    cal.add_component(Timezone.from_tzid(str(PARIS), first_date=first))
+    for component in components:
+        cal.add_component(component)
     return cal.to_ical()
