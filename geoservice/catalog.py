@@ -24,8 +24,8 @@ PropertyType = Literal["string", "integer", "number", "boolean", "date", "array"
 GeometryType = Literal["Point", "MultiPolygon", "Polygon", "LineString", "MultiPoint"]
 LAYER_IDS = (
     "qpv", "qpv_2015", "communes", "lieux_totems", "hebergement",
-    "accompagnement", "structures_ess", "projets", "besoins", "stations", "diagnostic_qpv",
-    "couverture",
+    "accompagnement", "structures_ess", "projets", "besoins", "evenements", "stations",
+    "diagnostic_qpv", "couverture",
 )
 AUTHORED_FORMAT = "authored"
 DERIVED_FORMAT = "derived"  # computed from other layers when the store loads (analysis)

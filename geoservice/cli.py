@@ -173,9 +173,9 @@ def serve(
 
 
 def _register_commands() -> None:
-    from .commands import accounts, analyse, backup, bilan, export, imports, lookup, map
+    from .commands import accounts, agenda, analyse, backup, bilan, export, imports, lookup, map
 
-    for module in (export, lookup, analyse, bilan, map, accounts, imports, backup):
+    for module in (export, lookup, analyse, bilan, map, accounts, imports, backup, agenda):
         module.register(app)
 
 

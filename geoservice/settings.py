@@ -143,6 +143,30 @@ class Settings(BaseSettings):
         90.0, gt=0, description="Days after which a proposer's contact is erased (it is "
         "shown to moderators only, never published nor exported).")
 
+    # Agenda (geoservice/agenda/): the iCalendar feed and partners' calendars
+    agenda_domain: str | None = Field(
+        None, description="Domain of the events' iCalendar UIDs (evenements-ID@DOMAIN): the "
+        "same on every replica. Default: the host of public_url, else "
+        "TERRITOIRE.geoservice.invalid. Never change it once calendars subscribe.")
+    agenda_sources: Path | None = Field(
+        None, description="YAML listing partners' calendars (name, url, format ics or "
+        "openagenda, trusted, pull): `geoservice agenda pull` imports the ones to pull; "
+        "events from a trusted source are published as verified. Default: "
+        "DATA_DIR/agenda_sources.yaml when it exists.")
+
+    @property
+    def uid_domain(self) -> str:
+        """The domain of the agenda's UIDs (:attr:`agenda_domain`)."""
+        if self.agenda_domain:
+            return self.agenda_domain
+        if self.public_url:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.public_url).hostname
+            if host:
+                return host
+        return f"{self.territoire}.geoservice.invalid"
+
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)

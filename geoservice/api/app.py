@@ -22,6 +22,7 @@ from .observe import add_observation
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
 from .routes import (
+    agenda,
     analysis,
     docs,
     editing,
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, maps, problem_types, docs, metrics):
+                   analysis, fabrique, agenda, maps, problem_types, docs, metrics):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

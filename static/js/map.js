@@ -91,7 +91,8 @@ function valueText(name, value) {
   if (name === "reponse") return answerName(value);
   return String(value);
 }
-var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1 };  // values with a label
+var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1, statut_evenement: 1,
+  type_evenement: 1 };  // values with a label
 // a need's card never shows the team's notes (motif is never sent; notes stay off the card)
 var STAFF_NOTES = { besoins: { notes: 1, motif: 1 } };
 
@@ -458,6 +459,7 @@ export const t = register({
     title: "ESS et quartiers prioritaires",
     tab_map: "Carte",
     tab_diag: "Diagnostic",
+    tab_agenda: "Agenda",
     lang_switch: "English",
     search_label: "Rechercher un lieu, un quartier, une commune ou une adresse",
     search_button: "Rechercher",
@@ -508,6 +510,7 @@ export const t = register({
     title: "Social economy and priority neighbourhoods",
     tab_map: "Map",
     tab_diag: "Diagnostic",
+    tab_agenda: "Events",
     lang_switch: "Français",
     search_label: "Search a place, neighbourhood, commune or address",
     search_button: "Search",

@@ -12,6 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...agenda import occurrences
 from ...errors import NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
@@ -34,7 +35,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -248,7 +249,7 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
 async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
                 store: SnapshotDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
-    positions = collection.select(query.bbox, query.filters, query.interval)
+    positions = _selected(collection, query, request.query_params.get("datetime"))
     if query.cql is not None:
         matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
         positions = positions[np.isin(positions, matched_cql)]
@@ -288,6 +289,16 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
         body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
                                        query.excel)
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
+
+
+def _selected(collection: Collection, query: ItemsQuery, datetime_text: str | None
+              ) -> np.ndarray:
+    """Positions of bbox, equality filters and ``datetime``; on the agenda, ``datetime``
+    matches an event's occurrences (geoservice/agenda/occurrences.py), not its first day."""
+    if collection.id != occurrences.EVENTS or datetime_text is None:
+        return collection.select(query.bbox, query.filters, query.interval)
+    positions = collection.select(query.bbox, query.filters)
+    return occurrences.matching(collection.records, positions, datetime_text)
 
 
 async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
