@@ -152,7 +152,7 @@ def serve(
     import uvicorn
 
     from .api.app import create_app
-    from .commands.serve_log import log_config
+    from .api.server_log import log_config
     from .read.model import ReadModel, settle_heap
 
     model = ReadModel(settings, storage)  # fails early, with the command that fills it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from geoservice.commands.serve_log import french
+from geoservice.api.server_log import french
 from tests.servers import Served, clean_env
 
 ENGLISH = ("Uvicorn running", "Started server process", "Application startup", "Waiting for",
