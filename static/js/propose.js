@@ -29,7 +29,8 @@ const t = register({
     placed: "Position retenue : ", placed_map: "Position retenue : le point touché sur la carte.",
     placed_gps: "Position retenue : votre position.", no_point: "Pas encore de position.",
     send: "Envoyer", cancel: "Annuler", required: " (obligatoire)",
-    honeypot: "Ne pas remplir",
+    honeypot: "Ne pas remplir", problem_n_existe_plus: "N'existe plus",
+    problem_information_fausse: "Information fausse", problem_doublon: "Doublon", problem_autre: "Autre",
   },
   en: {
     title: "Contribute", help: "Your proposals are reviewed by the team before they appear on the map.",
@@ -47,7 +48,8 @@ const t = register({
     placed: "Chosen position: ", placed_map: "Chosen position: the point tapped on the map.",
     placed_gps: "Chosen position: your position.", no_point: "No position yet.",
     send: "Send", cancel: "Cancel", required: " (required)",
-    honeypot: "Do not fill",
+    honeypot: "Do not fill", problem_n_existe_plus: "No longer exists",
+    problem_information_fausse: "Wrong information", problem_doublon: "Duplicate", problem_autre: "Other",
   },
 });
 var PROBLEMS = ["n_existe_plus", "information_fausse", "doublon", "autre"];
@@ -219,7 +221,7 @@ async function openPlace(opener) {
     clear(typeBox);
     typeSelect = null;
     var schema = await getJSON(schemaUrl(layer.value));
-    var spec = schema.properties.properties.properties.type || {};
+    var spec = schema.properties.type || {};
     var values = (spec.enum || []).filter(function (v) { return v !== null; });
     if (values.length > 1) {
       typeSelect = select(values, function (v) { return valueLabel("type", v); });
@@ -276,7 +278,7 @@ function openReport(layer, props, opener) {
   var problem = el("fieldset", { className: "checks", id: uid("problem") }, [el("legend", { text: t("problem") + t("required") })]);
   PROBLEMS.forEach(function (p, i) {
     var id = uid("problem");
-    problem.appendChild(el("label", { for: id }, [el("input", { type: "radio", name: "problem", id: id, value: p, checked: i === 0 ? "" : null }), " " + valueLabel("problem", p)]));
+    problem.appendChild(el("label", { for: id }, [el("input", { type: "radio", name: "problem", id: id, value: p, checked: i === 0 ? "" : null }), " " + t("problem_" + p)]));
   });
   problem.appendChild(el("p", { className: "field-error", id: problem.id + "-err" }));
   var comment = el("textarea", { rows: "3", maxlength: "2000" });

@@ -1,6 +1,6 @@
 /* The editor's form: built from the layer's JSON Schema (/collections/{id}/schema), the point
- * placed on the map or found by address, a 422's errors beside their fields, a 412's
- * versions side by side. Writes go through the OGC API – Features Part 4 routes. Also used
+ * placed on the map or found by address, a 422's errors beside their fields, a 412 merged
+ * field by field (conflict.js). Writes go through the OGC API – Features Part 4 routes. Also used
  * by moderation (edit a proposal, then accept it). Text is always written as DOM text. */
 
 import { addressSearch, latLon } from "../address-search.js";
@@ -9,6 +9,7 @@ import { $, clear, el } from "../dom.js";
 import { lang, register, title } from "../i18n.js";
 import { valueLabel } from "../labels.js";
 import { reloadLayer, select as selectFeature, state, status, whenIdle } from "../map.js";
+import { resolveConflict } from "./conflict.js";
 import { send } from "./session.js";
 
 const t = register({
@@ -25,10 +26,6 @@ const t = register({
     reason: "Motif de la modification (facultatif, visible dans l'historique)", save: "Enregistrer",
     cancel: "Annuler", saved: "Enregistré : version ",
     invalid: "L'objet n'a pas été enregistré. À corriger :",
-    conflict_title: "Quelqu'un a modifié cet objet entre-temps (version ",
-    conflict_help: "Votre saisie n'a pas été enregistrée. Comparez, puis choisissez.",
-    field: "Champ", mine: "Votre saisie", theirs: "Version actuelle",
-    keep_mine: "Enregistrer ma saisie par-dessus", take_theirs: "Reprendre la version actuelle",
     failed: "Échec : ",
   },
   en: {
@@ -43,10 +40,7 @@ const t = register({
     date_help: "YYYY, YYYY-MM or YYYY-MM-DD.",
     reason: "Reason for the change (optional, shown in the history)", save: "Save",
     cancel: "Cancel", saved: "Saved: version ", invalid: "The feature was not saved. To fix:",
-    conflict_title: "Someone changed this feature meanwhile (version ",
-    conflict_help: "Your input was not saved. Compare, then choose.", field: "Field",
-    mine: "Your input", theirs: "Current version", keep_mine: "Save my input over it",
-    take_theirs: "Take the current version", failed: "Failed: ",
+    failed: "Failed: ",
   },
 });
 var TEXTAREA = { description: 1, notes: 1, source: 1 };
@@ -54,11 +48,13 @@ var SKIPPED = { territoire: 1 };  // set by the server from the territory served
 
 var schemas = {}, editing = null, marker = null;
 
-function fieldLabel(spec) { return lang() === "en" ? (spec["x-title-en"] || spec.title) : spec.title; }
+function fieldLabel(spec) { return spec.title; }
 
-async function schemaOf(layerId) {
-  if (!schemas[layerId]) schemas[layerId] = await getJSON(schemaUrl(layerId));
-  return schemas[layerId];
+/** A layer's schema (OGC Part 5 form: the properties at the top) in the page's language. */
+export async function schemaOf(layerId) {
+  var key = layerId + "|" + lang();
+  if (!schemas[key]) schemas[key] = await getJSON(schemaUrl(layerId));
+  return schemas[key];
 }
 
 // -- the point on the map ------------------------------------------------------------------
@@ -158,8 +154,8 @@ export async function openForm(layerId, feature, etag, options) {
   var schema = await schemaOf(layerId);
   var layerDef = state.layers[layerId].def;
   var box = clear($("editor-work"));
-  var props = schema.properties.properties;
-  var required = props.required || [];
+  var props = schema;
+  var required = schema.required || [];
   var fields = {};
   var heading = el("h3", { id: "editor-heading", tabindex: "-1",
     text: options.title || ((feature ? t("edit_title") + (feature.properties.nom || feature.id) : t("new_title")) + (feature ? "" : title(layerDef.title))) });
@@ -188,7 +184,7 @@ export async function openForm(layerId, feature, etag, options) {
   form.appendChild(position);
   Object.keys(props.properties).forEach(function (name) {
     var spec = props.properties[name];
-    if (spec.readOnly || SKIPPED[name]) return;
+    if (spec.readOnly || SKIPPED[name] || spec["x-ogc-role"] === "primary-geometry") return;
     var isRequired = required.indexOf(name) >= 0;
     var w = widget(name, spec, isRequired);
     fields[name] = w;
@@ -286,24 +282,43 @@ async function save() {
     editing.summary.focus();
     return;
   }
-  var url = editing.feature ? itemUrl(editing.layerId, editing.feature.id)
-    : itemsUrl(editing.layerId);
-  var headers = {};
-  if (editing.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(editing.reason.value.trim());
-  if (editing.feature) headers["If-Match"] = editing.etag;
   clear(editing.summary);
-  var answer = await send(editing.feature ? "PUT" : "POST", url, feature, headers);
+  await settle(editing, await put(editing, feature, editing.feature ? editing.etag : null), feature, "");
+}
+
+/** A Part 4 write of the form's feature: PUT on top of `etag`, or POST for a new one. */
+function put(work, feature, etag) {
+  var url = work.feature ? itemUrl(work.layerId, work.feature.id) : itemsUrl(work.layerId);
+  var headers = {};
+  if (work.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(work.reason.value.trim());
+  if (work.feature) headers["If-Match"] = etag;
+  return send(work.feature ? "PUT" : "POST", url, feature, headers);
+}
+
+/** What a write's answer leads to: saved (with what a merge kept), errors beside their
+ * fields, or a conflict merged field by field (conflict.js). */
+async function settle(work, answer, feature, merged) {
+  if (editing !== work) return;
   if (answer.ok) {
-    var saved = answer.body, layerId = editing.layerId;
-    status(t("saved") + String(answer.etag || "").replace(/"/g, "") + " — " + (saved.properties.nom || saved.id));
+    var saved = answer.body, layerId = work.layerId;
+    status(t("saved") + String(answer.etag || "").replace(/"/g, "") + " — " + (saved.properties.nom || saved.id) + (merged ? ". " + merged : ""));
     closeForm();
     await afterWrite(layerId, saved.id);
     return;
   }
+  work.form.hidden = false;
   if (answer.status === 422 && answer.body && answer.body.errors) { showErrors(answer.body.errors); return; }
-  if (answer.status === 412 && answer.body && answer.body.current) { showConflict(feature, answer.body); return; }
-  clear(editing.summary).appendChild(el("p", { text: t("failed") + problemText(answer) }));
-  editing.summary.focus();
+  if (answer.status === 412 && answer.body && answer.body.current && work.feature) {
+    await resolveConflict({ layerId: work.layerId, id: work.feature.id, etag: work.etag, read: work.feature,
+      mine: feature, problem: answer.body, names: Object.keys(work.fields), form: work.form, summary: work.summary,
+      label: function (name) { return fieldLabel(work.schema[name]); }, shown: shown,
+      put: function (merge, etag) { return put(work, merge, etag); },
+      done: function (next, kept) { return settle(work, next, feature, kept); },
+      takeTheirs: function () { openForm(work.layerId, answer.body.current, answer.body.etag); } });
+    return;
+  }
+  clear(work.summary).appendChild(el("p", { text: t("failed") + problemText(answer) }));
+  work.summary.focus();
 }
 
 async function afterWrite(layerId, id) {
@@ -312,7 +327,7 @@ async function afterWrite(layerId, id) {
   if (item) selectFeature(item, true);
 }
 
-// -- 412: their change beside mine ---------------------------------------------------------
+// -- values as the conflict view says them -------------------------------------------------
 
 function shown(name, value) {
   if (value === null || value === undefined || value === "") return t("empty");
@@ -322,46 +337,6 @@ function shown(name, value) {
   var label = function (v) { return listed ? valueLabel(name, v) : String(v); };
   if (Array.isArray(value)) return value.map(label).join(", ") || t("empty");
   return label(value);
-}
-
-function showConflict(mine, problemBody) {
-  var current = problemBody.current;
-  var names = Object.keys(editing.fields);
-  var rows = [["geometry", t("position")]].concat(names.map(function (n) { return [n, fieldLabel(editing.schema[n])]; }));
-  var tbody = el("tbody");
-  rows.forEach(function (row) {
-    var name = row[0];
-    var a = name === "geometry" ? coords(mine.geometry) : shown(name, mine.properties[name]);
-    var b = name === "geometry" ? coords(current.geometry) : shown(name, current.properties[name]);
-    var differs = a !== b;
-    tbody.appendChild(el("tr", { className: differs ? "differs" : null }, [
-      el("th", { scope: "row", text: row[1] + (differs ? " ≠" : "") }), el("td", { text: a }), el("td", { text: b })]));
-  });
-  var work = editing;
-  var box = el("div", { id: "conflict", className: "conflict-box" });
-  var heading = el("h3", { id: "conflict-heading", tabindex: "-1",
-    text: t("conflict_title") + problemBody.currentVersion + ")" });
-  box.appendChild(heading);
-  box.appendChild(el("p", { text: t("conflict_help") }));
-  box.appendChild(el("table", { className: "conflict" }, [
-    el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: t("field") }),
-      el("th", { scope: "col", text: t("mine") }), el("th", { scope: "col", text: t("theirs") })])]), tbody]));
-  box.appendChild(el("div", { className: "row" }, [
-    el("button", { type: "button", id: "conflict-mine", text: t("keep_mine"), onclick: function () {
-      work.etag = problemBody.etag;  // a deliberate overwrite of the version just seen
-      box.remove();
-      work.form.hidden = false;
-      save();
-    } }),
-    el("button", { type: "button", id: "conflict-theirs", className: "secondary", text: t("take_theirs"),
-      onclick: function () { openForm(work.layerId, current, problemBody.etag); } })]));
-  work.form.hidden = true;
-  $("editor-work").insertBefore(box, work.form);
-  heading.focus();
-}
-
-function coords(geometry) {
-  return geometry && geometry.coordinates ? geometry.coordinates.map(function (x) { return Number(x).toFixed(6); }).join(", ") : t("empty");
 }
 
 // -- address search (BAN, through the service) --------------------------------------------
