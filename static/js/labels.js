@@ -27,9 +27,9 @@ export function defiTitle(key) {
   return Object.prototype.hasOwnProperty.call(defis, key) ? title(defis[key]) : String(key);
 }
 
-/** Whether a coded value (of `field`, when given) has a label of its own. */
+/** Whether a coded value of `field` (of any field when not given) has a label. */
 export function hasLabel(value, field) {
-  return fieldLabel(field, value) !== null || anyLabel(String(value)) !== null;
+  return field ? fieldLabel(field, value) !== null : anyLabel(String(value)) !== null;
 }
 
 /** The label of `value` for whichever field declares it (a field not said). */

@@ -45,6 +45,8 @@ const t = register({
 });
 var TEXTAREA = { description: 1, notes: 1, source: 1 };
 var SKIPPED = { territoire: 1 };  // set by the server from the territory served
+var PLACE_FIELDS = { commune: "communes", qpv: "qpv" };  // codes chosen by the place's name
+var building = null;  // the layer whose form is being built (a need's qpv is a code; a project's, a text)
 
 var schemas = {}, editing = null, marker = null;
 
@@ -116,17 +118,29 @@ function widget(name, spec, required) {
       Array.prototype.forEach.call(node.querySelectorAll("input"), function (b) { b.checked = (v || []).indexOf(b.value) >= 0; });
     }, focus: function () { node.querySelector("input").focus(); } };
   }
+  var places = PLACE_FIELDS[name] && (name !== "qpv" || building === "besoins") && state.layers[PLACE_FIELDS[name]];
+  if (places && places.features.length) {  // a commune or a QPV by its name, its code kept
+    enumValues = places.features.map(function (item) { return String(item.id); })
+      .sort(function (a, b) { return places.byId[a].name.localeCompare(places.byId[b].name, "fr"); });
+  }
   if (enumValues.length || type === "boolean") {
     node = el("select", { id: id, "aria-describedby": "err-" + name });
     if (!required || type === "boolean") node.appendChild(el("option", { value: "", text: t("empty") }));
     var values = type === "boolean" ? ["true", "false"] : enumValues;
     values.forEach(function (value) {
-      node.appendChild(el("option", { value: value, text: type === "boolean" ? t(value === "true" ? "yes" : "no") : valueLabel(name, value) }));
+      node.appendChild(el("option", { value: value, text: type === "boolean" ? t(value === "true" ? "yes" : "no")
+        : places ? places.byId[value].name : valueLabel(name, value) }));
     });
     return { node: node, get: function () {
       if (node.value === "") return null;
       return type === "boolean" ? node.value === "true" : node.value;
-    }, set: function (v) { node.value = v === null || v === undefined ? "" : String(v); } };
+    }, set: function (v) {
+      var text = v === null || v === undefined ? "" : String(v);
+      if (text && !node.querySelector('option[value="' + CSS.escape(text) + '"]')) {
+        node.appendChild(el("option", { value: text, text: text }));  // a value from elsewhere, kept
+      }
+      node.value = text;
+    } };
   }
   if (type === "array") {
     node = el("textarea", { id: id, rows: "2", "aria-describedby": "help-" + name + " err-" + name });
@@ -153,6 +167,7 @@ export async function openForm(layerId, feature, etag, options) {
   options = options || {};
   var schema = await schemaOf(layerId);
   var layerDef = state.layers[layerId].def;
+  building = layerId;
   var box = clear($("editor-work"));
   var props = schema;
   var required = schema.required || [];
