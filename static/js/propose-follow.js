@@ -15,7 +15,7 @@ const t = register({
     thanks: "Merci ! Votre proposition est enregistrée. L'équipe la relira avant publication.",
     keep: "Gardez ce lien pour suivre votre proposition (il est secret : ne le partagez pas) :",
     follow_link: "Suivre ma proposition",
-    invalid: "La proposition n'a pas été envoyée. À corriger :", failed: "Échec de l'envoi : ",
+    failed: "Échec de l'envoi : ",
     too_many: "Trop de propositions depuis cette connexion. Réessayez dans ", minutes: " min.",
     follow_title: "Suivi de votre proposition",
     follow_failed: "Lien de suivi inconnu ou incorrect.", st_pending: "En attente de relecture",
@@ -38,7 +38,7 @@ const t = register({
     sending: "Sending…",
     thanks: "Thank you! Your proposal is recorded. The team will review it before publication.",
     keep: "Keep this link to follow your proposal (it is secret: do not share it):",
-    follow_link: "Follow my proposal", invalid: "The proposal was not sent. To fix:",
+    follow_link: "Follow my proposal",
     failed: "Sending failed: ", too_many: "Too many proposals from this connection. Try again in ",
     minutes: " min.", follow_title: "Your proposal",
     follow_failed: "Unknown or wrong follow-up link.", st_pending: "Waiting for review",
@@ -72,18 +72,9 @@ export async function send(work, close, body, hp) {
   button.disabled = false;
   button.textContent = t("send");
   if (answer.status === 202) { confirmSent(work, close, answer.body); return; }
+  if (answer.status === 422 && answer.body && answer.body.errors) { work.show(answer.body.errors); return; }
   var summary = clear(work.summary);
-  Array.prototype.forEach.call(work.form.querySelectorAll(".field-error"), function (p) { p.textContent = ""; });
-  if (answer.status === 422 && answer.body && answer.body.errors) {
-    summary.appendChild(el("p", { text: t("invalid") }));
-    var list = el("ul");
-    answer.body.errors.forEach(function (e) {
-      list.appendChild(el("li", { text: (work.labels[e.field] || e.field) + " : " + e.message }));
-      var target = work.errors[e.field];
-      if (target) target.textContent = e.message;
-    });
-    summary.appendChild(list);
-  } else if (answer.status === 429) {
+  if (answer.status === 429) {
     var wait = Number(answer.headers.get("Retry-After") || 60);
     summary.appendChild(el("p", { text: t("too_many") + Math.ceil(wait / 60) + t("minutes") }));
   } else summary.appendChild(el("p", { text: t("failed") + problemText(answer) }));
