@@ -29,7 +29,7 @@ const t = register({
     placed: "Position retenue : ", placed_map: "Position retenue : le point touché sur la carte.",
     placed_gps: "Position retenue : votre position.", no_point: "Pas encore de position.",
     send: "Envoyer", cancel: "Annuler", required: " (obligatoire)",
-    honeypot: "Ne pas remplir", defi_unknown: "Je ne sais pas",
+    honeypot: "Ne pas remplir", mine: "Mes contributions", defi_unknown: "Je ne sais pas",
     invalid: "La proposition n'a pas été envoyée. À corriger :", other: "Proposition",
     need_nom: "Le nom est obligatoire", need_need: "Dites le besoin en quelques mots",
     need_defi: "Choisissez au moins un Défi, ou « Je ne sais pas »",
@@ -54,7 +54,7 @@ const t = register({
     placed: "Chosen position: ", placed_map: "Chosen position: the point tapped on the map.",
     placed_gps: "Chosen position: your position.", no_point: "No position yet.",
     send: "Send", cancel: "Cancel", required: " (required)",
-    honeypot: "Do not fill", defi_unknown: "I don't know",
+    honeypot: "Do not fill", mine: "My contributions", defi_unknown: "I don't know",
     invalid: "The proposal was not sent. To fix:", other: "Proposal",
     need_nom: "The name is required", need_need: "Say the need in a few words",
     need_defi: "Choose at least one challenge, or « I don't know »",
@@ -285,6 +285,14 @@ function showFollow(id, key) {
   later().then(function (m) { m.showFollow(close, id, key); });
 }
 
+function showMine(opener) {
+  later().then(function (m) { m.showMine(close, opener); });
+}
+
+function hasKept() {
+  try { return (JSON.parse(localStorage.getItem("geoservice-proposals") || "[]") || []).length > 0; } catch (e) { return false; }
+}
+
 // -- the three forms -----------------------------------------------------------------------
 
 /** The checks a place and a need share: a name, a Défi (or « je ne sais pas »), a point. */
@@ -416,7 +424,8 @@ function render() {
   box.appendChild(el("p", { className: "help", text: t("help") }));
   box.appendChild(el("div", { className: "row" }, [
     el("button", { type: "button", id: "propose-place", className: "secondary", text: t("place"), onclick: function (e) { openPlace(e.currentTarget); } }),
-    el("button", { type: "button", id: "propose-need", className: "secondary", text: t("need"), onclick: function (e) { openNeed(e.currentTarget); } })]));
+    el("button", { type: "button", id: "propose-need", className: "secondary", text: t("need"), onclick: function (e) { openNeed(e.currentTarget); } }),
+    hasKept() ? el("button", { type: "button", id: "my-contributions", className: "secondary", text: t("mine"), onclick: function (e) { showMine(e.currentTarget); } }) : null]));
   box.appendChild(el("div", { id: "contrib-work", className: "editor contrib-work" }));
 }
 

@@ -26,7 +26,8 @@ const t = register({
     reason: "Motif de la modification (facultatif, visible dans l'historique)", save: "Enregistrer",
     cancel: "Annuler", saved: "Enregistré : version ",
     invalid: "L'objet n'a pas été enregistré. À corriger :",
-    failed: "Échec : ",
+    failed: "Échec : ", placed: "Point placé sur la carte — précision : ",
+    placed_zoom: " (carte au zoom ", placed_rule: " ; « à l'adresse » dès le zoom 17, « à la rue » aux zooms 15-16, « au quartier » en deçà).",
   },
   en: {
     new_title: "New feature — ", edit_title: "Edit — ", position: "Position",
@@ -40,7 +41,8 @@ const t = register({
     date_help: "YYYY, YYYY-MM or YYYY-MM-DD.",
     reason: "Reason for the change (optional, shown in the history)", save: "Save",
     cancel: "Cancel", saved: "Saved: version ", invalid: "The feature was not saved. To fix:",
-    failed: "Failed: ",
+    failed: "Failed: ", placed: "Point placed on the map — precision: ",
+    placed_zoom: " (map at zoom ", placed_rule: "; « at the address » from zoom 17, « at the street » at zooms 15-16, « at the neighbourhood » below).",
   },
 });
 var TEXTAREA = { description: 1, notes: 1, source: 1 };
@@ -78,6 +80,7 @@ function placeMarker(pan) {
     marker.on("dragend", function () {
       var p = marker.getLatLng();
       setPoint(p.lat, p.lng, false);
+      placedByHand();
     });
     marker.addTo(state.map);
   } else marker.setLatLng([lat, lon]);
@@ -93,9 +96,21 @@ export function onMapClick(event) {
   var target = event.originalEvent && event.originalEvent.target;
   if (target && target.closest && target.closest(".leaflet-marker-icon, .leaflet-popup")) return;
   setPoint(event.latlng.lat, event.latlng.lng, false);
-  var map = state.map, skip = function () { map.closePopup(); };
-  map.once("popupopen", skip);
-  setTimeout(function () { map.off("popupopen", skip); }, 0);
+  placedByHand();
+  var chosen = $("ed-chosen");
+  if (chosen) setTimeout(function () { chosen.focus({ preventScroll: true }); }, 0);  // the map took it on mousedown
+}
+
+/** The précision of a point placed by hand, from how close the map was: at zoom 17 or more
+ * (a building can be told apart) « adresse », at 15–16 « rue », closer than that
+ * « quartier ». The form's field shows it; the editor may change it. */
+export function handPrecision(zoom) { return zoom >= 17 ? "adresse" : zoom >= 15 ? "rue" : "quartier"; }
+
+function placedByHand() {
+  var zoom = state.map.getZoom(), precision = handPrecision(zoom);
+  if (editing.fields.precision) editing.fields.precision.set(precision);
+  var chosen = $("ed-chosen");
+  if (chosen) chosen.textContent = t("placed") + valueLabel("precision", precision).toLowerCase() + t("placed_zoom") + zoom + t("placed_rule");
 }
 
 // -- the form ------------------------------------------------------------------------------
@@ -168,6 +183,7 @@ export async function openForm(layerId, feature, etag, options) {
   var schema = await schemaOf(layerId);
   var layerDef = state.layers[layerId].def;
   building = layerId;
+  state.picking = true;  // a click on an area places the point, never opens its card
   var box = clear($("editor-work"));
   var props = schema;
   var required = schema.required || [];
@@ -181,7 +197,7 @@ export async function openForm(layerId, feature, etag, options) {
   var lat = el("input", { id: "ed-lat", type: "text", inputmode: "decimal", "aria-describedby": "err-geometry" });
   var address = el("input", { id: "ed-address", type: "search", autocomplete: "off" });
   var candidates = el("ul", { className: "results", id: "ed-candidates", "aria-live": "polite" });
-  var chosen = el("p", { className: "help", id: "ed-chosen", "aria-live": "polite" });
+  var chosen = el("p", { className: "help", id: "ed-chosen", "aria-live": "polite", tabindex: "-1" });
   var position = el("fieldset", { className: "position" }, [
     el("legend", { text: t("position") }), el("p", { className: "help", text: t("position_help") }),
     el("label", { for: "ed-address", text: t("address_search") }),
@@ -240,11 +256,13 @@ function fill(feature) {
 /** Forget the form open (another screen takes its place). */
 export function dropForm() {
   editing = null;
+  state.picking = false;
   removeMarker();
 }
 
 export function closeForm() {
   editing = null;
+  state.picking = false;
   removeMarker();
   clear($("editor-work"));
   var add = $("editor-add");
@@ -291,7 +309,7 @@ async function save() {
   if (editing.onSubmit) {
     clear(editing.summary);
     var done = await editing.onSubmit(feature);
-    if (done.ok || !document.contains(editing.form)) { editing = null; removeMarker(); return; }
+    if (done.ok || !document.contains(editing.form)) { editing = null; state.picking = false; removeMarker(); return; }
     if (done.status === 422 && done.body && done.body.errors) { showErrors(done.body.errors); return; }
     clear(editing.summary).appendChild(el("p", { text: t("failed") + problemText(done) }));
     editing.summary.focus();
