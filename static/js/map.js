@@ -95,14 +95,16 @@ function coded(name, value) {
   if (PLACES[name]) return placeName(name, value);
   return hasLabel(value, name) ? valueLabel(name, value) : String(value);
 }
-var PLACES = { commune: "communes", qpv: "qpv" };  // codes said by the name of the place
+var PLACES = { commune: "communes", qpv: "qpv", insee_com: "communes" };  // codes said by the name of the place
 
 /** A commune (INSEE code) or a QPV (code) by its name, from the layers loaded; any other
  * value as it is (a QPV named in words by a source stays as written). */
 export function placeName(field, value) {
   var layer = own(PLACES, field) && own(state.layers, PLACES[field]) ? state.layers[PLACES[field]] : null;
-  var item = layer && own(layer.byId, String(value)) ? layer.byId[String(value)] : null;
-  return item ? item.name : String(value);
+  if (!layer) return String(value);
+  return String(value).split(/\s*[,;]\s*/).map(function (code) {  // « 31555, 31069 »: each by its name
+    return own(layer.byId, code) ? layer.byId[code].name : code;
+  }).join(", ");
 }
 // a need's card never shows the team's notes (motif is never sent; notes stay off the card)
 var STAFF_NOTES = { besoins: { notes: 1, motif: 1 } };
@@ -135,7 +137,7 @@ export function card(layer, props, heading) {
     var value = props[name];
     if (value === null || value === undefined || value === "") return;
     if (Array.isArray(value) && !value.length) return;
-    dl.appendChild(el("dt", { text: name === "commune" ? t("commune") : title(layer.def.labels[name]) }));
+    dl.appendChild(el("dt", { text: name === "commune" ? t("commune") : name === "insee_com" ? t("communes") : title(layer.def.labels[name]) }));
     var translated = name === "defi" || typeof value === "boolean" || hasLabel(value, name) || name === "reponse";
     dl.appendChild(el("dd", { lang: translated ? null : "fr", text: valueText(name, value) }));
   });
@@ -488,7 +490,7 @@ export const t = register({
     precision_exact: "Position : à l'adresse",
     precision_approx: "Position approximative : ",
     precision_none: "Position inconnue (absent de la carte)",
-    precision_ref: "Point de référence : ", commune: "Commune",
+    precision_ref: "Point de référence : ", commune: "Commune", communes: "Commune(s)",
     precision_adresse: "adresse", precision_rue: "rue", precision_quartier: "quartier",
     precision_commune: "commune",
     report_link: "Carte du quartier à imprimer (HTML)",
@@ -538,7 +540,7 @@ export const t = register({
     precision_exact: "Position: at the address",
     precision_approx: "Approximate position: ",
     precision_none: "Unknown position (not on the map)",
-    precision_ref: "Reference point: ", commune: "Commune",
+    precision_ref: "Reference point: ", commune: "Commune", communes: "Commune(s)",
     precision_adresse: "address", precision_rue: "street", precision_quartier: "neighbourhood",
     precision_commune: "commune",
     report_link: "Printable neighbourhood map (HTML)",
