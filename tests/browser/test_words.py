@@ -165,3 +165,105 @@ def test_no_raw_code_on_the_screens(site, codes, open_page):
     found = {screen: raw(text, codes) for screen, text in seen.items()}
     assert {screen: codes for screen, codes in found.items() if codes} == {}, found
     assert [e for e in rec.errors if "status of 4" not in e] == []
+
+
+def test_resident_form_shows_every_problem_and_clears_each_once_fixed(site, open_page):
+    rec = open_page(site.url + "/", **PHONE)
+    page = rec.page
+    page.wait_for_selector("body[data-propose=ready]", state="attached")
+    page.locator("#propose-place").click()
+    form = page.locator("#contrib-form")
+    form.locator("select").first.wait_for()
+    # sent empty: name, Défi and point, all at once, beside their fields and in the summary
+    page.locator("#contrib-send").click()
+    problems = page.locator("#contrib-problems li")
+    problems.first.wait_for()
+    assert problems.count() == 3, page.locator("#contrib-problems").inner_text()
+    summary = page.locator("#contrib-problems").inner_text()
+    assert "Le nom est obligatoire" in summary and "Je ne sais pas" in summary
+    assert page.evaluate("document.activeElement.id") == "contrib-errors"
+    name = form.get_by_label("Nom du lieu")
+    assert name.get_attribute("aria-invalid") == "true"
+    assert page.locator("#pr-geometry-err").inner_text()
+    assert _violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "resident-form-errors-375.png"), full_page=True)
+    # each goes once fixed, the others stay
+    name.fill("Lieu de test (données synthétiques)")
+    assert problems.count() == 2 and name.get_attribute("aria-invalid") is None
+    form.get_by_label("Je ne sais pas").check()
+    assert problems.count() == 1
+    form.get_by_label("Chercher l'adresse").fill("place du capitole")
+    form.get_by_role("button", name="Chercher", exact=True).click()
+    form.get_by_role("button", name="Place du Capitole 31000 Toulouse").click()
+    assert problems.count() == 0 and page.locator("#contrib-errors").inner_text() == ""
+    # a server's field error (here: the description too long for the service) shows the same way
+    page.evaluate("""() => { const area = document.querySelectorAll('#contrib-form textarea')[0];
+                             area.removeAttribute('maxlength'); area.value = 'x'.repeat(20000);
+                             area.dispatchEvent(new Event('input')); }""")
+    page.locator("#contrib-send").click()
+    page.locator("#contrib-errors").get_by_text("La proposition n'a pas été envoyée").wait_for()
+    assert page.locator("#contrib-problems li").count() >= 1
+    assert _violations(page) == []
+
+
+def test_my_contributions_list_the_links_kept_on_the_device(site, open_page):
+    rec = open_page(site.url + "/", **PHONE)
+    page = rec.page
+    page.wait_for_selector("body[data-propose=ready]", state="attached")
+    assert page.locator("#my-contributions").count() == 0  # nothing sent from here yet
+    page.locator("#propose-need").click()
+    form = page.locator("#contrib-form")
+    form.get_by_label("Le besoin en quelques mots").fill("Besoin de test (données synthétiques)")
+    form.get_by_label("Alimentation durable").check()
+    form.get_by_label("Décrivez le besoin").fill("texte de test")
+    form.get_by_label("Chercher l'adresse").fill("bellefontaine")
+    form.get_by_role("button", name="Chercher", exact=True).click()
+    form.get_by_role("button", name="Station Bellefontaine 31100 Toulouse").click()
+    page.locator("#contrib-send").click()
+    page.locator("#contrib-follow").wait_for()
+    pid = page.locator("#contrib-follow").get_attribute("href").split("suivi=")[1].split(".")[0]
+    # a moderator rejects it meanwhile
+    done = site.client("moderator").post(f"/api/proposals/{pid}/reject",
+                                         json={"message": "déjà connu (test)"})
+    assert done.status_code == 200, done.text
+    page.reload()
+    page.wait_for_selector("body[data-propose=ready]", state="attached")
+    page.locator("#my-contributions").click()
+    mine = page.locator("#mine-list")
+    mine.wait_for()
+    item = mine.locator(f"li[data-proposal='{pid}']")
+    assert "Besoin de test" in item.inner_text() and "Refusée" in item.inner_text()
+    assert page.evaluate("document.activeElement.id") == "contrib-heading"
+    assert _violations(page) == []
+    item.get_by_role("link", name="Suivre").click()
+    page.locator("#follow-message").wait_for()
+    assert "déjà connu" in page.locator("#follow-message").inner_text()
+
+
+def test_staff_on_a_phone(site, open_page):
+    rec = open_page(site.url + "/#map=13/43.5663/1.4025", width=360, height=740,
+                    is_mobile=True, has_touch=True)
+    page = rec.page
+    jump = page.locator("#staff-jump")
+    box = jump.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740  # in the first screen
+    staff_top = page.evaluate("document.getElementById('staff').getBoundingClientRect().top")
+    jump.click()
+    assert page.evaluate("document.activeElement.id") == "login-open"
+    top = page.evaluate("document.getElementById('staff').getBoundingClientRect().top")
+    assert staff_top > 740 and 0 <= top < 740, (staff_top, top)
+    log_in(page)
+    page.locator("#editor-layer").select_option("besoins")
+    page.locator("#editor-add").click()
+    page.locator("#ed-precision").wait_for()
+    # a tap inside the Grand Mirail QPV: the point is placed, no card opens, focus stays
+    page.evaluate("window.scrollTo(0, 0)")
+    map_box = page.locator("#map").bounding_box()
+    page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
+    page.locator("#ed-chosen").get_by_text("Point placé sur la carte").wait_for()
+    assert page.locator("#detail").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "ed-chosen"
+    assert page.locator("#ed-precision").input_value() == "quartier"  # placed at zoom 13
+    assert "au quartier" in page.locator("#ed-chosen").inner_text()
+    assert _violations(page) == []
