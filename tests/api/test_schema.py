@@ -99,3 +99,12 @@ def test_real_features_meet_their_schema(client, layer_id):
         flat = {**feature["properties"], "geometry": feature["geometry"]}
         errors = [e.message for e in validator.iter_errors(flat)]
         assert errors == [], (feature.get("id"), errors[:3])
+
+
+def test_collection_links_its_schema_and_conformance_declares_part_5(client):
+    links = client.get("/api/collections/projets").json()["links"]
+    schema = [lk for lk in links if lk["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/schema"]
+    assert len(schema) == 1 and schema[0]["type"] == "application/schema+json"
+    assert schema[0]["href"].endswith("/api/collections/projets/schema")
+    classes = client.get("/api/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas" in classes
