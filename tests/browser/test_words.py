@@ -253,6 +253,10 @@ def test_staff_on_a_phone(site, open_page):
     assert page.evaluate("document.activeElement.id") == "login-open"
     top = page.evaluate("document.getElementById('staff').getBoundingClientRect().top")
     assert staff_top > 740 and 0 <= top < 740, (staff_top, top)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "staff-phone.txt").write_text(
+        f"360 px: « Espace équipe » box at {staff_top:.0f} px down the page; after the top "
+        f"link: {top:.0f} px from the top of the screen, focus on #login-open\n", "utf-8")
     log_in(page)
     page.locator("#editor-layer").select_option("besoins")
     page.locator("#editor-add").click()

@@ -26,7 +26,7 @@ const t = register({
     reason: "Motif de la modification (facultatif, visible dans l'historique)", save: "Enregistrer",
     cancel: "Annuler", saved: "Enregistré : version ",
     invalid: "L'objet n'a pas été enregistré. À corriger :",
-    failed: "Échec : ", placed: "Point placé sur la carte — précision : ",
+    failed: "Échec : ", commune: "Commune", placed: "Point placé sur la carte — précision : ",
     placed_zoom: " (carte au zoom ", placed_rule: " ; « à l'adresse » dès le zoom 17, « à la rue » aux zooms 15-16, « au quartier » en deçà).",
   },
   en: {
@@ -41,7 +41,7 @@ const t = register({
     date_help: "YYYY, YYYY-MM or YYYY-MM-DD.",
     reason: "Reason for the change (optional, shown in the history)", save: "Save",
     cancel: "Cancel", saved: "Saved: version ", invalid: "The feature was not saved. To fix:",
-    failed: "Failed: ", placed: "Point placed on the map — precision: ",
+    failed: "Failed: ", commune: "Commune", placed: "Point placed on the map — precision: ",
     placed_zoom: " (map at zoom ", placed_rule: "; « at the address » from zoom 17, « at the street » at zooms 15-16, « at the neighbourhood » below).",
   },
 });
@@ -53,6 +53,11 @@ var building = null;  // the layer whose form is being built (a need's qpv is a 
 var schemas = {}, editing = null, marker = null;
 
 function fieldLabel(spec) { return spec.title; }
+
+/** A field's label in the form: a commune chosen by its name is just « Commune ». */
+function formLabel(name, spec) {
+  return name === "commune" && state.layers.communes && state.layers.communes.features.length ? t("commune") : fieldLabel(spec);
+}
 
 /** A layer's schema (OGC Part 5 form: the properties at the top) in the page's language. */
 export async function schemaOf(layerId) {
@@ -221,7 +226,7 @@ export async function openForm(layerId, feature, etag, options) {
     fields[name] = w;
     var wrap = el("div", { className: "field", id: "field-" + name });
     if (w.node.tagName !== "FIELDSET") {
-      wrap.appendChild(el("label", { for: "ed-" + name, text: fieldLabel(spec) + (isRequired ? t("required") : "") }));
+      wrap.appendChild(el("label", { for: "ed-" + name, text: formLabel(name, spec) + (isRequired ? t("required") : "") }));
     }
     wrap.appendChild(w.node);
     if (w.help) wrap.appendChild(el("p", { className: "help", id: "help-" + name, text: w.help }));
