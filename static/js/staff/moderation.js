@@ -24,7 +24,7 @@ const t = register({
     bulk_done: "Traitées : ", bulk_failed: " ; non traitées : ",
     field: "Champ", published: "Version publiée", proposed: "Proposition", changed: "modifié",
     position: "Position", note: "Message du proposant : ", contact: "Contact (modérateurs seulement) : ",
-    qpv: "QPV : ", yes: "oui", no: "non", unnamed: "Proposition sans nom", unknown_place: "Lieu retiré de la carte",
+    qpv: "QPV : ", commune: "Commune", yes: "oui", no: "non", unnamed: "Proposition sans nom", unknown_place: "Lieu retiré de la carte",
     problem: "Problème signalé : ", duplicates: "Doublons possibles", none: "—",
     accept: "Accepter", edit_accept: "Modifier puis accepter", reject: "Refuser", message: "Message au proposant (obligatoire pour refuser)",
     accepted_ok: "Proposition acceptée et publiée.", report_ok: "Signalement traité.", rejected_ok: "Proposition refusée.",
@@ -42,7 +42,7 @@ const t = register({
     bulk_done: "Done: ", bulk_failed: "; not done: ",
     field: "Field", published: "Published version", proposed: "Proposal", changed: "changed",
     position: "Position", note: "Proposer's message: ", contact: "Contact (moderators only): ",
-    qpv: "QPV: ", yes: "yes", no: "no", unnamed: "Proposal without a name", unknown_place: "Place removed from the map",
+    qpv: "QPV: ", commune: "Commune", yes: "yes", no: "no", unnamed: "Proposal without a name", unknown_place: "Place removed from the map",
     problem: "Problem reported: ", duplicates: "Possible duplicates", none: "—",
     accept: "Accept", edit_accept: "Edit then accept", reject: "Reject", message: "Message to the proposer (required to reject)",
     accepted_ok: "Proposal accepted and published.", report_ok: "Report handled.", rejected_ok: "Proposal rejected.",
@@ -58,6 +58,7 @@ var filters = {}, miniMap = null;
 function layerTitle(id) { return state.layers[id] ? title(state.layers[id].def.title) : id; }
 
 function label(layerId, name) {
+  if (name === "commune") return t("commune");  // said by its name, not its INSEE code
   var layer = state.layers[layerId];
   return layer && layer.def.labels[name] ? title(layer.def.labels[name]) : name;
 }
