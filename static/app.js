@@ -188,6 +188,14 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   $("login-open").addEventListener("click", function () { later("login", "openLogin"); });
   document.addEventListener("keydown", onEscape);
+  // « Espace équipe » at the top of every screen (on a phone the box is far down the page):
+  // the box comes into view and the focus goes to its first control
+  $("staff-jump").addEventListener("click", function (event) {
+    event.preventDefault();
+    var target = $("login-open") || $("staff-title");
+    $("staff").scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
   $("lang").addEventListener("click", function () {
     setLang(lang() === "fr" ? "en" : "fr");
     applyLanguage();

@@ -275,8 +275,9 @@ def verification_notes(count: int, commune_only: int, included: bool) -> list[st
     out = []
     if count and not included:
         out.append(f"{count} réponse(s) ESS importée(s) de données ouvertes restent à vérifier "
-                   "par les éditeurs : elles ne comptent pas dans le score (ajoutez "
-                   "include=a_verifier pour les compter) ; chaque QPV les donne à part.")
+                   "par les éditeurs : elles ne comptent pas dans le score (pour les compter : « "
+                   "Compter aussi les lieux et structures à vérifier » sur la carte, paramètre "
+                   "include de l'API) ; chaque QPV les donne à part.")
     elif count:
         out.append(f"Le score compte aussi {count} réponse(s) ESS encore à vérifier "
                    "(données ouvertes anciennes, non confirmées par les éditeurs).")

@@ -46,6 +46,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    # Part 5 (schemas): /collections/{id}/schema, properties at the top with x-ogc-role
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -65,6 +67,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
 FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
@@ -124,6 +127,8 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(href, "self", JSON, layer.title.fr),
             *items_links,
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
+            link(f"{href}/schema", SCHEMA_REL, SCHEMA_JSON,
+                 "Schéma des objets (OGC API – Features Part 5)"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
         "extent": extent,
