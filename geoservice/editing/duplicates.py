@@ -19,7 +19,8 @@ Two features are likely the same place when one of these holds (thresholds below
 - **very close** (:data:`NEAR_M`) with a somewhat similar name (:data:`NEAR_SIMILARITY`).
 
 Candidates are looked for in the same layer and, for ESS places, in the other place
-layers (:data:`PLACE_GROUP`). Nothing here reads storage: the caller gives the features
+layers (:data:`PLACE_GROUP`); only in the layers of :data:`CHECKED` (not the agenda).
+Nothing here reads storage: the caller gives the features
 (the read model's snapshot, or the rows of an import).
 """
 
@@ -47,6 +48,9 @@ MAX_CANDIDATES = 5
 
 PLACE_GROUP = ("lieux_totems", "hebergement", "accompagnement", "structures_ess")
 """ESS places: a duplicate may sit in another of these layers."""
+CHECKED = (*PLACE_GROUP, "projets", "besoins")
+"""Layers the rule applies to: places, projects, needs. Not the agenda: a monthly meeting
+is many events of one name at one place."""
 
 STOP_WORDS = frozenset({"la", "le", "les", "l", "de", "du", "des", "d", "un", "une", "et",
                         "a", "au", "aux", "en", "sur", "the", "of"})
@@ -186,10 +190,11 @@ def reasons(new: Probe, old: Probe) -> tuple[list[str], float | None]:
 
 
 def group(collection: str) -> tuple[str, ...]:
-    """The layers a feature of ``collection`` may have a duplicate in (its own first)."""
+    """The layers a feature of ``collection`` may have a duplicate in (its own first; none
+    for a layer the rule does not apply to)."""
     if collection in PLACE_GROUP:
         return (collection, *(c for c in PLACE_GROUP if c != collection))
-    return (collection,)
+    return (collection,) if collection in CHECKED else ()
 
 
 class Index:

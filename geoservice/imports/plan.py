@@ -71,7 +71,7 @@ class Planner:
         stored = storage.features.changes(layer.id, 0).rows
         self.rows = {row.fid: row for row in stored}
         own = [(layer.id, r.fid, r.properties, _shape(r.geometry)) for r in stored
-               if not r.deleted]
+               if not r.deleted] if group(layer.id) else []
         others = [(c, fid, props, geom) for c in group(layer.id)[1:]
                   for fid, props, geom in _safe(neighbours, c)]
         self.index = Index(own + others)
