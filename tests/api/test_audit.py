@@ -71,12 +71,12 @@ def test_every_write_login_and_token_use_leaves_one_line(site):
     assert proposal.status_code == 202, proposal.text
     pid, key = proposal.json()["id"], proposal.json()["follow_key"]
     assert moderator.post(f"/api/proposals/{pid}/accept").status_code == 200
-    # an import with coordinates, applied
+    # an import with coordinates, applied (away from the places above: not a likely duplicate)
     upload = editor.post("/api/imports", data={
         "layer": "hebergement", "id_column": "code", "mapping": json.dumps(
             {"nom": "nom", "lon": "x", "lat": "y"}), "defaults": json.dumps(
             {"type": "tiers_lieu"}), "source_name": "audit (synthétique)"},
-        files={"file": ("audit.csv", b"code,nom,x,y\nA1,Lieu import audit,1.4437,43.6045\n",
+        files={"file": ("audit.csv", b"code,nom,x,y\nA1,Lieu import audit,1.4300,43.6100\n",
                         "text/csv")})
     assert upload.status_code == 201, upload.text
     iid = upload.json()["id"]

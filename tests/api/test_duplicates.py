@@ -2,7 +2,8 @@
 likely-duplicate rule on the real open-data pairs (La Serre / IF – Les Imaginations
 Fertiles, La Cantine ×2), a Part 4 creation that matches answers 409 ``doublon-probable``
 unless confirmed distinct, the residents' read route, proposals that enforce the name, and
-the merge (survivor, 308 for the merged id, references and proposals follow)."""
+the merge (survivor, 308 for the merged id; a need, an event and a proposal that pointed at
+it follow)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_the_real_open_data_pairs_are_found(site):
 
 
 def test_a_creation_that_matches_answers_409_until_confirmed_distinct(site):
-    editor = site.client("editor")
+    editor = site.client("editor", distinct=False)
     twin = place("la serre", SERRE, adresse="27 bis allées Maurice-Sarraut")
     refused = editor.post("/api/collections/hebergement/items", json=twin)
     assert refused.status_code == 409, refused.text
@@ -126,6 +127,12 @@ def test_merge_keeps_one_feature_and_everything_follows(site):
                            "reponse": f"hebergement/{gone_id}"}}
     made_need = editor.post("/api/collections/besoins/items", json=need)
     assert made_need.status_code == 201, made_need.text
+    event = editor.post("/api/collections/evenements/items", json={
+        "type": "Feature", "geometry": None, "properties": {
+            "nom": "Atelier de fusion (test synthétique)", "debut": "2026-11-03T08:30:00+01:00",
+            "fin": "2026-11-03T10:00:00+01:00", "lieu": f"hebergement/{gone_id}", "defi": [],
+            "type_evenement": "rencontre", "source": SYNTHETIC}})
+    assert event.status_code == 201, event.text
     correction = public.post("/api/proposals", json={  # a resident's correction
         "collection": "hebergement", "target": gone_id,
         "feature": {"type": "Feature", "geometry": None,
@@ -164,6 +171,8 @@ def test_merge_keeps_one_feature_and_everything_follows(site):
 
     need_now = public.get(made_need.headers["Location"]).json()
     assert need_now["properties"]["reponse"] == f"hebergement/{keep_id}"
+    event_now = public.get(event.headers["Location"]).json()
+    assert event_now["properties"]["lieu"] == f"hebergement/{keep_id}"  # the agenda follows
     queued = moderator.get(f"/api/proposals/{correction.json()['id']}").json()
     assert json.dumps(queued).count(keep_id) >= 1 and queued["target"] == keep_id
     accepted = moderator.post(f"/api/proposals/{correction.json()['id']}/accept")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.api.test_editing import PLACE
-from tests.editing_site import cli, site_on
+from tests.editing_site import DISTINCT, cli, site_on
 from tests.servers import Served, clean_env
 
 NAME = "Charge de sauvegarde (donnée synthétique de test) n°"
@@ -150,7 +150,7 @@ def test_a_backup_under_write_load_restores_the_state_of_one_instant(site, tmp_p
         assert read.status_code == 200
         assert read.json()["properties"]["nom"] == f"{NAME}{max(found)}"
         made = httpx.post(f"{served.url}/api/collections/hebergement/items", json=PLACE,
-                          headers=site.auth("editor"), timeout=30)
+                          headers={**site.auth("editor"), **DISTINCT}, timeout=30)
         assert made.status_code == 201, made.text
     print(f"\n{site.kind}: {len(writer.acked)} writes, {len(during)} during the backup "
           f"({ended - began:.2f} s with the CLI start), {len(found)} restored; {done.stderr}")
