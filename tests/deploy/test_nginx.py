@@ -25,7 +25,7 @@ import pytest
 
 from geoservice.settings import REPO_ROOT
 from tests.api.test_editing import PLACE
-from tests.editing_site import Site
+from tests.editing_site import DISTINCT, Site
 from tests.postgres import BIN
 from tests.servers import GEOSERVICE, Served, free_port
 
@@ -182,7 +182,7 @@ def test_the_systemd_units_verify(tmp_path):
 def test_a_write_through_nginx_is_read_through_nginx_and_reaches_both_replicas(front):
     proxy, site, replicas = front
     by_port = {r.port: r for r in replicas}
-    with proxy.client(**site.auth("editor")) as editor:
+    with proxy.client(**site.auth("editor"), **DISTINCT) as editor:
         landing = editor.get("/api")
         assert landing.status_code == 200
         # the Host header goes through: links name the front, never a replica's port
@@ -252,7 +252,7 @@ def test_one_replica_killed_requests_are_still_answered(front):
     survivor = next(r for r in replicas if r.port != pinned)
     os.kill(killed.pid, signal.SIGKILL)  # the replica this client was sent to
     killed.process.wait(timeout=10)
-    with proxy.client(**site.auth("editor")) as client:
+    with proxy.client(**site.auth("editor"), **DISTINCT) as client:
         statuses = [client.get(path).status_code
                     for path in ("/api", "/api/collections", "/api/ready",
                                  "/api/collections/qpv/items?limit=5", "/") * 4]
