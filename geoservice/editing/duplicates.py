@@ -77,6 +77,10 @@ def name_similarity(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 1.0
+    numbers_a = {w for w in a.split() if w.isdigit()}
+    numbers_b = {w for w in b.split() if w.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return 0.0  # « Atelier du 26 » and « Atelier du 28 » are two places
     short, long = sorted((a.split(), b.split()), key=len)
     if short and all(len(w) >= 3 for w in short) and set(short) <= set(long):
         return 1.0
@@ -178,9 +182,11 @@ def reasons(new: Probe, old: Probe) -> tuple[list[str], float | None]:
         why.append("même SIRET")
     if new.address and new.address == old.address:
         why.append("même adresse")
-    similarity = name_similarity(new.name, old.name)
     near = distance is not None and distance <= NAME_RADIUS_M
-    if new.source_id and new.source_id == old.source_id and (near or similarity >= 0.6):
+    same_source = bool(new.source_id) and new.source_id == old.source_id
+    # names compared only where they matter (difflib is the costly part)
+    similarity = name_similarity(new.name, old.name) if near or same_source else 0.0
+    if same_source and (near or similarity >= 0.6):
         why.append("même identifiant dans la source")
     if near and similarity >= NAME_SIMILARITY:
         why.append(f"nom proche ({round(similarity * 100)} %)")
@@ -198,11 +204,12 @@ def group(collection: str) -> tuple[str, ...]:
 
 
 class Index:
-    """The features a new one is compared with, read once (a grid of about 1 km for the
-    distance rules, dictionaries for addresses, SIRET and source ids): an import of
-    100,000 rows compares each row with a few neighbours, not the whole layer."""
+    """The features a new one is compared with, read once (a grid of cells of at least
+    :data:`NAME_RADIUS_M` at these latitudes for the distance rules, dictionaries for
+    addresses, SIRET and source ids): an import of 100,000 rows compares each row with a
+    few neighbours, not the whole layer."""
 
-    CELL = 0.01  # degrees (≈ 1.1 km in latitude, 0.8 km in longitude here)
+    CELL = 0.004  # degrees: ≈ 445 m in latitude, ≈ 320 m in longitude here (≥ 300 m)
 
     def __init__(self, features: Iterable[tuple[str, str, dict[str, Any], Any]]) -> None:
         self.items: list[tuple[str, str, dict[str, Any], Probe]] = []

@@ -29,6 +29,7 @@ def test_folding_names_and_addresses():
     assert name_key("LES  Jardins de la Ville !") == "jardins ville"
     assert name_similarity("cantine", "cantine toulouse") == 1.0
     assert name_similarity("jardin partage", "epicerie solidaire") < 0.5
+    assert name_similarity("atelier 26", "atelier 28") == 0.0  # numbered: two places
     assert address_key("27 Bis Allée Maurice Sarraut 31300 Toulouse", "31555") == \
         address_key("27bis allées Maurice-Sarraut", "31555") == "27 allee maurice sarraut 31555"
     assert address_key("Place du Capitole") is None  # no number: never « the same address »
