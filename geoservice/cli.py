@@ -138,9 +138,8 @@ def serve(
     territoire: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Lance le service (carte à /, API à /api) sur le magasin embarqué."""
-    import uvicorn
-
     from .api.app import create_app
+    from .api.serving import run
     from .read.model import ReadModel, settle_heap
     from .storage import open_store
 
@@ -155,12 +154,11 @@ def serve(
 
         model.close()
         os.environ["GEOSERVICE_TERRITOIRE"] = settings.territoire
-        uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+        run("geoservice.api.app:app_from_env", host, port, workers)
         return
     app = create_app(settings, readmodel=model, storage=storage)
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    run(app, host, port)
 
 
 def _register_commands() -> None:
