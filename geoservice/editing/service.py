@@ -316,14 +316,17 @@ class Editing:
         return Change("update", layer.id, current.fid, row.properties, row.geometry,
                       expected_version), row
 
-    def validate(self, collection: str, feature: Any, fid: str) -> Row:
+    def validate(self, collection: str, feature: Any, fid: str, territory: bool = True
+                 ) -> Row:
         """The row a feature would be stored as, or 422 (no permission asked: proposals
-        are checked when made, and applied later by a moderator)."""
-        return self._checked(self.layer(collection), check_feature_shape(feature), fid, None)
+        are checked when made, and applied later by a moderator). ``territory=False``: the
+        geometry may lie outside (imports class such rows « to review » themselves)."""
+        return self._checked(self.layer(collection), check_feature_shape(feature), fid, None,
+                             check_territory=territory)
 
     def _checked(self, layer: LayerDef, feature: dict, fid: str,
                  before: dict[str, Any] | None, given: frozenset[str] | None = None,
-                 stored: bytes | None = None) -> Row:
+                 stored: bytes | None = None, check_territory: bool = True) -> Row:
         """The row to store, or 422: the layer's defaults filled, its schema, then its
         rules (:mod:`.rules`; ``before``: the stored properties an update starts from,
         ``given``: the ones a merge patch sent), and a new geometry (not the ``stored``
@@ -340,7 +343,7 @@ class Editing:
         found += rule_problems(layer.id, props, Context(before, self._exists, date.today(),
                                                         given), {f for f, _ in found})
         geometry = geometry_wkb(feature.get("geometry"))
-        if geometry is not None and geometry != stored:
+        if check_territory and geometry is not None and geometry != stored:
             found += self._outside(geometry)
         if found:
             raise invalid(found)

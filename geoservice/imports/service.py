@@ -224,7 +224,7 @@ class Imports:
         feature = {"type": "Feature", "geometry": row["geometry"],
                    "properties": {**row["props"], layer.id_field: "verification"}}
         try:
-            self.editing.validate(layer.id, feature, "verification")
+            self.editing.validate(layer.id, feature, "verification", territory=False)
         except InvalidFeature as exc:
             labels = {n: s.label.fr for n, s in layer.properties.items()}
             row["problems"] += [f"{labels.get(e['field'], e['field'])} : {e['message']}"
