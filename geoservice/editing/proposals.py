@@ -25,7 +25,14 @@ import shapely
 
 from ..auth.accounts import Caller, digest
 from ..auth.roles import MODERATORS
-from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from ..errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from ..ratelimit import take
 from ..storage.base import Row, now, stamp
 from ..words import fold
@@ -202,9 +209,9 @@ class Proposals:
         how many proposals match in all."""
         self._moderator(caller)
         if status is not None and status not in STATUSES:
-            raise invalid([("status", "une valeur parmi : " + ", ".join(STATUSES))])
+            raise InvalidParameter("status : une valeur parmi : " + ", ".join(STATUSES))
         if kind is not None and kind not in KINDS:
-            raise invalid([("kind", "une valeur parmi : " + ", ".join(KINDS))])
+            raise InvalidParameter("kind : une valeur parmi : " + ", ".join(KINDS))
         self.purge()
         store = self.storage.proposals
         limit = min(max(1, limit), QUEUE_MAX)
