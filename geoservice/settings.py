@@ -101,8 +101,8 @@ class Settings(BaseSettings):
         "proxies whose X-Forwarded-For/-Proto/-Host headers are believed; none by "
         "default (the headers are then ignored).")
     body_timeout: float = Field(
-        30.0, gt=0, le=3600, description="Seconds a client has to send a request body once "
-        "it started (a slower one gets 408).")
+        30.0, gt=0, le=3600, description="Seconds a client has to send a request body, plus "
+        "one per 64 KiB received (a slower one gets 408).")
     header_timeout: float = Field(
         10.0, gt=0, le=600, description="Seconds a client has to send a request's headers "
         "once connected, or between two requests on one connection (else it is closed).")

@@ -17,6 +17,9 @@ from ..errors import InvalidParameter, RequestTimeout, UntrustedHost
 from .problems import problem
 from .proxies import LOOPBACK_NAMES, default_hosts
 
+BODY_RATE = 64 * 1024
+"""Bytes per second a request body earns in time beyond ``GEOSERVICE_BODY_TIMEOUT``."""
+
 
 class HeadAsGet:
     """RFC 9110 §9.3.2: ``HEAD`` gets the headers ``GET`` would (status, length, type),
@@ -95,10 +98,11 @@ def add_trusted_hosts(app: FastAPI, allowed_hosts: list[str] | None,
 
 
 class BodyDeadline:
-    """A request body must arrive in full within ``seconds`` of the app's first read of
-    it; a slower one gets :class:`RequestTimeout` (408) where the route reads it. Pure ASGI
-    around ``receive``; once the body is complete, ``receive`` is left alone (waiting for a
-    disconnect is not a body read)."""
+    """A request body must arrive within ``seconds`` of the app's first read of it, plus
+    one second per :data:`BODY_RATE` bytes received (a large upload at a fair speed is never
+    cut; a trickle is); a slower one gets :class:`RequestTimeout` (408) where the route
+    reads it. Pure ASGI around ``receive``; once the body is complete, ``receive`` is left
+    alone (waiting for a disconnect is not a body read)."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -108,21 +112,25 @@ class BodyDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        deadline: float | None = None
+        started: float | None = None
+        received = 0
         complete = False
         loop = asyncio.get_running_loop()
 
         async def timed() -> Message:
-            nonlocal deadline, complete
+            nonlocal started, received, complete
             if complete:
                 return await receive()
-            if deadline is None:
-                deadline = loop.time() + self.seconds
+            if started is None:
+                started = loop.time()
+            deadline = started + self.seconds + received / BODY_RATE
             try:
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
             except TimeoutError:
-                raise RequestTimeout(f"Corps de la requête non reçu en entier en "
-                                     f"{self.seconds:g} s : connexion trop lente") from None
+                raise RequestTimeout(f"Corps de la requête non reçu à temps ({received} octets "
+                                     f"en {loop.time() - started:.0f} s) : connexion trop "
+                                     "lente") from None
+            received += len(message.get("body", b""))
             if message["type"] != "http.request" or not message.get("more_body", False):
                 complete = True
             return message
