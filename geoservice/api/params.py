@@ -13,16 +13,18 @@ from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
 from ..read import cql2
 from ..read.crs import CRS84 as CRS84_URI
 from ..read.crs import SUPPORTED, OutputCrs, parse_crs
-from ..read.export import FORMATS
+from ..read.export import FORMATS, MEDIA_TYPES
 from ..read.snapshot import Collection, Interval
 from ..settings import Settings
 
 CRS_URIS = list(SUPPORTED)
-FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg"}
+FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg",
+                  "xlsx": "xlsx", "ods": "ods", "shp": "shp"}
 ACCEPTED = {
     "application/geo+json": "geojson", "application/json": "geojson", "*/*": "geojson",
     "application/*": "geojson", "text/csv": "csv", "text/*": "csv",
-    "application/geopackage+sqlite3": "gpkg",
+    "application/geopackage+sqlite3": "gpkg", MEDIA_TYPES["xlsx"]: "xlsx",
+    MEDIA_TYPES["ods"]: "ods", MEDIA_TYPES["shp"]: "shp",
 }
 ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep",
                 "filter", "filter-lang", "filter-crs"}
@@ -53,7 +55,10 @@ def document_limits(schema: dict, settings: Settings) -> None:
 F = {
     "name": "f", "in": "query", "required": False,
     "description": "Format de sortie (sinon d'après l'en-tête Accept ; GeoJSON par défaut). "
-                   "json et geojson donnent du GeoJSON ; csv et gpkg sont des téléchargements.",
+                   "json et geojson donnent du GeoJSON ; csv, gpkg (recommandé pour un SIG), "
+                   "xlsx et ods (tableurs : cellules typées, libellés français, feuille "
+                   "« Dictionnaire ») et shp (Shapefile zippé, noms de champs de 10 "
+                   "caractères, dictionnaire dans le zip) sont des téléchargements.",
     "schema": {"type": "string", "enum": list(FORMAT_ALIASES)},
 }
 CRS_PARAM = {
@@ -66,7 +71,7 @@ CRS_PARAM = {
 CSV_SEP = {
     "name": "csv_sep", "in": "query", "required": False,
     "description": "Avec f=csv : « ; » donne la forme Excel-FR (BOM UTF-8, séparateur « ; », "
-                   "virgule décimale dans lon/lat ou x/y).",
+                   "virgule décimale dans chaque nombre, oui/non pour les booléens).",
     "schema": {"type": "string", "enum": [",", ";"]},
 }
 # Path parameters (collectionId, featureId) come from the route signatures; these lists are

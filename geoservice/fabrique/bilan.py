@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from .. import csvsafe
+from .. import csvsafe, sheets
 from ..errors import InvalidParameter
 from ..words import fold
 from .stages import stage_of
@@ -236,11 +236,8 @@ def to_csv(fig: Mapping[str, Any]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")
-    return "" if value is None else value
+    """The Excel-FR cell of :mod:`geoservice.sheets` (decimal comma, ``oui``/``non``)."""
+    return sheets.excel_fr(value)
 
 
 # -- from the store ------------------------------------------------------------------------

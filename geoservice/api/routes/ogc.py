@@ -65,8 +65,10 @@ GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
-FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
-FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
+FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
+                 "ods": "ODS", "shp": "Shapefile (zip)"}
+FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx", "ods": "ods",
+                "shp": "shp"}
 
 
 # clients such as OWSLib add a trailing slash
@@ -235,9 +237,13 @@ def _download_headers(collection: Collection, fmt: str, crs: OutputCrs, name: st
 
 def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool
           ) -> bytes | str:
-    """CSV or GeoPackage download (GeoJSON is assembled by the routes)."""
+    """A download (GeoJSON is assembled by the routes)."""
     if fmt == "csv":
         return export.to_csv(collection, positions, crs, excel=excel)
+    if fmt in export.SHEETS:
+        return export.to_sheet(collection, positions, fmt, crs)
+    if fmt == "shp":
+        return export.to_shapefile(collection, positions, crs)
     return export.to_gpkg(collection, positions, crs)
 
 
@@ -274,7 +280,7 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     links.append(link(f"{base_url(request)}/api/collections/{collection.id}", "collection",
                       JSON, collection.layer.title.fr))
     members = {"numberMatched": matched, "numberReturned": len(page),
-               "timeStamp": export.now_iso(), "links": links}
+               "timeStamp": export.now_iso(), "links": links, **export.crs_member(query.crs)}
     headers = _download_headers(collection, query.fmt, query.crs, collection.id, request)
     if query.fmt != "geojson":
         headers["Link"] += "".join(f', <{lk["href"]}>; rel="{lk["rel"]}"'
@@ -337,6 +343,8 @@ async def feature(
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
     body = export.feature_json(collection, position, query.crs, links)
+    if not query.crs.is_crs84:
+        body = body[:-1] + "," + export.dumps(export.crs_member(query.crs))[1:]
     staff = await _staff_fields(request, collection, featureId, position)
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
