@@ -22,6 +22,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +49,22 @@ MEDIA_TYPES: dict[str, str] = {
 EXTENSIONS = {"geojson": "geojson", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx",
               "ods": "ods", "shp": "shp.zip"}
 SHEETS = ("xlsx", "ods")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a reader asked to keep (OGC API – Features Part 6 ``properties``,
+    ``skipGeometry``): ``properties`` None keeps every property."""
+
+    properties: tuple[str, ...] | None = None
+    geometry: bool = True
+
+    def names(self, collection: Collection) -> list[str]:
+        every = list(collection.layer.properties)
+        return every if self.properties is None else [n for n in self.properties if n in every]
+
+
+ALL = Selection()
 ARRAY_SEPARATOR = "|"
 BOM = "\ufeff"
 
@@ -144,15 +161,41 @@ def feature_json(collection: Collection, position: int, crs: OutputCrs = DEFAULT
 def feature_collection_json(
     collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
     members: dict[str, Any] | None = None, serialised: dict[str, str] | None = None,
+    select: Selection = ALL,
 ) -> str:
     """A FeatureCollection as GeoJSON text; ``members`` are added after ``features``
     (``numberMatched``, ``links``…), then ``serialised`` members (JSON text, e.g. a cached
     ``metadata``)."""
-    fragments = feature_fragments(collection, crs)
-    body = ",".join(fragments[int(p)] for p in positions)
+    if select == ALL:
+        fragments = feature_fragments(collection, crs)
+        body = ",".join(fragments[int(p)] for p in positions)
+    else:
+        body = ",".join(selected_fragments(collection, positions, crs, select))
     extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
     extra += "".join(f",{dumps(k)}:{v}" for k, v in (serialised or {}).items())
     return f'{{"type":"FeatureCollection","features":[{body}]{extra}}}'
+
+
+def selected_fragments(collection: Collection, positions: Iterable[int], crs: OutputCrs,
+                       select: Selection) -> list[str]:
+    """The features of a page with only the selected properties (and no geometry when
+    ``skipGeometry``): built for the page, never cached."""
+    positions = np.asarray(list(positions), dtype=int)
+    names = select.names(collection)
+    id_field = collection.layer.id_field
+    records = collection.records
+    if select.geometry:
+        geoms = project(collection.frame.geometry.values[positions], crs)
+        texts = list(np.atleast_1d(shapely.to_geojson(np.asarray(geoms, dtype=object))))
+    else:
+        texts = [None] * len(positions)
+    out = []
+    for pos, text in zip(positions, texts, strict=True):
+        record = records[pos]
+        out.append(f'{{"type":"Feature","id":{dumps(record[id_field])},'
+                   f'"geometry":{text if text is not None else "null"},'
+                   f'"properties":{dumps({n: record[n] for n in names})}}}')
+    return out
 
 
 # -- flat tables (CSV, GeoPackage attributes) -----------------------------------------------
@@ -173,7 +216,7 @@ def _coordinate_columns(crs: OutputCrs) -> tuple[str, str]:
 
 
 def table(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
-          spreadsheet: bool = False) -> sheets.Table:
+          spreadsheet: bool = False, select: Selection = ALL) -> sheets.Table:
     """The features as a flat :class:`~geoservice.sheets.Table`: the properties (labels,
     types and units from the layer YAML), the geometry as WKT in ``crs`` and, for point
     layers, two coordinate columns (``lon``/``lat``, or ``x``/``y`` when projected).
@@ -183,8 +226,8 @@ def table(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEF
     """
     positions = np.asarray(list(positions), dtype=int)
     layer = collection.layer
-    names = list(layer.properties)
-    points = layer.geometry_type == "Point"
+    names = select.names(collection)
+    points = layer.geometry_type == "Point" and select.geometry
     geoms = project(collection.frame.geometry.values[positions], crs)
     columns = [sheets.layer_column(layer, name) for name in names]
     meta = export_metadata(collection, crs)
@@ -194,12 +237,12 @@ def table(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEF
              f"Coordonnées : {crs.uri}", f"Produit par geoservice le {now_iso()}"]
     if layer.attribution:
         notes.insert(1, f"Attribution : {layer.attribution}")
-    with_wkt = points or not spreadsheet
+    with_wkt = select.geometry and (points or not spreadsheet)
     if with_wkt:
         columns.append(sheets.Column(
             "wkt", "Géométrie (WKT)", "string", description="Géométrie en texte WKT, "
             f"coordonnées dans {crs.uri}", source=meta["publisher"], vintage=layer.vintage))
-    else:
+    elif select.geometry:
         notes.append("Les contours ne tiennent pas dans une cellule : pour la géométrie, "
                      "prendre le GeoPackage (f=gpkg), le GeoJSON ou le Shapefile.")
     if points:
@@ -226,32 +269,33 @@ def table(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEF
 
 
 def to_csv(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
-           excel: bool = False) -> str:
+           excel: bool = False, select: Selection = ALL) -> str:
     """CSV text of :func:`table`; ``excel=True`` gives the Excel-FR form of
     :func:`geoservice.sheets.to_csv` (BOM, ``;``, decimal comma in every number,
     ``oui``/``non``)."""
-    return sheets.to_csv(table(collection, positions, crs), excel=excel)
+    return sheets.to_csv(table(collection, positions, crs, select=select), excel=excel)
 
 
 def to_sheet(collection: Collection, positions: Iterable[int], fmt: str,
-             crs: OutputCrs = DEFAULT) -> bytes:
+             crs: OutputCrs = DEFAULT, select: Selection = ALL) -> bytes:
     """An XLSX or ODS workbook: the features (typed cells, French labels) and the
     « Dictionnaire » sheet."""
-    return sheets.workbook([table(collection, positions, crs, spreadsheet=True)], fmt)
+    return sheets.workbook([table(collection, positions, crs, True, select)], fmt)
 
 
-def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs
-                ) -> gpd.GeoDataFrame:
+def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs,
+                select: Selection = ALL) -> gpd.GeoDataFrame:
     """Rows to write, in ``crs`` (GeoPackage stores EPSG:4326 as lon/lat, so the lat/lon
     axis order of EPSG:4326 is not applied here)."""
     records = collection.records
-    data = {name: [_flat(records[p][name]) for p in positions]
-            for name in collection.layer.properties}
+    kept = select.names(collection)
+    data = {name: [_flat(records[p][name]) for p in positions] for name in kept}
     lonlat = collection.frame.geometry.values[positions]
     geoms = project(lonlat, DEFAULT) if crs.geographic else project(lonlat, crs)
     frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geoms), crs=crs.epsg),
                              crs=f"EPSG:{crs.epsg}")
-    for name, spec in collection.layer.properties.items():
+    for name in kept:
+        spec = collection.layer.properties[name]
         if spec.type == "integer":
             frame[name] = frame[name].astype("Int64")
         elif spec.type == "number":
@@ -264,14 +308,14 @@ def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs
 
 
 def write_gpkg(collection: Collection, positions: Iterable[int], path: Path,
-               crs: OutputCrs = DEFAULT) -> None:
+               crs: OutputCrs = DEFAULT, select: Selection = ALL) -> None:
     """A GeoPackage with one layer named after the collection, described by its metadata."""
     import pyogrio
 
     positions = np.asarray(list(positions), dtype=int)
     layer = collection.layer
     meta = _stamped(export_metadata(collection, crs))
-    frame = _gpkg_frame(collection, positions, crs)
+    frame = _gpkg_frame(collection, positions, crs, select)
     description = (f"{layer.title.fr} — {layer.publisher} — {layer.licence} — "
                    f"millésime {layer.vintage} — QPV {meta['qpv_generation']}")
     layer_metadata = {k: (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
@@ -287,11 +331,12 @@ def write_gpkg(collection: Collection, positions: Iterable[int], path: Path,
         raise InvalidParameter(f"écriture impossible : {path}") from exc
 
 
-def to_gpkg(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT) -> bytes:
+def to_gpkg(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
+            select: Selection = ALL) -> bytes:
     """The GeoPackage of :func:`write_gpkg` as bytes (written to a temporary file)."""
     with tempfile.TemporaryDirectory(prefix="geoservice-") as tmp:
         path = Path(tmp) / f"{collection.id}.gpkg"
-        write_gpkg(collection, positions, path, crs)
+        write_gpkg(collection, positions, path, crs, select)
         return path.read_bytes()
 
 
@@ -324,7 +369,7 @@ def short_names(names: Iterable[str], size: int = SHP_NAME_LENGTH) -> dict[str, 
 
 
 def to_shapefile(collection: Collection, positions: Iterable[int],
-                 crs: OutputCrs = DEFAULT) -> bytes:
+                 crs: OutputCrs = DEFAULT, select: Selection = ALL) -> bytes:
     """A zipped ESRI Shapefile (``.shp``, ``.shx``, ``.dbf``, ``.prj``, ``.cpg`` saying
     UTF-8) written by GDAL, in ``crs``, with ``<layer>_dictionnaire.csv`` (Excel-FR): each
     dBASE field (10 characters at most) with its full column name, label, type and unit,
@@ -336,10 +381,11 @@ def to_shapefile(collection: Collection, positions: Iterable[int],
 
     positions = np.asarray(list(positions), dtype=int)
     layer = collection.layer
-    frame = _gpkg_frame(collection, positions, crs)
-    names = short_names(layer.properties)
+    frame = _gpkg_frame(collection, positions, crs, select)
+    kept = select.names(collection)
+    names = short_names(kept)
     frame = frame.rename(columns=names)
-    columns = [sheets.layer_column(layer, name) for name in layer.properties]
+    columns = [sheets.layer_column(layer, name) for name in kept]
     rows = [[names[c.name], c.name, c.label, c.kind, c.description, c.source, c.vintage]
             for c in columns]
     notes = table(collection, [], crs).notes + [

@@ -34,7 +34,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, sortable
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -59,11 +59,16 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # sortby (Part 8, draft) and properties/skipGeometry (Part 6, draft) on items
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting",
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
                  "ods": "ODS", "shp": "Shapefile (zip)"}
@@ -125,6 +130,7 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(href, "self", JSON, layer.title.fr),
             *items_links,
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
+            link(f"{href}/sortables", SORTABLES_REL, SCHEMA_JSON, "Propriétés triables"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
         "extent": extent,
@@ -215,6 +221,19 @@ def queryables(request: Request, collection: CollectionDep) -> Response:
                     media_type=SCHEMA_JSON)
 
 
+@router.get("/collections/{collectionId}/sortables", operation_id="getSortables",
+            dependencies=[JSON_ONLY],
+            summary="Propriétés sur lesquelles trier (sortby, OGC API – Features Part 8)",
+            responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
+def sortables(request: Request, collection: CollectionDep) -> Response:
+    """Les propriétés filtrables, sauf les listes : celles que sortby accepte."""
+    document = queryables_document(request, collection)
+    keep = set(sortable(collection))
+    document["properties"] = {k: v for k, v in document["properties"].items() if k in keep}
+    document["$id"] = document["$id"].rsplit("/", 1)[0] + "/sortables"
+    return Response(export.dumps(document), media_type=SCHEMA_JSON)
+
+
 # -- items ----------------------------------------------------------------------------------
 
 
@@ -235,16 +254,16 @@ def _download_headers(collection: Collection, fmt: str, crs: OutputCrs, name: st
     return headers
 
 
-def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool
-          ) -> bytes | str:
+def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool,
+          select: export.Selection) -> bytes | str:
     """A download (GeoJSON is assembled by the routes)."""
     if fmt == "csv":
-        return export.to_csv(collection, positions, crs, excel=excel)
+        return export.to_csv(collection, positions, crs, excel=excel, select=select)
     if fmt in export.SHEETS:
-        return export.to_sheet(collection, positions, fmt, crs)
+        return export.to_sheet(collection, positions, fmt, crs, select)
     if fmt == "shp":
-        return export.to_shapefile(collection, positions, crs)
-    return export.to_gpkg(collection, positions, crs)
+        return export.to_shapefile(collection, positions, crs, select)
+    return export.to_gpkg(collection, positions, crs, select)
 
 
 @router.get("/collections/{collectionId}/items", operation_id="getFeatures",
@@ -258,6 +277,8 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.cql is not None:
         matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
         positions = positions[np.isin(positions, matched_cql)]
+    if query.sortby:
+        positions = await run_in_threadpool(collection.sort, positions, query.sortby)
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]
@@ -289,10 +310,10 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.fmt == "geojson":
         body = export.feature_collection_json(
             collection, page, query.crs, members,
-            {"metadata": export.metadata_json(collection, query.crs)})
+            {"metadata": export.metadata_json(collection, query.crs)}, query.select)
     else:
         body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
@@ -331,7 +352,7 @@ async def feature(
         headers["ETag"] = etag(int(collection.versions[position]))
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
         return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
     params = dict(request.query_params)
     links = [
@@ -342,13 +363,19 @@ async def feature(
     ]
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
-    body = export.feature_json(collection, position, query.crs, links)
+    if query.select == export.ALL:
+        body = export.feature_json(collection, position, query.crs, links)
+    else:
+        body = export.selected_fragments(collection, [position], query.crs, query.select)[0]
+        body = body[:-1] + f',"links":{export.dumps(links)}}}'
     if not query.crs.is_crs84:
         body = body[:-1] + "," + export.dumps(export.crs_member(query.crs))[1:]
     staff = await _staff_fields(request, collection, featureId, position)
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
-        feature["properties"].update(staff)
+        wanted = query.select.properties
+        feature["properties"].update(
+            staff if wanted is None else {k: v for k, v in staff.items() if k in wanted})
         body = export.dumps(feature)
         headers["Cache-Control"] = "private, no-store"
     return Response(body, media_type=GEOJSON, headers=headers)
