@@ -56,6 +56,9 @@ function setDownloads() {
   $("dl-geojson").href = "api/map/diagnostic-export?f=geojson" + amp;
   $("dl-csv").href = "api/analysis/underserved?f=csv" + amp;
   $("dl-gpkg").href = "api/map/diagnostic-export?f=gpkg" + amp;
+  $("dl-xlsx").href = "api/analysis/underserved?f=xlsx" + amp;
+  $("dl-ods").href = "api/analysis/underserved?f=ods" + amp;
+  $("dl-shp").href = "api/map/diagnostic-export?f=shp&crs=EPSG:2154" + amp;
 }
 
 function classColor(code) {
