@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -9,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = "publishers"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
     "ign": ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -94,6 +96,11 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(
         ["*"], description="Host headers accepted (others: 400); '*' accepts any.")
 
+    embed_origins: list[str] = Field(
+        [], description="Sites allowed to show the light map /embed in a frame (CSP "
+        "frame-ancestors), e.g. '[\"https://www.partenaire.fr\"]'; '*' allows any site. The "
+        "full map is never framed by another site.")
+
     ban_url: str = "https://api-adresse.data.gouv.fr"
     import_sure_score: float = Field(
         0.8, ge=0, le=1, description="CSV imports: lowest BAN score of a « sure » row (below: "
@@ -145,6 +152,14 @@ class Settings(BaseSettings):
             raise ValueError(f"tiles must be one of {', '.join(TILE_PRESETS)}, custom")
         if preset is not None and self.tiles != "osm" and self.tiles_url:
             self.tiles_url, self.tiles_attribution = preset
+        return self
+
+    @model_validator(mode="after")
+    def _embed_origins(self) -> Settings:
+        for origin in self.embed_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"embed_origins: {origin!r} is not an origin like "
+                                 "https://www.example.fr (scheme, host, optional port)")
         return self
 
     @model_validator(mode="after")

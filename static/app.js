@@ -179,6 +179,7 @@ document.addEventListener("DOMContentLoaded", function () {
     $(id).addEventListener("focus", function () { later("search"); }, { once: true });
   });
   $("login-open").addEventListener("click", function () { later("login", "openLogin"); });
+  $("share-open").addEventListener("click", function () { later("share", "openShare"); });
   document.addEventListener("keydown", onEscape);
   $("lang").addEventListener("click", function () {
     setLang(lang() === "fr" ? "en" : "fr");

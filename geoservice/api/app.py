@@ -23,6 +23,7 @@ from .routes import (
     analysis,
     docs,
     editing,
+    embed,
     fabrique,
     geocode,
     health,
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, maps, problem_types, docs):
+                   analysis, fabrique, maps, embed, problem_types, docs):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))
