@@ -28,6 +28,20 @@ const t = register({
 });
 
 const described = {};
+let sheet = null;
+
+/** The print style sheet, added to the page once (a promise settled when it is loaded). */
+function printStyles() {
+  if (!sheet) {
+    sheet = new Promise(function (done) {
+      const link = el("link", { rel: "stylesheet", href: "print.css" });
+      link.addEventListener("load", done);
+      link.addEventListener("error", done);
+      document.head.appendChild(link);
+    });
+  }
+  return sheet;
+}
 
 /** « publisher (vintage, licence) » of a collection, from /api/collections/{id}. */
 async function sourceOf(id) {
@@ -60,6 +74,7 @@ export function printButton(kind, meta, collections, extra, arrange) {
     "data-print-kind": kind, text: t(kind === "qpv" ? "print_qpv" : "print_check"),
     onclick: async function () {
       try { await fillMeta(meta, collections, extra); } catch (err) { /* without sources */ }
+      await printStyles();
       document.body.setAttribute("data-print", kind);
       if (arrange) await arrange(true);
       window.addEventListener("afterprint", function () {
@@ -71,5 +86,6 @@ export function printButton(kind, meta, collections, extra, arrange) {
 }
 
 export function metaBox() {
+  printStyles();
   return el("div", { className: "print-only print-meta", lang: lang() });
 }

@@ -67,7 +67,23 @@ async function copy(field, message) {
   }
 }
 
-export function openShare() {
+let styled = null;
+
+/** The dialog's style sheet, added once (settled when loaded). */
+function styles() {
+  if (!styled) {
+    styled = new Promise((done) => {
+      const link = el("link", { rel: "stylesheet", href: "share.css" });
+      link.addEventListener("load", done);
+      link.addEventListener("error", done);
+      document.head.appendChild(link);
+    });
+  }
+  return styled;
+}
+
+export async function openShare() {
+  await styles();
   const opener = $("share-open");
   const old = $("share-dialog");
   if (old) old.remove();

@@ -72,6 +72,9 @@ SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
                  "ods": "ODS", "shp": "Shapefile (zip)"}
+# A page's self/alternate links name these (every page of a layer is fetched by the web map:
+# the spreadsheet and Shapefile forms are linked from the collection, not from each page)
+PAGE_FORMATS = ("geojson", "csv", "gpkg")
 FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx", "ods": "ods",
                 "shp": "shp"}
 
@@ -285,7 +288,7 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     path = f"{base_url(request)}/api/collections/{collection.id}/items"
     params = dict(request.query_params)
     links = []
-    for fmt in export.FORMATS:
+    for fmt in PAGE_FORMATS if query.fmt in PAGE_FORMATS else (*PAGE_FORMATS, query.fmt):
         rel = "self" if fmt == query.fmt else "alternate"
         links.append(link(_href(path, {**params, "f": FORMAT_PARAM[fmt]}), rel,
                           export.MEDIA_TYPES[fmt].split(";")[0],
@@ -359,7 +362,7 @@ async def feature(
         link(_href(href, {**params, "f": FORMAT_PARAM[fmt]}),
              "self" if fmt == "geojson" else "alternate",
              export.MEDIA_TYPES[fmt].split(";")[0], f"Cet objet en {FORMAT_TITLES[fmt]}")
-        for fmt in export.FORMATS
+        for fmt in PAGE_FORMATS
     ]
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
