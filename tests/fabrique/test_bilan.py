@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
 import pytest
 import shapely.geometry
@@ -232,8 +233,17 @@ def test_bilan_workbook_read_by_openpyxl(site, year_2022, tmp_path):
     assert ods.status_code == 200 and ods.content[:2] == b"PK"
 
 
-def test_the_cli_gives_the_api_figures(site, year_2022):
+def test_the_cli_gives_the_api_figures(site, year_2022, tmp_path):
     api = site.client().get("/api/fabrique/bilan", params={"annee": "2022"}).json()
+    book = tmp_path / "bilan.ods"
+    done = cli(site.env, "bilan", "--annee", "2022", "--format", "ods", "-o", str(book))
+    assert done.returncode == 0, done.stderr
+    info = subprocess.run(["ogrinfo", "-ro", "-al", "-q", str(book), "laureats"],
+                          capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0 and f"Lauréats (Integer) = {api['laureats']['total']}" \
+        in info.stdout, info.stdout
+    no_file = cli(site.env, "bilan", "--annee", "2022", "--format", "xlsx")
+    assert no_file.returncode == 1 and "-o" in no_file.stderr
     done = cli(site.env, "bilan", "--annee", "2022", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == api
