@@ -43,6 +43,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MAX_CELL = 32_767  # characters in one spreadsheet cell (Excel's limit)
+# control characters XML 1.0 cannot hold (openpyxl and lxml refuse them): dropped from cells
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def typed(column: Column, value: Any) -> Any:
         return date.fromisoformat(value)
     if isinstance(value, bool | int | float | date):
         return value
-    text = str(value)
+    text = _NOT_XML.sub("", str(value))
     return text if len(text) <= _MAX_CELL else text[:_MAX_CELL - 1] + "…"
 
 
@@ -177,7 +179,7 @@ def dictionary(tables: Sequence[Table]) -> Table:
 
 
 def _sheet_rows(table: Table, labels: bool = True) -> Iterable[list[Any]]:
-    yield [c.label if labels else c.name for c in table.columns]
+    yield [_NOT_XML.sub("", c.label if labels else c.name) for c in table.columns]
     for row in table.rows:
         yield [typed(c, v) for c, v in zip(table.columns, row, strict=True)]
 
@@ -188,7 +190,7 @@ def _dictionary_rows(tables: Sequence[Table]) -> Iterable[list[Any]]:
     if sheet.notes:
         yield []
         for note in sheet.notes:
-            yield [note]
+            yield [_NOT_XML.sub("", note)]
 
 
 def sheet_name(text: str) -> str:

@@ -136,6 +136,25 @@ def test_xlsx_text_is_never_a_formula(tmp_path):
     assert cells[0].value == '=HYPERLINK("http://x","y")'
 
 
+def test_control_characters_never_break_a_workbook(tmp_path):
+    """Text typed by people may hold control characters XML cannot: dropped, never a 500."""
+    from openpyxl import load_workbook
+
+    from geoservice.sheets import Column, Table, to_ods, to_xlsx
+
+    table = Table("t", [Column("nom", "Nom\x01"), Column("jour", "Jour", "date")],
+                  [["a\x00b\x07c\x1fd", "2021-05-03"], ["x" * 40_000, "2021"]], ["note\x02"])
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(to_xlsx([table]))
+    sheet = load_workbook(path)["t"]
+    assert sheet["A1"].value == "Nom" and sheet["A2"].value == "abcd"
+    assert sheet["B2"].is_date and sheet["B3"].value == "2021"  # a partial date stays text
+    assert len(sheet["A3"].value) == 32_767
+    ods = tmp_path / "t.ods"
+    ods.write_bytes(to_ods([table]))
+    assert "abcd" in _ogrinfo("-al", "-q", str(ods), "t")
+
+
 def test_xlsx_points_carry_coordinates_and_dates(client, tmp_path):
     from openpyxl import load_workbook
 
