@@ -12,6 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...agenda import occurrences
 from ...errors import NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
@@ -34,7 +35,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, sortable
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery, sortable
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -45,6 +46,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    # Part 5 (schemas): /collections/{id}/schema, properties at the top with x-ogc-role
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -68,6 +71,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
@@ -133,6 +137,8 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(href, "self", JSON, layer.title.fr),
             *items_links,
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
+            link(f"{href}/schema", SCHEMA_REL, SCHEMA_JSON,
+                 "Schéma des objets (OGC API – Features Part 5)"),
             link(f"{href}/sortables", SORTABLES_REL, SCHEMA_JSON, "Propriétés triables"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
@@ -276,7 +282,7 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
 async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
                 store: SnapshotDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
-    positions = collection.select(query.bbox, query.filters, query.interval)
+    positions = _selected(collection, query, request.query_params.get("datetime"))
     if query.cql is not None:
         matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
         positions = positions[np.isin(positions, matched_cql)]
@@ -318,6 +324,16 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
         body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
                                        query.excel, query.select)
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
+
+
+def _selected(collection: Collection, query: ItemsQuery, datetime_text: str | None
+              ) -> np.ndarray:
+    """Positions of bbox, equality filters and ``datetime``; on the agenda, ``datetime``
+    matches an event's occurrences (geoservice/agenda/occurrences.py), not its first day."""
+    if collection.id != occurrences.EVENTS or datetime_text is None:
+        return collection.select(query.bbox, query.filters, query.interval)
+    positions = collection.select(query.bbox, query.filters)
+    return occurrences.matching(collection.records, positions, datetime_text)
 
 
 async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
