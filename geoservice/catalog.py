@@ -54,6 +54,8 @@ class PropertyDef(BaseModel):
         "read as such from rows stored before the property existed")
     staff_only: bool = Field(
         False, description="Seen by accounts only: never in public reads, exports, filters")
+    unit: str | None = Field(
+        None, description="Unit of a number (« m », « € »…), said in the exports' dictionary")
 
     @model_validator(mode="after")
     def _values(self) -> PropertyDef:

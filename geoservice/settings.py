@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = "publishers"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
     "ign": ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -116,6 +118,11 @@ class Settings(BaseSettings):
         10.0, gt=0, le=600, description="Seconds a client has to send a request's headers "
         "once connected, or between two requests on one connection (else it is closed).")
 
+    embed_origins: list[str] = Field(
+        [], description="Sites allowed to show the light map /embed in a frame (CSP "
+        "frame-ancestors), e.g. '[\"https://www.partenaire.fr\"]'; '*' allows any site. The "
+        "full map is never framed by another site.")
+
     ban_url: str = "https://api-adresse.data.gouv.fr"
     import_sure_score: float = Field(
         0.8, ge=0, le=1, description="CSV imports: lowest BAN score of a « sure » row (below: "
@@ -214,6 +221,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"GEOSERVICE_TRUSTED_PROXIES : adresse ou réseau invalide : "
                                  f"« {part[:60]} » (ex. 127.0.0.1, 10.0.0.0/8, ::1)") from exc
         return out
+
+    @model_validator(mode="after")
+    def _embed_origins(self) -> Settings:
+        for origin in self.embed_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"GEOSERVICE_EMBED_ORIGINS : « {origin[:60]} » n'est pas une "
+                                 "origine comme https://www.exemple.fr (schéma, hôte, port "
+                                 "facultatif)")
+        return self
 
     @model_validator(mode="after")
     def _limits(self) -> Settings:

@@ -27,6 +27,7 @@ from .routes import (
     analysis,
     docs,
     editing,
+    embed,
     fabrique,
     geocode,
     health,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     app.add_middleware(ProxyHeaders, trusted=settings.proxy_networks())
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, agenda, maps, problem_types, docs, metrics):
+                   analysis, fabrique, agenda, maps, embed, problem_types, docs, metrics):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
+FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx",
+           ".ods": "ods"}
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,9 @@ def register(app: typer.Typer) -> None:
         weights: Annotated[str | None, typer.Option(
             help="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1")] = None,
         output: Annotated[Path | None, typer.Option(
-            "-o", "--output", help="rapport.csv (Excel-FR) ou rapport.geojson")] = None,
+            "-o", "--output",
+            help="rapport.csv (Excel-FR), rapport.xlsx ou rapport.ods (avec le dictionnaire "
+            "des colonnes) ou rapport.geojson")] = None,
         include: Annotated[str | None, typer.Option(
             help="a_verifier : compter aussi les réponses encore à vérifier (données "
             "ouvertes importées)")] = None,
@@ -44,16 +47,24 @@ def register(app: typer.Typer) -> None:
             fmt = FORMATS.get(output.suffix.lower())
             if fmt is None:
                 raise InvalidParameter(
-                    f"extension inconnue pour {output.name} : .csv ou .geojson attendu")
+                    f"extension inconnue pour {output.name} : .csv, .xlsx, .ods ou .geojson "
+                    "attendu")
         settings = make_settings(territoire=territoire)
         request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
                                         include=include, settings=settings)
-        result = run(load_store(settings), request)
+        store = load_store(settings)
+        result = run(store, request)
         if output is None:
             _print_table(result)
             return
         if fmt == "csv":
             output.write_bytes(to_csv(result))
+        elif fmt in ("xlsx", "ods"):
+            from ..analysis.service import collection
+            from ..read.export import to_sheet
+
+            layer = collection(store, request)
+            output.write_bytes(to_sheet(layer, range(len(layer)), fmt))
         else:
             output.write_text(json.dumps(to_geojson(result), ensure_ascii=False), "utf-8")
         typer.echo(f"{len(result.frame)} QPV écrits dans {output}", err=True)

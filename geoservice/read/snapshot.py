@@ -9,7 +9,7 @@ layers (the analysis views) are computed lazily, once per snapshot.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -344,6 +344,50 @@ class Collection:
     def column(self, name: str) -> list[Any]:
         """One property's JSON-ready values, in storage order."""
         return self.memo(("column", name), lambda: [r[name] for r in self.records])
+
+    def sort(self, positions: np.ndarray, keys: Sequence[tuple[str, bool]]) -> np.ndarray:
+        """``positions`` ordered by ``keys`` (property name, descending?), first key first;
+        a missing value comes last whichever the direction; ties keep storage order. Text
+        is compared without case or accents (« École » with « ecole »), then as written.
+        The same on both stores: the read side sorts the snapshot, whichever store
+        filtered."""
+        if not keys:
+            return positions
+        positions = np.asarray(positions, dtype=int)
+        columns: list[np.ndarray] = []
+        for name, descending in reversed(keys):  # np.lexsort: the last key is the first
+            ranks = self._sort_ranks(name)[positions]
+            columns.append(-ranks if descending else ranks)
+            columns.append(ranks < 0)
+        return positions[np.lexsort(columns)]
+
+    def _sort_ranks(self, name: str) -> np.ndarray:
+        """Dense rank of each feature's value of ``name`` (-1 when missing), kept."""
+
+        def build() -> np.ndarray:
+            from ..words import fold
+
+            values = self.column(name)
+            kind = self.layer.properties[name].type
+            if kind in ("integer", "number"):
+                def key(v: Any) -> Any:
+                    return float(v)
+            elif kind == "boolean":
+                def key(v: Any) -> Any:
+                    return int(bool(v))
+            else:
+                def key(v: Any) -> Any:
+                    return (fold(str(v)), str(v))
+            ranks = np.full(len(values), -1, dtype=np.int64)
+            present = sorted((key(v), i) for i, v in enumerate(values) if v is not None)
+            rank, previous = -1, None
+            for value, i in present:
+                if value != previous:
+                    rank, previous = rank + 1, value
+                ranks[i] = rank
+            return ranks
+
+        return self.memo(("sort-rank", name), build)
 
 
 def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:

@@ -7,6 +7,7 @@ import { $, clear, el } from "./dom.js";
 import { locale, register } from "./i18n.js";
 import { defiTitle, valueLabel } from "./labels.js";
 import { detailPadding, select, state, status, t as mapText, whenIdle } from "./map.js";
+import { fillMeta, metaBox, printButton } from "./print.js";
 
 const t = register({
   fr: {
@@ -23,7 +24,8 @@ const t = register({
     diag_verified_only: "Le score compte les réponses ESS vérifiées seulement",
     diag_waiting: " à vérifier dans les données ouvertes",
     diag_with_unverified: "Le score compte aussi les réponses ESS à vérifier", fragile: "fragile",
-    robuste: "robuste",
+    robuste: "robuste", diag_params: "paramètres : Défi ", diag_all_defis: "tous",
+    diag_ring: "anneau ", diag_weights: "poids ",
   },
   en: {
     comp_access: "transit access (metro, tram, urban train)", comp_answer: "ESS answer",
@@ -39,7 +41,8 @@ const t = register({
     diag_verified_only: "The score counts checked ESS answers only",
     diag_waiting: " to check in the open data",
     diag_with_unverified: "The score also counts ESS answers still to check", fragile: "fragile",
-    robuste: "robust",
+    robuste: "robust", diag_params: "parameters: Défi ", diag_all_defis: "all",
+    diag_ring: "ring ", diag_weights: "weights ",
   },
 });
 
@@ -56,6 +59,9 @@ function setDownloads() {
   $("dl-geojson").href = "api/map/diagnostic-export?f=geojson" + amp;
   $("dl-csv").href = "api/analysis/underserved?f=csv" + amp;
   $("dl-gpkg").href = "api/map/diagnostic-export?f=gpkg" + amp;
+  $("dl-xlsx").href = "api/analysis/underserved?f=xlsx" + amp;
+  $("dl-ods").href = "api/analysis/underserved?f=ods" + amp;
+  $("dl-shp").href = "api/map/diagnostic-export?f=shp&crs=EPSG:2154" + amp;
 }
 
 function classColor(code) {
@@ -113,6 +119,19 @@ function reasonsNode(entry) {
   }
   stagedList(box, "diag-working", t("diag_working"), entry.needs_in_progress);
   stagedList(box, "diag-answered", t("diag_answered"), entry.needs_answered);
+  var body = state.diag.body, weights = body.weights || {};
+  var params = t("diag_params") + (body.defi ? defiTitle(body.defi) : t("diag_all_defis")) +
+    ", " + t("diag_ring") + body.ring_m + " m, " + t("diag_weights") +
+    Object.keys(weights).map(function (k) { return k + ":" + weights[k]; }).join(", ");
+  var meta = metaBox(), sources = ["diagnostic_qpv", "qpv"];
+  box.appendChild(meta);
+  fillMeta(meta, sources, params).catch(function () { /* printed without sources */ });
+  box.appendChild(printButton("qpv", meta, sources, params, function (printing) {
+    state.map.invalidateSize();  // the map changed size with data-print
+    var shape = state.diag.shapes[entry.code_qp];
+    if (printing && shape) state.map.fitBounds(shape.getBounds(), { maxZoom: 15 });
+    return new Promise(function (done) { requestAnimationFrame(function () { done(); }); });
+  }));
   return box;
 }
 

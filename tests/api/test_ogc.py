@@ -58,7 +58,10 @@ def test_landing_page_with_trailing_slash(client):
 def test_collection_links_items_in_every_format_and_queryables(client):
     links = client.get("/api/collections/stations").json()["links"]
     items = {lk["type"] for lk in links if lk["rel"] == "items"}
-    assert items == {"application/geo+json", "text/csv", "application/geopackage+sqlite3"}
+    assert items == {"application/geo+json", "text/csv", "application/geopackage+sqlite3",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "application/vnd.oasis.opendocument.spreadsheet",
+                     "application/x-shapefile+zip"}
     rels = {lk["rel"] for lk in links}
     assert "http://www.opengis.net/def/rel/ogc/1.0/queryables" in rels
 

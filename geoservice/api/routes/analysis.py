@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...analysis import DEFIS
+from ...analysis import DEFIS, service
 from ...analysis.report import header, items, to_csv
 from ...analysis.service import AnalysisRequest, run
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
+from ...read.export import MEDIA_TYPES, to_sheet
 from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
@@ -234,12 +235,17 @@ class Summary(BaseModel):
 DEFI_HELP = "Défi : " + ", ".join(DEFIS) + " (vide = tous)"
 CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
                 "description": "CSV (UTF-8 avec BOM, séparateur ;, virgule décimale) si f=csv"}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+TABLE_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}},
+                              MEDIA_TYPES["xlsx"]: BINARY, MEDIA_TYPES["ods"]: BINARY},
+                  "description": "CSV Excel-FR (f=csv), classeur XLSX ou ODS avec sa feuille "
+                                 "« Dictionnaire » (f=xlsx, f=ods)"}
 
 
 @router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
             dependencies=[only("defi", "ring_m", "weights", "f", "include")],
             summary="Classement des QPV sous-desservis par l'ESS",
-            responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
+            responses={200: TABLE_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
     store: SnapshotDep,
     settings: SettingsDep,
@@ -248,19 +254,26 @@ def underserved(
     weights: Annotated[str | None, Query(
         description="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1",
         examples=["need:2,answer:1"])] = None,
-    f: Annotated[str | None, Query(description="json (défaut) ou csv",
-                                   json_schema_extra={"enum": ["json", "csv"]})] = None,
+    f: Annotated[str | None, Query(
+        description="json (défaut), csv (Excel-FR), xlsx ou ods (tableurs : cellules typées, "
+                    "libellés français, feuille « Dictionnaire »)",
+        json_schema_extra={"enum": ["json", "csv", "xlsx", "ods"]})] = None,
     include: IncludeQuery = None,
 ) -> Underserved | Response:
     """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
     fmt = (f or "json").lower()
-    if fmt not in ("json", "csv"):
-        raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
+    if fmt not in ("json", "csv", "xlsx", "ods"):
+        raise InvalidParameter(f"Format inconnu : « {f} » (json, csv, xlsx ou ods)")
     request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
                                     include=include, settings=settings)
     result = run(store, request)
+    name = f"diagnostic_qpv_{request.defi or 'tous'}_{request.ring_m:g}m.{fmt}"
+    if fmt in ("xlsx", "ods"):
+        collection = service.collection(store, request)
+        body = to_sheet(collection, range(len(collection)), fmt)
+        return Response(body, media_type=MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     if fmt == "csv":
-        name = f"diagnostic_qpv_{request.defi or 'tous'}_{request.ring_m:g}m.csv"
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return Underserved(territoire=store.territory.id, defi=request.defi, ring_m=request.ring_m,

@@ -35,7 +35,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery, sortable
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -62,15 +62,25 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # sortby (Part 8, draft) and properties/skipGeometry (Part 6, draft) on items
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting",
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
-FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
-FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
+FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
+                 "ods": "ODS", "shp": "Shapefile (zip)"}
+# A page's self/alternate links name these (every page of a layer is fetched by the web map:
+# the spreadsheet and Shapefile forms are linked from the collection, not from each page)
+PAGE_FORMATS = ("geojson", "csv", "gpkg")
+FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx", "ods": "ods",
+                "shp": "shp"}
 
 
 # clients such as OWSLib add a trailing slash
@@ -129,6 +139,7 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
             link(f"{href}/schema", SCHEMA_REL, SCHEMA_JSON,
                  "Schéma des objets (OGC API – Features Part 5)"),
+            link(f"{href}/sortables", SORTABLES_REL, SCHEMA_JSON, "Propriétés triables"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
         "extent": extent,
@@ -219,6 +230,19 @@ def queryables(request: Request, collection: CollectionDep) -> Response:
                     media_type=SCHEMA_JSON)
 
 
+@router.get("/collections/{collectionId}/sortables", operation_id="getSortables",
+            dependencies=[JSON_ONLY],
+            summary="Propriétés sur lesquelles trier (sortby, OGC API – Features Part 8)",
+            responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
+def sortables(request: Request, collection: CollectionDep) -> Response:
+    """Les propriétés filtrables, sauf les listes : celles que sortby accepte."""
+    document = queryables_document(request, collection)
+    keep = set(sortable(collection))
+    document["properties"] = {k: v for k, v in document["properties"].items() if k in keep}
+    document["$id"] = document["$id"].rsplit("/", 1)[0] + "/sortables"
+    return Response(export.dumps(document), media_type=SCHEMA_JSON)
+
+
 # -- items ----------------------------------------------------------------------------------
 
 
@@ -239,12 +263,16 @@ def _download_headers(collection: Collection, fmt: str, crs: OutputCrs, name: st
     return headers
 
 
-def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool
-          ) -> bytes | str:
-    """CSV or GeoPackage download (GeoJSON is assembled by the routes)."""
+def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool,
+          select: export.Selection) -> bytes | str:
+    """A download (GeoJSON is assembled by the routes)."""
     if fmt == "csv":
-        return export.to_csv(collection, positions, crs, excel=excel)
-    return export.to_gpkg(collection, positions, crs)
+        return export.to_csv(collection, positions, crs, excel=excel, select=select)
+    if fmt in export.SHEETS:
+        return export.to_sheet(collection, positions, fmt, crs, select)
+    if fmt == "shp":
+        return export.to_shapefile(collection, positions, crs, select)
+    return export.to_gpkg(collection, positions, crs, select)
 
 
 @router.get("/collections/{collectionId}/items", operation_id="getFeatures",
@@ -258,13 +286,15 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.cql is not None:
         matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
         positions = positions[np.isin(positions, matched_cql)]
+    if query.sortby:
+        positions = await run_in_threadpool(collection.sort, positions, query.sortby)
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]
     path = f"{base_url(request)}/api/collections/{collection.id}/items"
     params = dict(request.query_params)
     links = []
-    for fmt in export.FORMATS:
+    for fmt in PAGE_FORMATS if query.fmt in PAGE_FORMATS else (*PAGE_FORMATS, query.fmt):
         rel = "self" if fmt == query.fmt else "alternate"
         links.append(link(_href(path, {**params, "f": FORMAT_PARAM[fmt]}), rel,
                           export.MEDIA_TYPES[fmt].split(";")[0],
@@ -280,7 +310,7 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     links.append(link(f"{base_url(request)}/api/collections/{collection.id}", "collection",
                       JSON, collection.layer.title.fr))
     members = {"numberMatched": matched, "numberReturned": len(page),
-               "timeStamp": export.now_iso(), "links": links}
+               "timeStamp": export.now_iso(), "links": links, **export.crs_member(query.crs)}
     headers = _download_headers(collection, query.fmt, query.crs, collection.id, request)
     if query.fmt != "geojson":
         headers["Link"] += "".join(f', <{lk["href"]}>; rel="{lk["rel"]}"'
@@ -289,10 +319,10 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.fmt == "geojson":
         body = export.feature_collection_json(
             collection, page, query.crs, members,
-            {"metadata": export.metadata_json(collection, query.crs)})
+            {"metadata": export.metadata_json(collection, query.crs)}, query.select)
     else:
         body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
@@ -341,22 +371,30 @@ async def feature(
         headers["ETag"] = etag(int(collection.versions[position]))
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
         return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
     params = dict(request.query_params)
     links = [
         link(_href(href, {**params, "f": FORMAT_PARAM[fmt]}),
              "self" if fmt == "geojson" else "alternate",
              export.MEDIA_TYPES[fmt].split(";")[0], f"Cet objet en {FORMAT_TITLES[fmt]}")
-        for fmt in export.FORMATS
+        for fmt in PAGE_FORMATS
     ]
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
-    body = export.feature_json(collection, position, query.crs, links)
+    if query.select == export.ALL:
+        body = export.feature_json(collection, position, query.crs, links)
+    else:
+        body = export.selected_fragments(collection, [position], query.crs, query.select)[0]
+        body = body[:-1] + f',"links":{export.dumps(links)}}}'
+    if not query.crs.is_crs84:
+        body = body[:-1] + "," + export.dumps(export.crs_member(query.crs))[1:]
     staff = await _staff_fields(request, collection, featureId, position)
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
-        feature["properties"].update(staff)
+        wanted = query.select.properties
+        feature["properties"].update(
+            staff if wanted is None else {k: v for k, v in staff.items() if k in wanted})
         body = export.dumps(feature)
         headers["Cache-Control"] = "private, no-store"
     return Response(body, media_type=GEOJSON, headers=headers)
