@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..errors import InvalidParameter, NotAcceptable
-from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
+from ..parsing import BBox, parse_bbox, parse_datetime, parse_instant, parse_int
 from ..read import cql2
 from ..read.crs import CRS84 as CRS84_URI
 from ..read.crs import SUPPORTED, OutputCrs, parse_crs
@@ -25,8 +26,8 @@ ACCEPTED = {
     "application/geopackage+sqlite3": "gpkg",
 }
 ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep",
-                "filter", "filter-lang", "filter-crs"}
-FEATURE_PARAMS = {"f", "crs", "csv_sep"}
+                "filter", "filter-lang", "filter-crs", "as_of"}
+FEATURE_PARAMS = {"f", "crs", "csv_sep", "as_of"}
 
 # -- OpenAPI --------------------------------------------------------------------------------
 
@@ -69,6 +70,15 @@ CSV_SEP = {
                    "virgule décimale dans lon/lat ou x/y).",
     "schema": {"type": "string", "enum": [",", ";"]},
 }
+AS_OF = {
+    "name": "as_of", "in": "query", "required": False,
+    "description": "Les données telles qu'elles étaient enregistrées à cet instant RFC 3339 "
+                   "(ex. 2024-05-01T10:00:00Z), lues dans l'historique : un objet supprimé "
+                   "depuis y est, un objet créé depuis n'y est pas. Collections modifiables "
+                   "seulement ; demande un compte (l'historique garde les objets supprimés). "
+                   "Les exports le disent dans leurs métadonnées (as_of).",
+    "schema": {"type": "string", "format": "date-time"},
+}
 # Path parameters (collectionId, featureId) come from the route signatures; these lists are
 # the query parameters, which the routes read through the parsers below.
 ITEMS_PARAMETERS = [
@@ -88,9 +98,13 @@ ITEMS_PARAMETERS = [
      "description": "Rang du premier objet renvoyé (0 par défaut) ; suivre plutôt le lien next.",
      "schema": {"type": "integer", "minimum": 0, "default": 0}},
     {"name": "datetime", "in": "query", "required": False,
-     "description": "Couches datées seulement (projets : annee ; besoins : date_signalement). "
-                    "Instant (2021, 2021-05, 2021-05-03 ou date-heure RFC 3339) ou intervalle "
-                    "a/b, ../b, a/.. ; bornes incluses, au jour près.",
+     "description": "Couches datées seulement. Lieux ESS et projets : ouverts au moins un "
+                    "jour de l'intervalle, [date_ouverture, date_fermeture) ; besoins : "
+                    "date_signalement. Instant (2021, 2021-05, 2021-05-03 ou date-heure "
+                    "RFC 3339) ou intervalle a/b, ../b, a/.. ; bornes incluses, au jour près. "
+                    "Les objets dont les dates ne disent pas s'ils correspondent sont laissés "
+                    "de côté et comptés : numberUndated (GeoJSON), en-tête "
+                    "Geoservice-Number-Undated (tous formats).",
      "schema": {"type": "string"}},
     F,
     CSV_SEP,
@@ -108,8 +122,9 @@ ITEMS_PARAMETERS = [
     {"name": "filter-crs", "in": "query", "required": False,
      "description": "Système de coordonnées des géométries du filtre : CRS84 seulement.",
      "schema": {"type": "string", "enum": [CRS84_URI]}},
+    AS_OF,
 ]
-FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP]
+FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP, AS_OF]
 
 # -- parsing --------------------------------------------------------------------------------
 
@@ -175,6 +190,8 @@ class ItemsQuery:
     filters: dict[str, str]
     excel: bool
     cql: cql2.Filter | None = None
+    as_of: datetime | None = None
+    """The data as recorded at this instant (history), None: as it is now."""
 
 
 def parse_items(params: Mapping[str, str], accept: str | None, collection: Collection,
@@ -194,6 +211,7 @@ def parse_items(params: Mapping[str, str], accept: str | None, collection: Colle
         filters={k: v for k, v in params.items() if k in filterable},
         excel=parse_csv_sep(params.get("csv_sep")),
         cql=_parse_filter(params, collection),
+        as_of=parse_instant("as_of", params.get("as_of")),
     )
 
 
@@ -214,10 +232,12 @@ class FeatureQuery:
     fmt: str
     crs: OutputCrs
     excel: bool
+    as_of: datetime | None = None
 
 
 def parse_feature(params: Mapping[str, str], accept: str | None,
                   collection: Collection) -> FeatureQuery:
     check_known(params, FEATURE_PARAMS, collection)
     return FeatureQuery(negotiate(params.get("f"), accept), parse_crs(params.get("crs")),
-                        parse_csv_sep(params.get("csv_sep")))
+                        parse_csv_sep(params.get("csv_sep")),
+                        parse_instant("as_of", params.get("as_of")))

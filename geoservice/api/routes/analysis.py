@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 
 from ...analysis import DEFIS
 from ...analysis.report import header, items, to_csv
-from ...analysis.service import AnalysisRequest, run
+from ...analysis.service import AnalysisRequest, dating, run
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
+from ..deps import DateQuery, DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 
@@ -156,8 +156,31 @@ class AccessFacts(BaseModel):
     osm_features_merged: int
 
 
+class DatedCount(BaseModel):
+    dated: int = Field(description="Objets datés")
+    undated: int = Field(description="Objets dont les dates ne disent rien ce jour-là")
+    undated_rule: str = Field(description="Comment ils sont comptés")
+    open_then: int | None = Field(None, description="Réponses ouvertes ce jour-là (datées ou "
+                                  "comptées selon leur statut actuel)")
+    reported_by_then: int | None = Field(None, description="Besoins signalés ce jour-là au "
+                                         "plus tard")
+    answered_after: int | None = Field(None, description="Besoins répondus (ou abandonnés) "
+                                       "après ce jour : encore non couverts alors")
+
+
+class DatedInputs(BaseModel):
+    date: str = Field(description="Le jour de l'analyse (AAAA-MM-JJ)")
+    answers: DatedCount
+    needs: DatedCount
+    not_dated: dict[str, str] = Field(description="Entrées sans date, prises comme "
+                                      "aujourd'hui")
+
+
 class Underserved(BaseModel):
     territoire: str
+    date: DatedInputs | None = Field(
+        None, description="Avec date= : les entrées datées, celles qui ne le sont pas, et "
+        "comment les objets sans date sont comptés")
     defi: str | None
     ring_m: float
     weights: dict[str, float]
@@ -237,7 +260,7 @@ CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
 
 
 @router.get("/underserved", operation_id="getUnderserved", response_model=Underserved,
-            dependencies=[only("defi", "ring_m", "weights", "f", "include")],
+            dependencies=[only("defi", "ring_m", "weights", "f", "include", "date")],
             summary="Classement des QPV sous-desservis par l'ESS",
             responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide")})
 def underserved(
@@ -251,19 +274,23 @@ def underserved(
     f: Annotated[str | None, Query(description="json (défaut) ou csv",
                                    json_schema_extra={"enum": ["json", "csv"]})] = None,
     include: IncludeQuery = None,
+    date: DateQuery = None,
 ) -> Underserved | Response:
-    """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair."""
+    """Chaque QPV avec son score, son rang, ses composantes et ses raisons en clair ; avec
+    date=AAAA-MM-JJ, tel que les données datées disent que les choses étaient ce jour-là."""
     fmt = (f or "json").lower()
     if fmt not in ("json", "csv"):
         raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
     request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
-                                    include=include, settings=settings)
+                                    include=include, settings=settings, day=date)
     result = run(store, request)
     if fmt == "csv":
-        name = f"diagnostic_qpv_{request.defi or 'tous'}_{request.ring_m:g}m.csv"
+        when = f"_au_{request.day.isoformat()}" if request.day else ""
+        name = f"diagnostic_qpv_{request.defi or 'tous'}_{request.ring_m:g}m{when}.csv"
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return Underserved(territoire=store.territory.id, defi=request.defi, ring_m=request.ring_m,
+    return Underserved(territoire=store.territory.id, date=dating(store, request),
+                       defi=request.defi, ring_m=request.ring_m,
                        weights=request.weights, method=result.method, **header(result),
                        items=[UnderservedItem.model_validate(i) for i in items(result)])
 
