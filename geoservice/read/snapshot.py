@@ -455,11 +455,14 @@ class Snapshot:
         found = self.base.get(collection_id) or self.derived.peek(("view", collection_id))
         return found if found is not None and found.ready else None
 
-    def filter_positions(self, collection: Collection, flt: Filter) -> np.ndarray:
-        """Positions of the features for which the CQL2 filter is true, in storage order."""
+    def filter_positions(self, collection: Collection, flt: Filter,
+                         in_database: bool = True) -> np.ndarray:
+        """Positions of the features for which the CQL2 filter is true, in storage order
+        (``in_database=False``: evaluated here, for a collection that is not the stored
+        one, e.g. as it was at an earlier instant)."""
         from .cql2 import evaluate
 
-        if self.pushdown is not None and collection.id in self.base:
+        if in_database and self.pushdown is not None and collection.id in self.base:
             matched = self.pushdown(collection.id, flt)
             if matched is not None:
                 return np.sort(np.array([collection._positions[i] for i in matched

@@ -265,12 +265,13 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.as_of is not None:
         collection = await _as_of(request, collection, query.as_of)
     positions = collection.select(query.bbox, query.filters)
+    if query.cql is not None:
+        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql,
+                                              query.as_of is None)
+        positions = positions[np.isin(positions, matched_cql)]
     undated = None
     if query.interval is not None:
         positions, undated = collection.in_time(query.interval, positions)
-    if query.cql is not None:
-        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
-        positions = positions[np.isin(positions, matched_cql)]
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]
