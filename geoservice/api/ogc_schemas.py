@@ -102,11 +102,13 @@ ITEMS_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Objets de la collection (GeoJSON, CSV ou GeoPackage)",
           "headers": CONTENT_CRS, "content": FORMATS_CONTENT},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }
 FEATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Un objet (GeoJSON, CSV ou GeoPackage)", "headers": CONTENT_CRS,
           "content": {**FORMATS_CONTENT, GEOJSON: {"schema": FEATURE}}},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }
