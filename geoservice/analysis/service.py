@@ -189,6 +189,8 @@ def collection(snapshot: Snapshot, request: AnalysisRequest) -> Collection:
     p = request.parameters
     provenance = {"parameters": {"defi": p.defi, "ring_m": p.ring_m, "weights": dict(p.weights),
                                  "unverified_included": p.unverified}}
+    if request.day is not None:  # the analysis at a date says so, and what was dated
+        provenance["date"] = dating(snapshot, request)
     return Collection(layer, diagnostic_frame(snapshot, request, layer), provenance)
 
 

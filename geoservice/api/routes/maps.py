@@ -17,7 +17,7 @@ from ...errors import InvalidParameter
 from ...maps.report import report_map
 from ...maps.web import map_config
 from ...settings import Settings
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
+from ..deps import DateQuery, DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
@@ -35,18 +35,19 @@ def config(store: SnapshotDep, settings: SettingsDep) -> dict:
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
-            dependencies=[only("defi", "ring_m", "include")],
+            dependencies=[only("defi", "ring_m", "include", "date")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
 def classes(store: SnapshotDep, settings: SettingsDep,
             defi: DefiQuery = None,
             ring_m: RingQuery = None,
-            include: IncludeQuery = None) -> dict:
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+            include: IncludeQuery = None, date: DateQuery = None) -> dict:
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     return service.classes(store, request)
 
 
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
-            dependencies=[only("defi", "ring_m", "f", "include")],
+            dependencies=[only("defi", "ring_m", "f", "include", "date")],
             summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
             responses={200: {"content": {"application/geo+json": {},
                                          "application/geopackage+sqlite3": {}}}, **BAD})
@@ -56,15 +57,18 @@ def diagnostic_export(store: SnapshotDep, settings: SettingsDep,
                       f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
                           "enum": ["geojson", "gpkg"]})] = "geojson",
                       include: IncludeQuery = None,
+                      date: DateQuery = None,
                       ) -> Response:
     from ...read.export import MEDIA_TYPES, geojson_document, to_gpkg
 
     if f not in ("geojson", "gpkg"):
         raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     collection = service.collection(store, request)
     positions = range(len(collection))
-    name = f"diagnostic_qpv_{request.defi or 'tous'}.{f}"
+    when = f"_au_{request.day.isoformat()}" if request.day else ""
+    name = f"diagnostic_qpv_{request.defi or 'tous'}{when}.{f}"
     body = geojson_document(collection, positions) if f == "geojson" else to_gpkg(
         collection, positions)
     return Response(body, media_type=MEDIA_TYPES[f],
