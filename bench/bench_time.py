@@ -43,15 +43,17 @@ PAST = date(2021, 6, 30)
 SYNTHETIC = "synthétique (benchmark)"
 
 
-def _timed(build, repeat: int) -> tuple[float, float]:
-    """(cold seconds, median of the warm runs): ``build()`` makes a fresh snapshot-bound
-    call each time."""
-    times = []
+def _timed(*builds, repeat: int) -> list[tuple[float, float]]:
+    """For each ``build()`` (a fresh snapshot-bound call): (cold seconds, median of the warm
+    runs). The builds run interleaved, round after round, so that a busy machine slows
+    them alike and their ratio holds."""
+    times: list[list[float]] = [[] for _ in builds]
     for _ in range(repeat + 1):
-        start = time.perf_counter()
-        build()
-        times.append(time.perf_counter() - start)
-    return times[0], statistics.median(times[1:])
+        for build, found in zip(builds, times, strict=True):
+            start = time.perf_counter()
+            build()
+            found.append(time.perf_counter() - start)
+    return [(found[0], statistics.median(found[1:])) for found in times]
 
 
 def _dates(rng, n: int, dated_share: float) -> tuple[list, list, list]:
@@ -114,9 +116,8 @@ def toulouse(mirror: Path, n_dated: int, seed: int, repeat: int) -> None:
         store.derived.clear()
         return store
 
-    current = _timed(lambda: run(fresh(), now), repeat)
-    at_date = _timed(lambda: run(fresh(), past), repeat)
-    series = _timed(lambda: evolution(fresh(), now, *YEARS), repeat)
+    current, at_date, series = _timed(lambda: run(fresh(), now), lambda: run(fresh(), past),
+                                      lambda: evolution(fresh(), now, *YEARS), repeat=repeat)
     print(f"Toulouse Métropole: {len(qpv)} QPV, {len(store.collection('lieux_totems')) + len(store.collection('hebergement')) + len(store.collection('accompagnement')) + len(store.collection('structures_ess'))} real places (undated) "  # noqa: E501
           f"+ {n_dated:,} synthetic projects (80 % dated)")
     print(f"{'measure':<52}{'cold (s)':>10}{'median (s)':>12}{'goal':>16}")
@@ -173,8 +174,8 @@ def national(mirror: Path, n_places: int, seed: int, repeat: int) -> None:
         store.derived.clear()
         return store
 
-    current = _timed(lambda: run(fresh(), now), repeat)
-    at_date = _timed(lambda: run(fresh(), past), repeat)
+    current, at_date = _timed(lambda: run(fresh(), now), lambda: run(fresh(), past),
+                              repeat=repeat)
     print(f"France: {len(qpv):,} QPV 2024, {n_places:,} synthetic places (60 % dated), "
           f"{len(besoins):,} synthetic needs (dated), {len(stations):,} synthetic stations")
     print(f"{'national analysis today':<52}{current[0]:>10.3f}{current[1]:>12.3f}{'':>16}")
