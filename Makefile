@@ -16,16 +16,16 @@ export GEOSERVICE_TERRITOIRE = $(TERRITOIRE)
 .PHONY: serve test test-fast setup pull lint bench
 
 setup:
-	scripts/setup.sh
+	@scripts/setup.sh
 
 pull: setup
-	.venv/bin/geoservice data pull $(if $(FROM),--from $(FROM),)
+	@.venv/bin/geoservice data pull $(if $(FROM),--from $(FROM),)
 
 serve: setup
 	@if [ -n "$(FROM)" ] || { [ -z "$$GEOSERVICE_DATABASE_URL" ] && \
 	     [ ! -f "$(GEOSERVICE_DATA_DIR)/$(TERRITOIRE)/store.sqlite" ]; }; then \
 	  .venv/bin/geoservice data pull $(if $(FROM),--from $(FROM),); fi
-	.venv/bin/geoservice serve --host $(HOST) --port $(PORT)
+	@.venv/bin/geoservice serve --host $(HOST) --port $(PORT)
 
 test:
 	scripts/setup.sh --test

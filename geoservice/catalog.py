@@ -24,8 +24,8 @@ PropertyType = Literal["string", "integer", "number", "boolean", "date", "array"
 GeometryType = Literal["Point", "MultiPolygon", "Polygon", "LineString", "MultiPoint"]
 LAYER_IDS = (
     "qpv", "qpv_2015", "communes", "lieux_totems", "hebergement",
-    "accompagnement", "structures_ess", "projets", "besoins", "stations", "diagnostic_qpv",
-    "couverture",
+    "accompagnement", "structures_ess", "projets", "besoins", "evenements", "stations",
+    "diagnostic_qpv", "couverture",
 )
 AUTHORED_FORMAT = "authored"
 DERIVED_FORMAT = "derived"  # computed from other layers when the store loads (analysis)
@@ -47,7 +47,8 @@ class PropertyDef(BaseModel):
     items_enum: list[str] | None = Field(None, description="Allowed values of an array's items")
     filterable: bool = True
     enum_labels: dict[str, Text] | None = Field(
-        None, description="How each value of ``enum`` is said (French, English)")
+        None, description="How each value of ``enum`` (or ``items_enum``) is said (French, "
+        "English)")
     default: str | None = Field(
         None, description="The value of a feature that has none: filled on every write and "
         "read as such from rows stored before the property existed")
@@ -56,13 +57,19 @@ class PropertyDef(BaseModel):
 
     @model_validator(mode="after")
     def _values(self) -> PropertyDef:
-        if self.enum_labels is not None and set(self.enum_labels) != set(self.enum or []):
-            raise ValueError("enum_labels: one label per value of enum, no other")
+        if self.enum_labels is not None and set(self.enum_labels) != set(self.coded or []):
+            raise ValueError("enum_labels: one label per value of enum (or items_enum), "
+                             "no other")
         if self.default is not None and self.enum is not None and self.default not in self.enum:
             raise ValueError(f"default: {self.default!r} is not a value of enum")
         if self.staff_only and self.required:
             raise ValueError("staff_only: a required property cannot be hidden from readers")
         return self
+
+    @property
+    def coded(self) -> list[str] | None:
+        """The values a property may take (``enum``, or ``items_enum`` for a list)."""
+        return self.enum or self.items_enum
 
 
 class Style(BaseModel):
@@ -245,45 +252,58 @@ _FOUND = {str: "texte", int: "nombre entier", float: "nombre", bool: "booléen",
           dict: "objet"}
 
 
+def _said(spec: PropertyDef, value: str) -> str:
+    """A coded value as the layer says it in French (its code when it has no label)."""
+    labels = spec.enum_labels or {}
+    return labels[value].fr if value in labels else value
+
+
 def _check_value(name: str, spec: PropertyDef, value: Any) -> str | None:
+    """The problem of one value, as ``name : message``: the message names the field by its
+    label and says the allowed values in words (it is shown beside the field)."""
+    label = spec.label.fr
     if value is None:
-        return None if spec.nullable and not spec.required else f"{name} : valeur requise"
+        return None if spec.nullable and not spec.required else \
+            f"{name} : « {label} » est obligatoire"
     expected = {
         "string": str, "integer": int, "number": (int, float), "boolean": bool,
         "date": str, "array": list,
     }[spec.type]
     wanted = _TYPE_LABELS[spec.type]
     if isinstance(value, bool) and spec.type in ("integer", "number"):
-        return f"{name} : {wanted} attendu, booléen trouvé"
+        return f"{name} : « {label} » attend un {wanted}, pas vrai ou faux"
     if not isinstance(value, expected):
-        return f"{name} : {wanted} attendu, {_FOUND.get(type(value), type(value).__name__)} trouvé"
+        found = _FOUND.get(type(value), type(value).__name__)
+        return f"{name} : « {label} » attend : {wanted} (reçu : {found})"
     if spec.type == "date" and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        return f"{name} : date AAAA, AAAA-MM ou AAAA-MM-JJ attendue, « {value[:40]} » trouvé"
-    if spec.enum is not None and value not in spec.enum:
-        return (f"{name} : « {str(value)[:40]} » n'est pas une valeur admise "
-                f"({', '.join(spec.enum)})")
-    if spec.items_enum is not None:
-        bad = [str(v)[:40] for v in value if v not in spec.items_enum]
-        if bad:
-            return (f"{name} : « {bad[0]} » n'est pas une valeur admise "
-                    f"({', '.join(spec.items_enum)})")
-        if spec.type == "array" and len(set(map(str, value))) != len(value):
-            return f"{name} : valeur en double"
+        return (f"{name} : « {label} » attend une date AAAA, AAAA-MM ou AAAA-MM-JJ, pas "
+                f"« {value[:40]} »")
+    allowed = spec.coded
+    bad = ([value] if spec.enum is not None and value not in spec.enum else
+           [v for v in value if v not in allowed] if spec.items_enum is not None else [])
+    if allowed is not None and bad:
+        return (f"{name} : « {str(bad[0])[:40]} » n'est pas une valeur admise pour "
+                f"« {label} » ({', '.join(_said(spec, v) for v in allowed)})")
+    if spec.type == "array" and spec.items_enum is not None \
+            and len(set(map(str, value))) != len(value):
+        return f"{name} : « {label} » contient une valeur en double"
     if spec.type == "array" and not all(isinstance(v, str) for v in value):
-        return f"{name} : liste de textes attendue"
+        return f"{name} : « {label} » attend une liste de textes"
     return None
 
 
 def validate_feature(layer: LayerDef, feature: dict) -> list[str]:
-    """Problems of one project-authored feature against its layer schema (empty if none)."""
+    """Problems of one project-authored feature against its layer schema (empty if none),
+    each ``field : message in words``."""
     problems: list[str] = []
     props = feature.get("properties") or {}
     for name in props:
         if name not in layer.properties:
-            problems.append(f"{name} : propriété non déclarée dans {layer.id}.yaml")
+            problems.append(f"{name} : ce champ n'existe pas dans la couche « "
+                            f"{layer.title.fr} » (propriété non déclarée dans {layer.id}.yaml)")
     for name, spec in layer.properties.items():
         if spec.required and name not in props:
-            problems.append(f"{name} : propriété requise absente")
+            problems.append(f"{name} : « {spec.label.fr} » est obligatoire")
             continue
         problem = _check_value(name, spec, props.get(name))
         if problem:
@@ -291,16 +311,19 @@ def validate_feature(layer: LayerDef, feature: dict) -> list[str]:
     geometry = feature.get("geometry")
     if geometry is None:
         if props.get("precision") is not None:
-            problems.append("precision : doit être null quand la position est inconnue")
+            problems.append("precision : sans position, la précision reste vide")
     else:
         if geometry.get("type") != layer.geometry_type:
-            problems.append(f"geometry : {layer.geometry_type} attendu, {geometry.get('type')}")
+            problems.append(f"geometry : la position doit être un {layer.geometry_type} "
+                            f"(reçu : {geometry.get('type')})")
         elif layer.geometry_type == "Point":
             coords = geometry.get("coordinates") or []
             if len(coords) != 2 or not (-180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
-                problems.append(f"geometry : coordonnées lon/lat invalides {coords}")
+                problems.append(f"geometry : longitude et latitude invalides {coords}")
         if "precision" in layer.properties and props.get("precision") not in PRECISIONS:
-            problems.append("precision : requise quand la position est donnée")
+            problems.append("precision : « Précision de la position » est obligatoire quand "
+                            "la position est donnée (à l'adresse, à la rue, au quartier ou à "
+                            "la commune)")
     return problems
 
 

@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
-from .commands.common import make_settings, one_line_errors
+from .commands.common import console, make_settings, one_line_errors
+from .commands.help_fr import frenchify
 from .errors import GeoserviceError
 
+frenchify()
 app = typer.Typer(help="geoservice : ESS et QPV d'un Territoire French Impact.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 data_app = typer.Typer(help="Données : remplir le magasin, revenir à l'import précédent.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -32,13 +34,11 @@ def data_pull(
 ) -> None:
     """Remplace les couches de référence depuis le miroir (--from DIR) ou les producteurs
     (internet), en une transaction ; les couches modifiables ne sont semées qu'une fois."""
-    from rich.console import Console
-
     from .sources.pull import pull
 
     settings = make_settings(sources=str(source) if source else None, territoire=territoire)
-    console = Console(stderr=True)
-    with console.status("Import des données…") as status:
+    out = console()
+    with out.status("Import des données…") as status:
         provenance = pull(settings, progress=lambda msg: status.update(f"Import : {msg}"),
                           allow_shrink=allow_shrink)
     for layer_id, record in provenance.items():
@@ -46,10 +46,10 @@ def data_pull(
         if "repaired" in record:
             extra = f", {record['repaired']} géométrie(s) réparée(s)"
         if "line" in record:
-            console.print(f"  {layer_id:<15} {record['line']}")
+            out.print(f"  {layer_id:<15} {record['line']}")
             continue
-        console.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
-    console.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
+        out.print(f"  {layer_id:<15} {record['feature_count']:>5} objet(s){extra}")
+    out.print(f"Magasin écrit : {settings.database_url and 'PostGIS' or settings.store_path}")
 
 
 @data_app.command("rollback")
@@ -136,16 +136,25 @@ def serve(
     workers: Annotated[int, typer.Option(
         help="Processus uvicorn (chacun son instantané en mémoire)", min=1, max=64)] = 1,
     territoire: Annotated[str | None, typer.Option()] = None,
+    wait_db: Annotated[float, typer.Option(
+        "--wait-db", metavar="SECONDES", min=0, max=86_400,
+        help="Base PostGIS injoignable au démarrage : l'attendre jusqu'à SECONDES "
+        "(sans : une ligne d'erreur et le code 1)")] = 0.0,
 ) -> None:
     """Lance le service (carte à /, API à /api) sur le magasin embarqué."""
-    import uvicorn
-
-    from .api.app import create_app
-    from .read.model import ReadModel, settle_heap
     from .storage import open_store
 
     settings = make_settings(territoire=territoire)
-    storage = open_store(settings)  # read by the read model, written by the services
+    storage = open_store(  # read by the read model, written by the services; opened
+        settings, wait=wait_db, waiting=lambda _: typer.echo(  # before the heavy imports
+            f"geoservice : base de données injoignable, attente (au plus {wait_db:g} s)…",
+            err=True))
+    import uvicorn
+
+    from .api.app import create_app
+    from .api.server_log import log_config
+    from .read.model import ReadModel, settle_heap
+
     model = ReadModel(settings, storage)  # fails early, with the command that fills it
     _check_port_free(host, port)
     typer.echo(f"geoservice : {model.current.territory.nom} sur http://{host}:{port}/",
@@ -156,17 +165,17 @@ def serve(
         model.close()
         os.environ["GEOSERVICE_TERRITOIRE"] = settings.territoire
         uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info", log_config=log_config())
         return
     app = create_app(settings, readmodel=model, storage=storage)
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
 
 
 def _register_commands() -> None:
-    from .commands import accounts, analyse, bilan, export, imports, lookup, map
+    from .commands import accounts, agenda, analyse, backup, bilan, export, imports, lookup, map
 
-    for module in (export, lookup, analyse, bilan, map, accounts, imports):
+    for module in (export, lookup, analyse, bilan, map, accounts, imports, backup, agenda):
         module.register(app)
 
 

@@ -216,6 +216,26 @@ class ServiceUnavailable(GeoserviceError):
         """Seconds to wait before trying again (None: no hint)."""
 
 
+class StoreUnavailable(ServiceUnavailable):
+    """The database (PostGIS) does not answer: what needs it answers 503 with
+    ``Retry-After``; reads served from the snapshot in memory go on."""
+
+    title = "Base de données indisponible"
+    slug = "store-unavailable"
+    about = ("La base de données du service ne répond pas (arrêt, redémarrage, réseau). Les "
+             "lectures de la carte et de l'API continuent depuis la copie en mémoire ; les "
+             "modifications, les connexions et ce qui lit la base (historique, modération, "
+             "imports, compte) reprendront dès son retour. L'en-tête Retry-After dit dans "
+             "combien de secondes réessayer.")
+
+    RETRY_AFTER = 5
+    """Seconds a client is told to wait (a restart of PostgreSQL takes a few seconds)."""
+
+    def __init__(self, detail: str, retry_after: int | None = RETRY_AFTER,
+                 extra: dict | None = None) -> None:
+        super().__init__(detail, retry_after, extra)
+
+
 class InternalError(GeoserviceError):
     """What the API answers for an exception it did not expect (a bug, always logged)."""
 
@@ -237,6 +257,7 @@ STATUS: dict[type[GeoserviceError], int] = {
     InvalidFeature: 422,
     TooManyRequests: 429,
     ServiceUnavailable: 503,
+    StoreUnavailable: 503,  # the database is down: reads go on from memory
     UpstreamUnavailable: 502,
     InvalidParameter: 400,
     UntrustedHost: 400,

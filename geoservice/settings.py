@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="postgresql://… to use PostGIS (several replicas) instead of the "
         "embedded SQLite store.")
+    db_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds a request waits for a database connection "
+        "(PostGIS) before answering 503 with Retry-After; a replica started while the "
+        "database is down gives up after as long (serve --wait-db waits longer).")
+    metrics: Literal["loopback", "open", "off"] = Field(
+        "loopback", description="Who may read /metrics (Prometheus): 'loopback' (default: "
+        "clients on this machine only, and never a request relayed by a proxy), 'open' "
+        "(anyone: protect it at the proxy), 'off' (404).")
     refresh_interval: float = Field(
         0.5, ge=0, le=60, description="Seconds between two revision checks of a replica "
         "(0: never; the snapshot is then only refreshed by this process's own writes).")
@@ -133,6 +142,30 @@ class Settings(BaseSettings):
     proposal_contact_days: float = Field(
         90.0, gt=0, description="Days after which a proposer's contact is erased (it is "
         "shown to moderators only, never published nor exported).")
+
+    # Agenda (geoservice/agenda/): the iCalendar feed and partners' calendars
+    agenda_domain: str | None = Field(
+        None, description="Domain of the events' iCalendar UIDs (evenements-ID@DOMAIN): the "
+        "same on every replica. Default: the host of public_url, else "
+        "TERRITOIRE.geoservice.invalid. Never change it once calendars subscribe.")
+    agenda_sources: Path | None = Field(
+        None, description="YAML listing partners' calendars (name, url, format ics or "
+        "openagenda, trusted, pull): `geoservice agenda pull` imports the ones to pull; "
+        "events from a trusted source are published as verified. Default: "
+        "DATA_DIR/agenda_sources.yaml when it exists.")
+
+    @property
+    def uid_domain(self) -> str:
+        """The domain of the agenda's UIDs (:attr:`agenda_domain`)."""
+        if self.agenda_domain:
+            return self.agenda_domain
+        if self.public_url:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.public_url).hostname
+            if host:
+                return host
+        return f"{self.territoire}.geoservice.invalid"
 
     @property
     def oidc_enabled(self) -> bool:

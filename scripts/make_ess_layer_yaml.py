@@ -29,6 +29,70 @@ STAGE_LABELS = {
 }
 """The labels of ``geoservice/fabrique/stages.py`` (a test checks they agree)."""
 
+VALUE_LABELS = {
+    # Défis (geoservice/vocab.py and the map's configuration say the same)
+    "inclusion": ("Inclusion économique et sociale", "Economic and social inclusion"),
+    "economie_circulaire": ("Économie circulaire", "Circular economy"),
+    "alimentation_durable": ("Alimentation durable", "Sustainable food"),
+    "toulouse-metropole": ("Toulouse Métropole", "Toulouse Métropole"),
+    "montpellier-mediterranee-metropole": ("Montpellier Méditerranée Métropole",
+                                           "Montpellier Méditerranée Métropole"),
+    # precision of a position
+    "adresse": ("À l'adresse", "At the address"),
+    "rue": ("À la rue", "At the street"),
+    "quartier": ("Au quartier", "At the neighbourhood"),
+    "commune": ("À la commune", "At the commune"),
+    # statut, verification
+    "ouvert": ("Ouvert", "Open"), "a_venir": ("À venir", "Upcoming"),
+    "ferme": ("Fermé", "Closed"), "inconnu": ("Inconnu", "Unknown"),
+    "verifie": ("Vérifié", "Checked"), "a_verifier": ("À vérifier", "To check"),
+    # kinds of place (type)
+    "lieu_totem": ("Lieu totem", "Flagship venue"),
+    "hotel_entreprises": ("Hôtel d'entreprises", "Business hotel"),
+    "pepiniere": ("Pépinière d'entreprises", "Business incubator building"),
+    "tiers_lieu": ("Tiers-lieu", "Third place"),
+    "coworking": ("Espace de coworking", "Coworking space"),
+    "fablab": ("Fablab", "Fablab"),
+    "fabrique_de_territoire": ("Fabrique de territoire", "Fabrique de territoire"),
+    "manufacture_de_proximite": ("Manufacture de proximité", "Local manufacturing space"),
+    "autre": ("Autre", "Other"),
+    "incubateur": ("Incubateur", "Incubator"),
+    "fabrique_a_initiatives": ("Fabrique à initiatives", "Fabrique à initiatives"),
+    "accompagnement": ("Accompagnement", "Business support"),
+    "accelerateur": ("Accélérateur", "Accelerator"),
+    "financement": ("Financement", "Funding"),
+    "projet_ess": ("Projet ESS", "ESS project"),
+    "aci": ("Atelier et chantier d'insertion", "Work integration workshop"),
+    "ai": ("Association intermédiaire", "Intermediary association"),
+    "ei": ("Entreprise d'insertion", "Work integration enterprise"),
+    "etti": ("Entreprise de travail temporaire d'insertion", "Work integration temp agency"),
+    "geiq": ("Groupement d'employeurs pour l'insertion et la qualification",
+             "Employers' group for integration and qualification"),
+    "besoin": ("Besoin", "Need"),
+    # support schemes (dispositif)
+    "premiere_brique": ("Première Brique", "Première Brique"),
+    "aap_prix": ("Appel à projets ou Prix ESS", "ESS call for projects or awards"),
+    "premiere_brique_ou_aap_prix": ("Première Brique ou Appel à projets (la source ne dit pas "
+                                    "lequel)", "Première Brique or call for projects (the "
+                                    "source does not say which)"),
+    # who reported a need (signale_par)
+    "maison_des_citoyens": ("Maison des Citoyens", "Maison des Citoyens (community centre)"),
+    "habitant": ("Habitant·e", "Resident"),
+    "equipe": ("Équipe (Première Brique, Métropole)", "Team (Première Brique, Métropole)"),
+    "association": ("Association", "Association"),
+}
+"""How each coded value is said, French and English: every ``enum`` and ``items_enum`` gets
+its ``enum_labels`` from here (served by ``/schema`` and the map's configuration)."""
+
+
+def _labelled(spec: dict) -> dict:
+    """``spec`` with ``enum_labels`` for each of its coded values (its own ones win)."""
+    values = spec.get("enum") or spec.get("items_enum")
+    if not values or "enum_labels" in spec:
+        return spec
+    labels = {v: {"fr": VALUE_LABELS[v][0], "en": VALUE_LABELS[v][1]} for v in values}
+    return {**spec, "enum_labels": labels}
+
 COMMON = {
     "id": p("string", "Identifiant", "Identifier", required=True, nullable=False),
     "nom": p("string", "Nom", "Name", required=True, nullable=False),
@@ -198,6 +262,7 @@ def main() -> None:
         props.update(spec.get("extra", {}))
         if layer_id != "besoins":  # the answer layers: places and projects
             props.update(PERIOD)
+        props = {name: _labelled(value) for name, value in props.items()}
         doc = {
             "id": layer_id, "order": spec["order"],
             "title": {"fr": spec["title"][0], "en": spec["title"][1]},

@@ -27,15 +27,19 @@ function diagnostic(name) { return later("diagnostic", name); }
 
 // -- tabs ---------------------------------------------------------------------------------
 
+const TABS = { map: ["tab-map", "panel-residents"], diagnostic: ["tab-diag", "panel-diag"],
+  agenda: ["tab-agenda", "panel-agenda"] };
+const TAB_ORDER = ["map", "diagnostic", "agenda"];
+
 function setTab(tab) {
-  state.tab = tab === "diagnostic" ? "diagnostic" : "map";
+  state.tab = own(TABS, tab) ? tab : "map";
   var diag = state.tab === "diagnostic";
-  $("tab-map").setAttribute("aria-selected", String(!diag));
-  $("tab-diag").setAttribute("aria-selected", String(diag));
-  $("tab-map").tabIndex = diag ? -1 : 0;
-  $("tab-diag").tabIndex = diag ? 0 : -1;
-  $("panel-residents").hidden = diag;
-  $("panel-diag").hidden = !diag;
+  TAB_ORDER.forEach(function (key) {
+    var on = key === state.tab;
+    $(TABS[key][0]).setAttribute("aria-selected", String(on));
+    $(TABS[key][0]).tabIndex = on ? 0 : -1;
+    $(TABS[key][1]).hidden = !on;
+  });
   closeDetail(true);
   state.order.forEach(function (id) {
     var keep = id === "communes" && state.visible[id];
@@ -44,14 +48,16 @@ function setTab(tab) {
   });
   if (diag) { if (state.diagLayer) state.diagLayer.addTo(state.map); diagnostic("loadDiag"); }
   else if (state.diagLayer) state.map.removeLayer(state.diagLayer);
+  if (state.tab === "agenda") later("agenda", "showAgenda");
   writeHash();
 }
 
 function onTabKey(event) {
   if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-  var next = state.tab === "map" ? "diagnostic" : "map";
+  var step = event.key === "ArrowRight" ? 1 : TAB_ORDER.length - 1;
+  var next = TAB_ORDER[(TAB_ORDER.indexOf(state.tab) + step) % TAB_ORDER.length];
   setTab(next);
-  $(next === "map" ? "tab-map" : "tab-diag").focus();
+  $(TABS[next][0]).focus();
 }
 
 // -- language -----------------------------------------------------------------------------
@@ -81,6 +87,7 @@ function applyLanguage() {
   renderInView();
   renderUnlocated();
   if (state.diag) diagnostic("renderDiag");
+  if (state.tab === "agenda") later("agenda", "relabelAgenda");
   writeHash();
 }
 // -- start --------------------------------------------------------------------------------
@@ -155,7 +162,8 @@ async function start() {
   startPropose();  // residents' contributions
 
   if (hash.defi && own(config.defis, hash.defi)) { state.defi = hash.defi; $("diag-defi").value = hash.defi; }
-  if (hash.tab === "diagnostic") setTab("diagnostic");
+  later("agenda", "startAgenda");  // events on the places' cards, « Ajouter à mon agenda »
+  if (hash.tab === "diagnostic" || hash.tab === "agenda") setTab(hash.tab);
   if (hash.sel && state.tab === "map") {
     var cut = hash.sel.indexOf(":");
     var layerId = hash.sel.slice(0, cut), featureId = hash.sel.slice(cut + 1);
@@ -180,6 +188,14 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   $("login-open").addEventListener("click", function () { later("login", "openLogin"); });
   document.addEventListener("keydown", onEscape);
+  // « Espace équipe » at the top of every screen (on a phone the box is far down the page):
+  // the box comes into view and the focus goes to its first control
+  $("staff-jump").addEventListener("click", function (event) {
+    event.preventDefault();
+    var target = $("login-open") || $("staff-title");
+    $("staff").scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
   $("lang").addEventListener("click", function () {
     setLang(lang() === "fr" ? "en" : "fr");
     applyLanguage();
@@ -189,8 +205,10 @@ document.addEventListener("DOMContentLoaded", function () {
     if (state.tab !== "diagnostic") state.diagFit = !state.selected;
     setTab("diagnostic");
   });
+  $("tab-agenda").addEventListener("click", function () { setTab("agenda"); });
   $("tab-map").addEventListener("keydown", onTabKey);
   $("tab-diag").addEventListener("keydown", onTabKey);
+  $("tab-agenda").addEventListener("keydown", onTabKey);
   $("diag-unverified").addEventListener("change", function () {
     state.unverified = $("diag-unverified").checked;
     diagnostic("loadDiag");

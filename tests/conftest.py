@@ -173,6 +173,10 @@ SLOW = (
     "tests/api/test_schemathesis.py::",  # ~2,400 generated requests, 35-50 s in all
     "tests/acceptance/test_batch_memory.py::",  # 8 x 50 MB uploads, ~17 s
     "tests/acceptance/test_replicas.py::",  # two `serve` processes on one PostGIS, ~18 s
+    "tests/deploy/test_nginx.py::",  # nginx before two `serve` processes on PostGIS, ~30-60 s
+    "tests/storage/test_backup.py::",  # backups under HTTP write load, both stores, ~130 s
+    "tests/api/test_db_outage.py::",  # its own PostgreSQL stopped and started, ~70 s
+    "tests/api/test_audit.py::",  # a writing site per store, ~20 and ~45 s
     "tests/browser/test_accessibility.py::test_details_from_the_list_search_nearest_and_ranking",
     "tests/browser/test_proposals.py::test_a_need_from_a_phone_to_the_diagnosis",
 )

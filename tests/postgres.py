@@ -45,11 +45,20 @@ class Postgres:
             shutil.chown(self.root, "nobody", "nogroup")
         self._run(str(BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        """Start the server (again, after :meth:`stop`: same folder, same port)."""
         self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
                   "-w", "-t", "60", "-o",
                   f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                   "-c fsync=on -c max_connections=200", "start")
-        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``pg_ctl stop``; fast: clients are disconnected at once), as
+        an outage would: every open connection breaks, new ones are refused."""
+        self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

@@ -51,7 +51,7 @@ def test_authored_feature_problems_are_listed(layers_copy: Path):
     path.write_text(json.dumps(data))
     problems = validate_repo(layers_copy)
     joined = "\n".join(problems)
-    assert "prj-passerelle-negreneys : invente : propriété non déclarée" in joined
+    assert "prj-passerelle-negreneys : invente : ce champ n'existe pas" in joined
     assert "prj-passerelle-negreneys : defi : « culture » n'est pas une valeur admise" in joined
     assert "prj-passerelle-negreneys : precision" in joined
     assert "prj-fidia-diala : identifiant en double" in joined

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 
 from ..fabrique.stages import IN_PROGRESS, split_reference
 from ..vocab import ANSWER_LAYERS, PLACE_KINDS
-from . import answer, coverage, need, score, sensitivity, stations
+from . import answer, coverage, events, need, score, sensitivity, stations
 from .inputs import Inputs
 from .params import COMPONENTS, DEFIS, Parameters
 from .places import Places, as_places
@@ -147,7 +148,11 @@ def diagnose(inputs: Inputs, parameters: Parameters | None = None) -> Diagnostic
     if "insee_com" in inputs.qpv.columns:
         table.insert(2, "insee_com", inputs.qpv["insee_com"].to_numpy())
     records = table.to_dict("records")
-    table["reasons"] = [reasons(row, defi, ring_m, available) for row in records]
+    held = events.recent_events(qpv, inputs.events, ring_m, defi, params.unverified,
+                                date.today())
+    table["reasons"] = [reasons(row, defi, ring_m, available)
+                        + events.event_reason(found, ring_m)
+                        for row, found in zip(records, held, strict=True)]
     table["defi"] = defi
     table["ring_m"] = float(ring_m)
     frame = gpd.GeoDataFrame(table, geometry=qpv.values, crs=inputs.qpv.crs)
@@ -270,8 +275,9 @@ def verification_notes(count: int, commune_only: int, included: bool) -> list[st
     out = []
     if count and not included:
         out.append(f"{count} réponse(s) ESS importée(s) de données ouvertes restent à vérifier "
-                   "par les éditeurs : elles ne comptent pas dans le score (ajoutez "
-                   "include=a_verifier pour les compter) ; chaque QPV les donne à part.")
+                   "par les éditeurs : elles ne comptent pas dans le score (pour les compter : « "
+                   "Compter aussi les lieux et structures à vérifier » sur la carte, paramètre "
+                   "include de l'API) ; chaque QPV les donne à part.")
     elif count:
         out.append(f"Le score compte aussi {count} réponse(s) ESS encore à vérifier "
                    "(données ouvertes anciennes, non confirmées par les éditeurs).")

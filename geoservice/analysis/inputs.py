@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from ..vocab import ANSWER_LAYERS, METRIC_CRS
+from .events import EVENT_COLUMNS
 from .places import ANSWER_STATUSES, Places
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Inputs:
     need_table: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     """Gives the need of each QPV (:func:`need_of`) kept elsewhere (on the ``qpv``
     collection); None: computed once from these frames."""
+    events: gpd.GeoDataFrame | None = None
+    """The agenda's events (:data:`.events.EVENT_COLUMNS`), for a reason line only."""
 
     def need(self) -> pd.DataFrame:
         """The indicators and need of each QPV (:func:`~.need.carry_indicators`), computed
@@ -171,6 +174,8 @@ def _build_from_store(store: Snapshot) -> Inputs:
         urban_rail=store.territory.urban_rail, urban_rail_line=store.territory.urban_rail_line,
         places_frame=lambda: _places_frame(store),
         need_table=lambda: _need(store),
+        events=_reference(store, "evenements", EVENT_COLUMNS)
+        if "evenements" in store.base else None,
     )
 
 

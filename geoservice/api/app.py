@@ -17,9 +17,12 @@ from ..settings import Settings
 from ..storage import Storage, open_store
 from .http import add_http_basics, add_trusted_hosts, refuse_repeated
 from .logs import add_request_ids, configure_logging
+from .metrics import Metrics
+from .observe import add_observation
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
 from .routes import (
+    agenda,
     analysis,
     docs,
     editing,
@@ -31,6 +34,7 @@ from .routes import (
     login,
     lookup,
     maps,
+    metrics,
     ogc,
     problem_types,
     proposals,
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
         app.state.settings = settings
         app.state.readmodel = model
         app.state.services = build_services(settings, writable, model)
+        if isinstance(model, ReadModel):
+            model.on_rebuild = observed.rebuild.observe
         if settle:
             settle_heap()
         model.start()
@@ -122,11 +128,13 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_trusted_hosts(app, settings.allowed_hosts, settings.public_url)
     add_security_headers(app, settings)
     add_exception_handlers(app)
+    observed = app.state.metrics = Metrics()
+    add_observation(app, observed)  # inside the request ids: audit lines carry them
     add_request_ids(app)
     add_http_basics(app)
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, editing, ogc, lookup, geocode,
-                   analysis, fabrique, maps, problem_types, docs):
+                   analysis, fabrique, agenda, maps, problem_types, docs, metrics):
         app.include_router(module.router)
     _mount_vendor(app)
     amend_openapi(app, lambda schema: document_limits(schema, settings))

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..auth.accounts import Caller
 from ..auth.sessions import COOKIE
 from ..errors import ServiceUnavailable, Unauthorized
+from .audit import note
 from .deps import get_accounts
 from .sessions import session_of
 
@@ -25,10 +26,17 @@ async def get_caller(request: Request) -> Caller | None:
             raise Unauthorized("En-tête Authorization attendu : « Bearer JETON »",
                                bearer=True)
         accounts = await get_accounts(request)
-        return await run_in_threadpool(accounts.token_caller, token.strip())
+        return _noted(request, await run_in_threadpool(accounts.token_caller, token.strip()))
     if COOKIE in request.cookies:
-        return await session_of(request, await get_accounts(request))
+        return _noted(request, await session_of(request, await get_accounts(request)))
     return None
+
+
+def _noted(request: Request, caller: Caller | None) -> Caller | None:
+    """The caller, recorded for the request's audit line (e-mail, role, how)."""
+    if caller is not None:
+        note(request.scope, who=caller.email, role=caller.role, via=caller.via)
+    return caller
 
 
 async def optional_caller(request: Request) -> Caller | None:

@@ -117,6 +117,39 @@ JSON_ONLY = Depends(_json_only)
 queryables, schema): ``f=json`` as OGC clients send it, any other value or parameter 400."""
 
 
+def accepted_lang(header: str | None, offered: tuple[str, ...] = ("fr", "en")) -> str:
+    """The first of ``offered`` an ``Accept-Language`` header prefers (RFC 9110 §12.5.4,
+    by weight then order), else the first offered (French)."""
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in offered and weight > 0:
+            choices.append((-weight, position, primary))
+    return min(choices)[2] if choices else offered[0]
+
+
+async def _lang_param(request: Request, f: Annotated[
+        Literal["json"] | None,
+        Query(description="Format de la réponse : json, le seul proposé ici")] = None,
+        lang: Annotated[Literal["fr", "en"] | None, Query(
+            description="Langue des titres et des libellés : fr (par défaut) ou en ; sans ce "
+                        "paramètre, l'en-tête Accept-Language choisit")] = None) -> str:
+    refuse_unknown(request.query_params.keys(), {"f", "lang"})
+    return lang or accepted_lang(request.headers.get("accept-language"))
+
+
+LangDep = Annotated[str, Depends(_lang_param)]
+"""A JSON document in French or English (``?lang=``, else ``Accept-Language``), ``f=json``
+only, other parameters refused."""
+
+
 async def refuse_repeated(request: Request) -> None:
     """A query parameter given twice is ambiguous (``lon=1.4&lon=2``: which one counts?):
     refused on every route, like a JSON object with both ``lon`` and ``LON``."""

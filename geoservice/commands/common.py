@@ -12,6 +12,15 @@ from ..errors import GeoserviceError
 from ..settings import Settings
 
 
+def console() -> Any:
+    """Where commands report progress (standard error): a line is never cut at the
+    terminal's width (soft wrap: a phrase stays whole in a log or a pipe), no colouring of
+    numbers by guess."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"erreur : {message}", err=True)
     raise typer.Exit(code)

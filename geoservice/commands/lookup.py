@@ -12,7 +12,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the `lookup` command to the CLI."""
-    from .common import fail, make_settings, one_line_errors
+    from .common import console, fail, make_settings, one_line_errors
 
     @app.command("lookup")
     @one_line_errors
@@ -25,7 +25,6 @@ def register(app: typer.Typer) -> None:
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
         """Ajoute à chaque ligne son QPV, sa commune et le QPV le plus proche (result_*)."""
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         from ..read.model import load_store
@@ -39,9 +38,9 @@ def register(app: typer.Typer) -> None:
         data = source.read_bytes()
         settings = make_settings(territoire=territoire)
         locator = locator_for(load_store(settings))
-        console = Console(stderr=True)
+        out = console()
         progress = Progress(TextColumn("Recherche des QPV"), BarColumn(), MofNCompleteColumn(),
-                            console=console, transient=True)
+                            console=out, transient=True)
         task = progress.add_task("lookup", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -64,6 +63,6 @@ def register(app: typer.Typer) -> None:
         else:
             output.write_bytes(result)
         total = sum(counts.values())
-        console.print(f"{total} ligne(s) : {counts['in']} dans un QPV, {counts['out']} hors QPV, "
+        out.print(f"{total} ligne(s) : {counts['in']} dans un QPV, {counts['out']} hors QPV, "
                       f"{counts['error']} en erreur" + (f" → {output}" if output else ""),
                       soft_wrap=True)

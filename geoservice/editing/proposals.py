@@ -328,6 +328,7 @@ class Proposals:
     def _complete(self, layer: Any, feature: dict, pid: str, created: str
                   ) -> tuple[dict, bytes | None]:
         """A new feature as it would be published: server-set fields filled, checked."""
+        feature = self.editing.completed(layer.id, feature)  # an event at a place: its position
         props = dict(feature["properties"])
         geometry = geometry_wkb(feature.get("geometry"))
         problems = []
@@ -348,7 +349,8 @@ class Proposals:
         if props.get("type") is None and spec_type is not None and spec_type.enum \
                 and len(spec_type.enum) == 1:
             props["type"] = spec_type.enum[0]
-        props.setdefault("statut", "ouvert")
+        if "statut" in layer.properties:  # events have statut_evenement instead
+            props.setdefault("statut", "ouvert")
         props["source"] = f"proposition {pid} faite sur la carte le {created[:10]}"
         if layer.id == "besoins":
             props["date_signalement"] = date.today().isoformat()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..agenda.rules import Place, event_rules, take_place
 from ..fabrique.stages import (
     FIRST,
     NEEDS_ANSWER,
@@ -146,6 +147,7 @@ RULES: dict[str, Callable[[dict[str, Any], Context, set[str]], Problems]] = {
     **{layer_id: period_rules for layer_id in ANSWER_LAYERS},
     "besoins": need_rules,
     "projets": project_rules,
+    "evenements": event_rules,  # dates, RRULE, place: geoservice/agenda/rules.py
 }
 """Layer id → its rules: (properties, context, fields the schema already refused) →
 problems."""
@@ -155,3 +157,9 @@ def rule_problems(layer_id: str, props: dict[str, Any], context: Context,
                   flagged: set[str]) -> Problems:
     rules = RULES.get(layer_id)
     return [] if rules is None else rules(props, context, flagged)
+
+
+def filled(layer_id: str, feature: dict[str, Any], place: Place, moved: bool) -> dict[str, Any]:
+    """A feature completed from what it refers to before it is checked: an event without a
+    position takes its place's (``moved``: its place changes, its position was kept)."""
+    return take_place(feature, place, moved) if layer_id == "evenements" else feature

@@ -1,33 +1,68 @@
-"""The JSON Schema of an editable layer's features (``/collections/{id}/schema``), built
-from its YAML, and the check every write goes through (same rules: catalog.validate_feature).
-Server-owned fields are ``readOnly``."""
+"""The schema of a layer's features (``/collections/{id}/schema``) in the form of OGC API –
+Features Part 5 (Schemas), built from its YAML, and the check every write goes through
+(same rules: catalog.validate_feature).
+
+The document is a JSON Schema (2020-12) of the feature seen as one object: its properties at
+the top (``type: object``, ``properties``), the identifier and the position among them with
+their ``x-ogc-role`` (``id``, ``primary-geometry``; ``primary-instant`` for the layer's date).
+Each property has a ``title``; a coded one lists its values in ``enum`` and says each in
+words in ``oneOf: [{"const": value, "title": label}]`` (a null value, when allowed, has its
+own entry). Server-owned fields are ``readOnly``. Titles and labels are in one language,
+French or English (:data:`LANGS`), both from the layer's YAML (``label``, ``enum_labels``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import PRECISIONS, LayerDef, PropertyDef, validate_feature
+from ..catalog import PRECISIONS, LayerDef, PropertyDef, Text, validate_feature
+
+LANGS = ("fr", "en")
+"""The languages the schema speaks (French by default)."""
 
 _TYPES = {"string": "string", "integer": "integer", "number": "number",
           "boolean": "boolean", "date": "string", "array": "array"}
-_GEOMETRY = {
-    "Point": {"type": "object", "required": ["type", "coordinates"],
-              "properties": {"type": {"const": "Point"},
-                             "coordinates": {"type": "array", "minItems": 2, "maxItems": 2,
-                                             "prefixItems": [
-                                                 {"type": "number", "minimum": -180,
-                                                  "maximum": 180},
-                                                 {"type": "number", "minimum": -90,
-                                                  "maximum": 90}]}}},
+_POINT = {"type": "object", "required": ["type", "coordinates"],
+          "properties": {"type": {"const": "Point"},
+                         "coordinates": {"type": "array", "minItems": 2, "maxItems": 2,
+                                         "prefixItems": [
+                                             {"type": "number", "minimum": -180, "maximum": 180},
+                                             {"type": "number", "minimum": -90, "maximum": 90}]}}}
+_WORDS = {
+    "fr": {"none": "Non renseigné", "position": "Position",
+           "description": "Objet de la couche « {title} », propriétés au premier niveau (OGC "
+                          "API – Features Part 5). Les champs readOnly sont fixés par le "
+                          "serveur. Sans position, geometry vaut null et precision aussi ; avec "
+                          "une position, precision vaut {precisions}."},
+    "en": {"none": "Not given", "position": "Position",
+           "description": "Feature of the layer \"{title}\", properties at the top level (OGC "
+                          "API – Features Part 5). readOnly fields are set by the server. "
+                          "Without a position, geometry is null and so is precision; with one, "
+                          "precision is {precisions}."},
 }
 
 
-def _property(name: str, spec: PropertyDef, layer: LayerDef) -> dict[str, Any]:
-    schema: dict[str, Any] = {"title": spec.label.fr, "x-title-en": spec.label.en}
+def _say(text: Text, lang: str) -> str:
+    return getattr(text, lang) or text.fr
+
+
+def value_labels(spec: PropertyDef, lang: str) -> list[dict[str, Any]]:
+    """``[{"const": value, "title": label}]`` for each coded value of a property (the YAML's
+    ``enum_labels``; a value without one is said as written)."""
+    labels = spec.enum_labels or {}
+    return [{"const": value, "title": _say(labels[value], lang) if value in labels else value}
+            for value in spec.coded or []]
+
+
+def _property(name: str, spec: PropertyDef, layer: LayerDef, lang: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"title": _say(spec.label, lang)}
     kind = _TYPES[spec.type]
-    schema["type"] = kind if not spec.nullable or spec.required else [kind, "null"]
+    nullable = spec.nullable and not spec.required
+    schema["type"] = [kind, "null"] if nullable else kind
     if spec.enum:
-        schema["enum"] = list(spec.enum) + ([] if schema["type"] == kind else [None])
+        schema["enum"] = list(spec.enum) + ([None] if nullable else [])
+        schema["oneOf"] = value_labels(spec, lang) + (
+            [{"const": None, "title": _WORDS[lang]["none"]}] if nullable else [])
     if spec.type == "date":
         schema["pattern"] = r"^\d{4}(-\d{2}(-\d{2})?)?$"
         schema["format"] = "date (AAAA, AAAA-MM ou AAAA-MM-JJ)"
@@ -35,41 +70,49 @@ def _property(name: str, spec: PropertyDef, layer: LayerDef) -> dict[str, Any]:
         schema["items"] = {"type": "string"}
         if spec.items_enum:
             schema["items"]["enum"] = list(spec.items_enum)
+            schema["items"]["oneOf"] = value_labels(spec, lang)
             schema["uniqueItems"] = True
-    if spec.enum_labels:
-        schema["x-enum-labels"] = {value: text.fr for value, text in spec.enum_labels.items()}
     if spec.default is not None:
         schema["default"] = spec.default
     if spec.staff_only:
         schema["x-staff-only"] = True  # never in public reads: accounts only
+    if name == layer.id_field:
+        schema["x-ogc-role"] = "id"
+    elif name == layer.temporal_field:
+        schema["x-ogc-role"] = "primary-instant"
     if name in layer.server_fields:
         schema["readOnly"] = True
     return schema
 
 
-def feature_schema(layer: LayerDef, href: str) -> dict[str, Any]:
-    """JSON Schema (2020-12) of a feature a client may send to this layer."""
-    props = {name: _property(name, spec, layer) for name, spec in layer.properties.items()}
+def _geometry(layer: LayerDef, lang: str) -> dict[str, Any]:
+    shape = _POINT if layer.geometry_type == "Point" else {"type": "object"}
+    return {"title": _WORDS[lang]["position"], "x-ogc-role": "primary-geometry",
+            "format": f"geometry-{layer.geometry_type.lower()}",
+            "oneOf": [{"type": "null"}, shape]}
+
+
+def feature_schema(layer: LayerDef, href: str, lang: str = "fr") -> dict[str, Any]:
+    """JSON Schema (2020-12, OGC Part 5 form) of a feature of this layer, in ``lang``."""
+    props: dict[str, Any] = {}
+    for name, spec in layer.properties.items():
+        props[name] = _property(name, spec, layer, lang)
+        if name == layer.id_field:
+            props["geometry"] = _geometry(layer, lang)
+    props.setdefault("geometry", _geometry(layer, lang))
     required = [name for name, spec in layer.properties.items()
                 if spec.required and name not in layer.server_fields]
-    geometry = _GEOMETRY.get(layer.geometry_type, {"type": "object"})
+    title = _say(layer.title, lang)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": href,
-        "title": layer.title.fr,
-        "description": (f"Objet GeoJSON de la couche « {layer.title.fr} ». Les champs "
-                        "readOnly sont fixés par le serveur. Sans position, geometry vaut "
-                        "null et precision aussi ; avec une position, precision vaut "
-                        + ", ".join(PRECISIONS) + "."),
+        "title": title,
+        "description": _WORDS[lang]["description"].format(
+            title=title, precisions=", ".join(PRECISIONS)),
         "type": "object",
-        "required": ["type", "geometry", "properties"],
-        "properties": {
-            "type": {"const": "Feature"},
-            "id": {"type": ["string", "integer"], "readOnly": True},
-            "geometry": {"oneOf": [{"type": "null"}, geometry]},
-            "properties": {"type": "object", "required": required, "properties": props,
-                           "additionalProperties": False},
-        },
+        "required": required,
+        "properties": props,
+        "additionalProperties": False,
     }
 
 

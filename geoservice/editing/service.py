@@ -34,7 +34,7 @@ from ..words import slug
 from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
-from .rules import Context, rule_problems
+from .rules import Context, filled, rule_problems
 from .schema import problems
 
 ACTION_LABELS = {"create": "créer", "update": "modifier", "delete": "supprimer ou restaurer"}
@@ -319,7 +319,7 @@ class Editing:
             if name in current.properties:
                 props[name] = current.properties[name]
         row = self._checked(layer, {**feature, "properties": props}, current.fid,
-                            current.properties, sent)
+                            current.properties, sent, current.geometry)
         return Change("update", layer.id, current.fid, row.properties, row.geometry,
                       expected_version), row
 
@@ -329,10 +329,16 @@ class Editing:
         return self._checked(self.layer(collection), check_feature_shape(feature), fid, None)
 
     def _checked(self, layer: LayerDef, feature: dict, fid: str,
-                 before: dict[str, Any] | None, given: frozenset[str] | None = None) -> Row:
-        """The row to store, or 422: the layer's defaults filled, its schema, then its
-        rules (:mod:`.rules`; ``before``: the stored properties an update starts from,
-        ``given``: the ones a merge patch sent)."""
+                 before: dict[str, Any] | None, given: frozenset[str] | None = None,
+                 position: bytes | None = None) -> Row:
+        """The row to store, or 422: completed from what it refers to (:func:`.rules.filled`),
+        the layer's defaults filled, its schema, then its rules (:mod:`.rules`; ``before``:
+        the stored properties an update starts from, ``given``: the ones a merge patch
+        sent, ``position``: the stored geometry)."""
+        moved = before is not None and position is not None \
+            and before.get("lieu") != feature["properties"].get("lieu") \
+            and geometry_wkb(feature.get("geometry")) == position
+        feature = filled(layer.id, feature, self._place, moved)
         props = feature["properties"]
         if "territoire" in layer.properties and props.get("territoire") is None:
             props["territoire"] = self.territory
@@ -377,6 +383,15 @@ class Editing:
             extra={"currentVersion": current.version, "deleted": current.deleted,
                    "current": row_feature(current)},
             version=current.version)
+
+    def completed(self, collection: str, feature: dict[str, Any]) -> dict[str, Any]:
+        """A new feature completed from what it refers to (an event takes its place's
+        position): what a proposal shows its moderator."""
+        return filled(collection, feature, self._place, False)
+
+    def _place(self, collection: str, fid: str) -> dict[str, Any] | None:
+        row = self.storage.features.get(collection, fid)
+        return None if row is None or row.deleted else row_feature(row)
 
     def _exists(self, collection: str, fid: str) -> bool:
         row = self.storage.features.get(collection, fid)

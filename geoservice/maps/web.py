@@ -28,7 +28,8 @@ DEFIS: dict[str, dict[str, str]] = {
 NO_DEFI = {"fr": "Sans Défi précisé", "en": "No Défi stated", "color": "#5d6d7e"}
 
 #: Glyph drawn in a place's marker, from the layer style's ``icon`` name (no icon font needed).
-GLYPHS = {"star": "★", "home": "⌂", "hands": "✚", "seedling": "✿", "flag": "⚑"}
+GLYPHS = {"star": "★", "home": "⌂", "hands": "✚", "seedling": "✿", "flag": "⚑",
+          "calendar": "◷"}
 
 #: Layers drawn as areas; the others are points. ESS layers are those with a ``defi`` field.
 AREA_TYPES = ("Polygon", "MultiPolygon")

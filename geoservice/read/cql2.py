@@ -23,6 +23,7 @@ from shapely.geometry import shape
 
 from ..catalog import LayerDef
 from ..errors import InvalidParameter
+from .cql2_errors import syntax_message
 
 LANGS = ("cql2-text", "cql2-json")
 GEOMETRY = "geometry"
@@ -60,8 +61,7 @@ def parse(text: str, lang: str | None, layer: LayerDef) -> Filter:
     except InvalidParameter:
         raise
     except Exception as exc:  # noqa: BLE001 — lark and json errors: the text is wrong
-        raise InvalidParameter(f"filter : expression {lang} invalide ({_first_line(exc)})"
-                               ) from exc
+        raise InvalidParameter(syntax_message(exc, lang)) from exc
     if _nesting(node) > MAX_NESTING:
         raise InvalidParameter(f"filter : expression trop imbriquée (plus de {MAX_NESTING} "
                                "niveaux, ou autant de AND/OR enchaînés) ; pour une liste de "
@@ -220,7 +220,8 @@ def _literal_geometry(node: Any) -> shapely.Geometry:
     except InvalidParameter:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise InvalidParameter(f"filter : géométrie illisible ({_first_line(exc)})") from exc
+        raise InvalidParameter("filter : géométrie illisible ; écrivez-la en WKT, par exemple "
+                               "POINT(1.44 43.6) ou BBOX(1.4,43.5,1.5,43.7)") from exc
     raise InvalidParameter("filter : S_INTERSECTS attend une géométrie (BBOX, POINT, "
                            "POLYGON…) en second argument")
 

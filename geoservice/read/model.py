@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from ..catalog import LayerDef, load_catalog
 from ..settings import Settings
-from ..storage import CollectionData, FeatureStore, Storage, open_store
+from ..storage import CollectionData, FeatureStore, Storage, StoreUnavailable, open_store
 from ..territory import get_territory
 from .delta import apply_changes, collection_of, too_large
 from .snapshot import Collection, Snapshot
@@ -144,7 +145,13 @@ class ReadModel:
         self._warm_lock = threading.Lock()
         self._warm_wanted = threading.Event()
         self._to_warm: tuple[Snapshot, Snapshot] | None = None  # (asked of, to warm)
+        self.on_rebuild: Callable[[float], None] | None = None
+        """Told the seconds each new snapshot took to derive (metrics)."""
         self.current: Snapshot = warm(build_snapshot(settings, self.storage.features))
+        self.stored: dict[str, int] = dict(self.current.revisions)
+        """The revisions the storage last gave (what the snapshot lags behind, if at all)."""
+        self.checked_at = time.monotonic()
+        """When the storage last answered a revision check (monotonic clock)."""
 
     def refresh(self, eager: bool = True, known: dict[str, int] | None = None) -> bool:
         """Derive and swap the snapshot if a revision moved; True when it did. ``eager``
@@ -156,6 +163,7 @@ class ReadModel:
             current = self.current
             if known is None:
                 revisions = self.storage.features.revisions()
+                self.stored, self.checked_at = revisions, time.monotonic()
             else:
                 revisions = {**current.revisions, **{
                     k: max(v, current.revisions.get(k, -1)) for k, v in known.items()}}
@@ -174,8 +182,10 @@ class ReadModel:
                 self.current = fresh
         else:
             self._warm_later(fresh, current)
-        log.info("snapshot derived in %.0f ms (revisions %s)",
-                 (time.perf_counter() - started) * 1000, stored)
+        seconds = time.perf_counter() - started
+        log.info("snapshot derived in %.0f ms (revisions %s)", seconds * 1000, stored)
+        if self.on_rebuild is not None:
+            self.on_rebuild(seconds)
         return True
 
     def catch_up(self, revisions: dict[str, int]) -> None:
@@ -230,6 +240,8 @@ class ReadModel:
                 # swapped at once, views warmed once writes pause (debounced): under a
                 # steady write load, rebuilding every view twice a second would starve reads
                 self.refresh(eager=False)
+            except StoreUnavailable:  # the storage logs when it goes and when it returns
+                continue
             except Exception:  # noqa: BLE001 — keep serving the last good snapshot
                 log.exception("snapshot refresh failed; serving the previous snapshot")
 

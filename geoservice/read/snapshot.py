@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from .cql2 import Filter
 
 __all__ = ["TIME_MATCHERS", "Collection", "Interval", "Snapshot", "date_span"]
-TimeMatch = Callable[["Collection", Interval, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
-"""(collection, interval, positions) → (kept, undated): two masks over ``positions``."""
+TimeMatch = Callable[["Collection", str, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
+"""(collection, ``datetime`` as asked, positions) → (kept, undated): two masks over
+``positions``."""
 TIME_MATCHERS: dict[str, TimeMatch] = {}
 """A collection's own way of matching ``datetime`` (by collection id, e.g. events against
 their occurrences); the others match their layer's period [opening, closing) or date
@@ -272,7 +273,7 @@ class Collection:
             positions = self.in_time(interval, positions)[0]
         return positions
 
-    def in_time(self, interval: Interval, positions: np.ndarray
+    def in_time(self, interval: Interval, positions: np.ndarray, text: str | None = None
                 ) -> tuple[np.ndarray, int]:
         """The ``positions`` matching ``datetime`` and how many were left out because their
         dates do not say (undated for that interval).
@@ -280,7 +281,8 @@ class Collection:
         A collection of :data:`TIME_MATCHERS` matches its own way; a layer with a period
         matches [opening, closing) (:class:`~geoservice.periods.Periods`); a layer with a
         date field matches the days that date covers. An interval with two open ends
-        keeps every feature."""
+        keeps every feature. ``text``: the ``datetime`` as asked (a matcher of its own may
+        read times of day in it), else written from ``interval``."""
         if not self.layer.dated and self.id not in TIME_MATCHERS:
             raise InvalidParameter(f"La collection {self.id} n'est pas datée : "
                                    "le paramètre datetime ne s'y applique pas")
@@ -288,7 +290,7 @@ class Collection:
             return positions, 0
         matcher = TIME_MATCHERS.get(self.id)
         if matcher is not None:
-            keep, undated = matcher(self, interval, positions)
+            keep, undated = matcher(self, text or _interval_text(interval), positions)
         elif self.layer.temporal_period is not None:
             keep, undated = (a[positions] for a in self.periods.states(interval))
         else:
@@ -387,6 +389,11 @@ class Collection:
     def column(self, name: str) -> list[Any]:
         """One property's JSON-ready values, in storage order."""
         return self.memo(("column", name), lambda: [r[name] for r in self.records])
+
+
+def _interval_text(interval: Interval) -> str:
+    low, high = interval
+    return f"{low.isoformat() if low else '..'}/{high.isoformat() if high else '..'}"
 
 
 def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:

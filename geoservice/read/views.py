@@ -19,7 +19,7 @@ from .snapshot import Collection, Snapshot, ViewBuilder
 DIAGNOSTIC = "diagnostic_qpv"
 COVERAGE = "couverture"
 SOURCES = ["qpv", "qpv_2015", "lieux_totems", "hebergement", "accompagnement", "projets",
-           "besoins", "stations"]
+           "besoins", "stations", "evenements"]
 
 
 def _provenance(store: Snapshot, layer_id: str, params: Parameters, count: int) -> dict:

@@ -362,6 +362,11 @@ class Storage(Protocol):
     def apply(self, changes: Iterable[Change], meta: WriteMeta | None = None) -> list[Applied]:
         """Changes alone, in their own unit of work (atomic: all or nothing)."""
 
+    def connections(self) -> dict[str, int]:
+        """The database connections now (metrics): PostGIS gives ``size``, ``idle``,
+        ``waiting``, ``max`` and ``up`` (1 when the database answered last, else 0); the
+        embedded store, nothing."""
+
     def close(self) -> None: ...
 
 def check_changes(changes: Iterable[Change], kinds: Mapping[str, Kind]) -> list[Change]:

@@ -33,6 +33,10 @@ class SqlDatabase:
     def close(self) -> None:
         raise NotImplementedError
 
+    def stats(self) -> dict[str, int]:
+        """The connection pool's use (none for one embedded file)."""
+        return {}
+
     # -- how values cross the driver --------------------------------------------------------
 
     def geom_in(self) -> str:

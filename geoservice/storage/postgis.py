@@ -9,10 +9,16 @@ costs one indexed query. CQL2 filters are evaluated by the database (:mod:`.cql2
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..errors import StoreUnavailable
 from .accounts import SESSION_TABLES
 from .base import StorageError
 from .database import Cursor, SqlDatabase
@@ -21,6 +27,7 @@ from .proposals import PROPOSAL_TABLES
 from .sql import ROW_REVISIONS, SqlFeatures, SqlStorage, history_tables
 
 CHANNEL = "geoservice"
+log = logging.getLogger("geoservice.storage")
 
 _SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
@@ -42,7 +49,14 @@ _SCHEMA = [
 
 
 class PostgisDatabase(SqlDatabase):
-    """A pool of connections to one PostgreSQL + PostGIS database."""
+    """A pool of connections to one PostgreSQL + PostGIS database.
+
+    Outages: a statement waits at most ``timeout`` seconds for a connection (half a second
+    once the database is known to be down), then raises :class:`StoreUnavailable` (503
+    with Retry-After); the pool keeps trying to reconnect on its own, so the first
+    statement after the database returns works again. The state changes are logged once
+    each (French), never a traceback per attempt.
+    """
 
     P = "%s"
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
@@ -51,32 +65,90 @@ class PostgisDatabase(SqlDatabase):
                   4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
     TRUE, FALSE = "TRUE", "FALSE"
     LOCK_ROW = " FOR UPDATE"
+    DOWN_WAIT = 0.5
+    """Seconds a statement waits for a connection once the database is known to be down."""
 
-    def __init__(self, url: str, pool_size: int = 8) -> None:
+    def __init__(self, url: str, pool_size: int = 8, timeout: float = 2.0) -> None:
         try:
             import psycopg  # noqa: F401
             from psycopg_pool import ConnectionPool
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise StorageError("psycopg n'est pas installé (pip install 'psycopg[binary]')"
                                ) from exc
+        # the pool's own messages (one per failed attempt, in English) are not ours to
+        # print: the state changes are logged once each below
+        logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
         self.url = url
         self.description = _redacted(url)
+        self.timeout = timeout
+        self.down_since: float | None = None
+        """When this process last found the database unreachable (None: it answers)."""
+        self._state = threading.Lock()
         try:
-            self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                       timeout=15, kwargs={"autocommit": True})
-            self.pool.wait(timeout=15)
+            # a broken connection (left by an outage) is checked and replaced before use;
+            # a failed reconnection gives up after ``timeout`` so that the next request
+            # tries again at once (the default backoff waits minutes after a long outage)
+            self.pool = ConnectionPool(
+                url, min_size=1, max_size=pool_size, open=True, timeout=timeout,
+                reconnect_timeout=max(timeout, 1.0), check=ConnectionPool.check_connection,
+                kwargs={"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))})
+            self.pool.wait(timeout=timeout)
         except Exception as exc:  # noqa: BLE001 — PoolTimeout, OperationalError…
-            raise StorageError(f"Base PostGIS injoignable ({self.description}) : "
-                               f"{str(exc).splitlines()[0] if str(exc) else exc}") from exc
+            with contextlib.suppress(Exception):
+                self.pool.close(timeout=0)
+            raise StoreUnavailable(
+                f"base de données PostGIS injoignable ({self.description}) : aucune "
+                f"connexion en {timeout:g} s. Vérifiez qu'elle tourne (geoservice serve "
+                "--wait-db SECONDES l'attend au démarrage)") from exc
+
+    @property
+    def up(self) -> bool:
+        """Whether the last statement found the database answering."""
+        return self.down_since is None
+
+    def _lost(self, exc: BaseException) -> StoreUnavailable:
+        with self._state:
+            first = self.down_since is None
+            if first:
+                self.down_since = time.monotonic()
+        if first:
+            from psycopg_pool import PoolTimeout
+
+            reason = ("aucune connexion obtenue à temps" if isinstance(exc, PoolTimeout)
+                      else str(exc).splitlines()[0][:200] if str(exc)
+                      else type(exc).__name__)
+            log.error("base de données injoignable (%s : %s) : écritures, connexions et "
+                      "lectures de la base répondent 503 ; la carte et l'API servent "
+                      "l'instantané en mémoire", self.description, reason)
+        return StoreUnavailable(
+            f"La base de données ne répond pas : réessayez dans "
+            f"{StoreUnavailable.RETRY_AFTER} s. Les lectures de la carte et de l'API "
+            "continuent.")
+
+    def _back(self) -> None:
+        with self._state:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            log.warning("base de données de retour après %.1f s d'absence : écritures et "
+                        "connexions reprennent", time.monotonic() - since)
+
+    def stats(self) -> dict[str, int]:
+        """The pool's use now: connections open, idle, and requests waiting for one."""
+        stats = self.pool.get_stats()
+        return {"size": stats.get("pool_size", 0), "idle": stats.get("pool_available", 0),
+                "waiting": stats.get("requests_waiting", 0),
+                "max": self.pool.max_size, "up": int(self.up)}
 
     # -- hooks ---------------------------------------------------------------------------
 
     @contextmanager
     def tx(self, write: bool = False) -> Iterator[Cursor]:
         import psycopg
+        from psycopg_pool import PoolTimeout
 
+        wait = self.timeout if self.up else min(self.timeout, self.DOWN_WAIT)
         try:
-            with self.pool.connection() as conn:
+            with self.pool.connection(timeout=wait) as conn:
                 if write:  # BEGIN … COMMIT (or ROLLBACK on error)
                     with conn.transaction(), conn.cursor() as cur:
                         yield cur
@@ -85,8 +157,10 @@ class PostgisDatabase(SqlDatabase):
                         yield cur
         except psycopg.errors.SerializationFailure as exc:  # pragma: no cover
             raise StorageError("Conflit d'écriture concurrente : réessayez") from exc
-        except psycopg.OperationalError as exc:
-            raise StorageError(f"Base PostGIS : {str(exc).splitlines()[0]}") from exc
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            raise self._lost(exc) from exc
+        if not self.up:
+            self._back()
 
     def geom_in(self) -> str:
         return "ST_GeomFromWKB(%s, 4326)"
@@ -126,19 +200,26 @@ class PostgisFeatures(SqlFeatures):
 
     def match(self, collection: str, where: Any) -> set[str] | None:
         """Ids of the live features of ``collection`` for which the compiled CQL2
-        ``where`` (SQL text, parameters) holds, evaluated by PostgreSQL."""
+        ``where`` (SQL text, parameters) holds, evaluated by PostgreSQL;
+        ``None`` while the database is away: the caller evaluates the filter on its
+        snapshot instead (same answers), without waiting for the database."""
+        if not self.db.up:
+            return None
         sql, params = where
-        with self.db.tx() as cur:
-            cur.execute(f"SELECT fid FROM features WHERE collection = %s AND NOT deleted "
-                        f"AND ({sql})", (collection, *params))
-            return {r[0] for r in cur.fetchall()}
+        try:
+            with self.db.tx() as cur:
+                cur.execute(f"SELECT fid FROM features WHERE collection = %s AND NOT deleted "
+                            f"AND ({sql})", (collection, *params))
+                return {r[0] for r in cur.fetchall()}
+        except StoreUnavailable:
+            return None
 
 
 class PostgisStorage(SqlStorage):
     """The storage in one PostGIS database, shared by every replica."""
 
-    def __init__(self, url: str, pool_size: int = 8) -> None:
-        db = PostgisDatabase(url, pool_size)
+    def __init__(self, url: str, pool_size: int = 8, timeout: float = 2.0) -> None:
+        db = PostgisDatabase(url, pool_size, timeout)
         super().__init__(db, PostgisFeatures(db))
 
 

@@ -528,6 +528,9 @@ class SqlStorage:
         self.imports = SqlImports(db)
         self.rates = SqlRates(db)
 
+    def connections(self) -> dict[str, int]:
+        return self.db.stats()
+
     def upgrade(self) -> list[int]:
         db = self.db
         done: list[int] = []

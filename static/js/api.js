@@ -1,5 +1,7 @@
 /* Calls to the service's API. Errors are problem+json (RFC 9457): their text is said once here. */
 
+import { lang } from "./i18n.js";
+
 /** The text of an error answer `{status, body}`: the problem's detail, its title, or the status. */
 export function problemText(answer) {
   return (answer.body && (answer.body.detail || answer.body.title)) || ("HTTP " + answer.status);
@@ -33,7 +35,11 @@ export function itemsUrl(layerId) {
 
 export function itemUrl(layerId, id) { return itemsUrl(layerId) + "/" + encodeURIComponent(id); }
 
-export function schemaUrl(layerId) { return "api/collections/" + encodeURIComponent(layerId) + "/schema"; }
+/** A layer's schema (OGC API – Features Part 5: properties at the top, titles and value
+ * labels in the page's language). */
+export function schemaUrl(layerId) {
+  return "api/collections/" + encodeURIComponent(layerId) + "/schema?lang=" + lang();
+}
 
 // A browser where staff logged in keeps a flag, so the session is resumed on the next visit;
 // residents never have it: no extra request, no staff code.

@@ -83,15 +83,29 @@ export function featureName(layer, props) {
 
 function valueText(name, value) {
   if (Array.isArray(value)) {
-    return value.map(function (v) { return name === "defi" ? defiTitle(v) : String(v); })
+    return value.map(function (v) { return name === "defi" ? defiTitle(v) : coded(name, v); })
       .join(", ");
   }
   if (typeof value === "boolean") return value ? t("yes") : t("no");
-  if (CODED[name] && hasLabel(value, name)) return valueLabel(name, value);
   if (name === "reponse") return answerName(value);
-  return String(value);
+  return coded(name, value);
 }
-var CODED = { type: 1, statut: 1, signale_par: 1, verification: 1, etape: 1 };  // values with a label
+
+function coded(name, value) {
+  if (PLACES[name]) return placeName(name, value);
+  return hasLabel(value, name) ? valueLabel(name, value) : String(value);
+}
+var PLACES = { commune: "communes", qpv: "qpv", insee_com: "communes" };  // codes said by the name of the place
+
+/** A commune (INSEE code) or a QPV (code) by its name, from the layers loaded; any other
+ * value as it is (a QPV named in words by a source stays as written). */
+export function placeName(field, value) {
+  var layer = own(PLACES, field) && own(state.layers, PLACES[field]) ? state.layers[PLACES[field]] : null;
+  if (!layer) return String(value);
+  return String(value).split(/\s*[,;]\s*/).map(function (code) {  // « 31555, 31069 »: each by its name
+    return own(layer.byId, code) ? layer.byId[code].name : code;
+  }).join(", ");
+}
 // a need's card never shows the team's notes (motif is never sent; notes stay off the card)
 var STAFF_NOTES = { besoins: { notes: 1, motif: 1 } };
 
@@ -123,8 +137,8 @@ export function card(layer, props, heading) {
     var value = props[name];
     if (value === null || value === undefined || value === "") return;
     if (Array.isArray(value) && !value.length) return;
-    dl.appendChild(el("dt", { text: title(layer.def.labels[name]) }));
-    var translated = name === "defi" || typeof value === "boolean" || !!CODED[name] || name === "reponse";
+    dl.appendChild(el("dt", { text: name === "commune" ? t("commune") : name === "insee_com" ? t("communes") : title(layer.def.labels[name]) }));
+    var translated = name === "defi" || typeof value === "boolean" || hasLabel(value, name) || name === "reponse";
     dl.appendChild(el("dd", { lang: translated ? null : "fr", text: valueText(name, value) }));
   });
   var folded = FOLDED.filter(function (name) { return props[name] && layer.def.labels[name] && !notes[name]; });
@@ -458,6 +472,7 @@ export const t = register({
     title: "ESS et quartiers prioritaires",
     tab_map: "Carte",
     tab_diag: "Diagnostic",
+    tab_agenda: "Agenda",
     lang_switch: "English",
     search_label: "Rechercher un lieu, un quartier, une commune ou une adresse",
     search_button: "Rechercher",
@@ -476,7 +491,7 @@ export const t = register({
     precision_exact: "Position : à l'adresse",
     precision_approx: "Position approximative : ",
     precision_none: "Position inconnue (absent de la carte)",
-    precision_ref: "Point de référence : ",
+    precision_ref: "Point de référence : ", commune: "Commune", communes: "Commune(s)",
     precision_adresse: "adresse", precision_rue: "rue", precision_quartier: "quartier",
     precision_commune: "commune",
     report_link: "Carte du quartier à imprimer (HTML)",
@@ -508,6 +523,7 @@ export const t = register({
     title: "Social economy and priority neighbourhoods",
     tab_map: "Map",
     tab_diag: "Diagnostic",
+    tab_agenda: "Events",
     lang_switch: "Français",
     search_label: "Search a place, neighbourhood, commune or address",
     search_button: "Search",
@@ -526,7 +542,7 @@ export const t = register({
     precision_exact: "Position: at the address",
     precision_approx: "Approximate position: ",
     precision_none: "Unknown position (not on the map)",
-    precision_ref: "Reference point: ",
+    precision_ref: "Reference point: ", commune: "Commune", communes: "Commune(s)",
     precision_adresse: "address", precision_rue: "street", precision_quartier: "neighbourhood",
     precision_commune: "commune",
     report_link: "Printable neighbourhood map (HTML)",

@@ -15,13 +15,16 @@ const t = register({
     thanks: "Merci ! Votre proposition est enregistrée. L'équipe la relira avant publication.",
     keep: "Gardez ce lien pour suivre votre proposition (il est secret : ne le partagez pas) :",
     follow_link: "Suivre ma proposition",
-    invalid: "La proposition n'a pas été envoyée. À corriger :", failed: "Échec de l'envoi : ",
+    failed: "Échec de l'envoi : ",
     too_many: "Trop de propositions depuis cette connexion. Réessayez dans ", minutes: " min.",
     follow_title: "Suivi de votre proposition",
     follow_failed: "Lien de suivi inconnu ou incorrect.", st_pending: "En attente de relecture",
     st_accepted: "Acceptée : publiée sur la carte", st_rejected: "Refusée",
     st_report_accepted: "Traité par l'équipe", moderator_says: "Message de l'équipe : ",
     sent_on: "Envoyée le ", show: "Voir sur la carte", close: "Fermer",
+    mine_title: "Mes contributions", mine_help: "Les propositions envoyées depuis cet appareil (gardées sur cet appareil seulement).",
+    mine_none: "Aucune proposition envoyée depuis cet appareil.", mine_lost: "Lien de suivi plus valable",
+    mine_follow: "Suivre", mine_unnamed: "Proposition", mine_forget: "Oublier ces liens sur cet appareil",
     stage: "Où en est ce besoin : ", since: "depuis le ",
     s_repere: "le besoin est enregistré ; l'équipe de la Fabrique à initiatives va l'examiner.",
     s_qualifie: "l'équipe a confirmé ce besoin et l'a décrit.",
@@ -38,13 +41,16 @@ const t = register({
     sending: "Sending…",
     thanks: "Thank you! Your proposal is recorded. The team will review it before publication.",
     keep: "Keep this link to follow your proposal (it is secret: do not share it):",
-    follow_link: "Follow my proposal", invalid: "The proposal was not sent. To fix:",
+    follow_link: "Follow my proposal",
     failed: "Sending failed: ", too_many: "Too many proposals from this connection. Try again in ",
     minutes: " min.", follow_title: "Your proposal",
     follow_failed: "Unknown or wrong follow-up link.", st_pending: "Waiting for review",
     st_accepted: "Accepted: published on the map", st_rejected: "Rejected",
     st_report_accepted: "Handled by the team", moderator_says: "Message from the team: ",
     sent_on: "Sent on ", show: "Show on the map", close: "Close",
+    mine_title: "My contributions", mine_help: "Proposals sent from this device (kept on this device only).",
+    mine_none: "No proposal sent from this device.", mine_lost: "Follow-up link no longer valid",
+    mine_follow: "Follow", mine_unnamed: "Proposal", mine_forget: "Forget these links on this device",
     stage: "Where this need stands: ", since: "since ",
     s_repere: "the need is recorded; the Fabrique à initiatives team will look into it.",
     s_qualifie: "the team confirmed this need and described it.",
@@ -72,18 +78,9 @@ export async function send(work, close, body, hp) {
   button.disabled = false;
   button.textContent = t("send");
   if (answer.status === 202) { confirmSent(work, close, answer.body); return; }
+  if (answer.status === 422 && answer.body && answer.body.errors) { work.show(answer.body.errors); return; }
   var summary = clear(work.summary);
-  Array.prototype.forEach.call(work.form.querySelectorAll(".field-error"), function (p) { p.textContent = ""; });
-  if (answer.status === 422 && answer.body && answer.body.errors) {
-    summary.appendChild(el("p", { text: t("invalid") }));
-    var list = el("ul");
-    answer.body.errors.forEach(function (e) {
-      list.appendChild(el("li", { text: (work.labels[e.field] || e.field) + " : " + e.message }));
-      var target = work.errors[e.field];
-      if (target) target.textContent = e.message;
-    });
-    summary.appendChild(list);
-  } else if (answer.status === 429) {
+  if (answer.status === 429) {
     var wait = Number(answer.headers.get("Retry-After") || 60);
     summary.appendChild(el("p", { text: t("too_many") + Math.ceil(wait / 60) + t("minutes") }));
   } else summary.appendChild(el("p", { text: t("failed") + problemText(answer) }));
@@ -100,18 +97,73 @@ function confirmSent(work, close, made) {
   box.appendChild(el("p", { text: t("keep") }));
   box.appendChild(el("p", { className: "follow-link" }, [el("a", { href: made.follow, id: "contrib-follow", text: t("follow_link") })]));
   box.appendChild(el("p", {}, [el("code", { className: "follow-url", text: made.follow })]));
-  box.appendChild(el("button", { type: "button", className: "secondary", text: t("close"), onclick: function () {
-    clear(box); if (opener && document.contains(opener)) opener.focus();
-  } }));
+  box.appendChild(el("div", { className: "row" }, [
+    el("button", { type: "button", className: "secondary", id: "contrib-mine", text: t("mine_title"), onclick: function () { showMine(close, opener); } }),
+    el("button", { type: "button", className: "secondary", text: t("close"), onclick: function () {
+      clear(box); if (opener && document.contains(opener)) opener.focus();
+    } })]));
   h.focus();
 }
 
+var KEPT = "geoservice-proposals";
+
 function remember(made) {
   try {
-    var kept = JSON.parse(localStorage.getItem("geoservice-proposals") || "[]");
+    var kept = JSON.parse(localStorage.getItem(KEPT) || "[]");
     kept.unshift({ id: made.id, follow: made.follow });
-    localStorage.setItem("geoservice-proposals", JSON.stringify(kept.slice(0, 20)));
+    localStorage.setItem(KEPT, JSON.stringify(kept.slice(0, 20)));
   } catch (e) { /* private mode: the link on screen is enough */ }
+}
+
+/** The follow links kept on this device, newest first: [{id, key, follow}]. */
+export function keptLinks() {
+  var kept;
+  try { kept = JSON.parse(localStorage.getItem(KEPT) || "[]"); } catch (e) { return []; }
+  return (Array.isArray(kept) ? kept : []).map(function (k) {
+    var found = /suivi=(p-[0-9a-f]{10})\.([A-Za-z0-9_-]{20,64})/.exec(String(k && k.follow || ""));
+    return found ? { id: found[1], key: found[2], follow: k.follow } : null;
+  }).filter(Boolean);
+}
+
+async function followed(link) {
+  var answer = await request("GET", "api/proposals/" + encodeURIComponent(link.id), undefined,
+    { "Geoservice-Follow-Key": link.key });
+  return answer.ok ? answer.body : null;
+}
+
+/** « Mes contributions »: each proposal sent from this device with its status now. */
+export async function showMine(close, opener) {
+  close(true);
+  var box = clear($("contrib-work"));
+  var h = el("h3", { tabindex: "-1", id: "contrib-heading", text: t("mine_title") });
+  box.appendChild(h);
+  box.appendChild(el("p", { className: "help", text: t("mine_help") }));
+  var links = keptLinks();
+  if (!links.length) box.appendChild(el("p", { text: t("mine_none") }));
+  var list = el("ul", { className: "queue", id: "mine-list" });
+  var found = await Promise.all(links.map(followed));
+  links.forEach(function (link, i) {
+    var p = found[i];
+    var props = p && p.feature && p.feature.properties || {};
+    var what = p ? (props.nom || p.problem_label || t("mine_unnamed")) : t("mine_unnamed");
+    var status = !p ? t("mine_lost") : p.kind === "report" && p.status === "accepted" ? t("st_report_accepted") : t("st_" + p.status);
+    list.appendChild(el("li", { "data-proposal": link.id }, [
+      el("span", { className: "what" }, [el("strong", { lang: "fr", text: what }), " · ",
+        el("span", { className: "follow-status status-" + (p ? p.status : "lost"), text: status }),
+        p ? " · " + t("sent_on") + new Date(p.created_at).toLocaleDateString(locale()) : ""]),
+      p ? el("a", { href: link.follow, text: t("mine_follow"),
+        "aria-label": t("mine_follow") + " : " + what }) : null]));
+  });
+  if (links.length) box.appendChild(list);
+  box.appendChild(el("div", { className: "row" }, [
+    links.length ? el("button", { type: "button", className: "linklike", id: "mine-forget", text: t("mine_forget"), onclick: function () {
+      try { localStorage.removeItem(KEPT); } catch (e) { /* nothing kept */ }
+      showMine(close, opener);
+    } }) : null,
+    el("button", { type: "button", className: "secondary", text: t("close"), onclick: function () {
+      clear(box); if (opener && document.contains(opener)) opener.focus();
+    } })]));
+  h.focus();
 }
 
 // -- following a proposal ------------------------------------------------------------------

@@ -29,7 +29,14 @@ const t = register({
     placed: "Position retenue : ", placed_map: "Position retenue : le point touché sur la carte.",
     placed_gps: "Position retenue : votre position.", no_point: "Pas encore de position.",
     send: "Envoyer", cancel: "Annuler", required: " (obligatoire)",
-    honeypot: "Ne pas remplir",
+    honeypot: "Ne pas remplir", mine: "Mes contributions", defi_unknown: "Je ne sais pas",
+    invalid: "La proposition n'a pas été envoyée. À corriger :", other: "Proposition",
+    need_nom: "Le nom est obligatoire", need_need: "Dites le besoin en quelques mots",
+    need_defi: "Choisissez au moins un Défi, ou « Je ne sais pas »",
+    need_point: "Placez le point : cherchez l'adresse, utilisez votre position ou touchez la carte",
+    need_description: "Décrivez le besoin en quelques phrases",
+    problem_n_existe_plus: "N'existe plus",
+    problem_information_fausse: "Information fausse", problem_doublon: "Doublon", problem_autre: "Autre",
   },
   en: {
     title: "Contribute", help: "Your proposals are reviewed by the team before they appear on the map.",
@@ -47,7 +54,14 @@ const t = register({
     placed: "Chosen position: ", placed_map: "Chosen position: the point tapped on the map.",
     placed_gps: "Chosen position: your position.", no_point: "No position yet.",
     send: "Send", cancel: "Cancel", required: " (required)",
-    honeypot: "Do not fill",
+    honeypot: "Do not fill", mine: "My contributions", defi_unknown: "I don't know",
+    invalid: "The proposal was not sent. To fix:", other: "Proposal",
+    need_nom: "The name is required", need_need: "Say the need in a few words",
+    need_defi: "Choose at least one challenge, or « I don't know »",
+    need_point: "Place the point: search the address, use your position or tap the map",
+    need_description: "Describe the need in a few sentences",
+    problem_n_existe_plus: "No longer exists",
+    problem_information_fausse: "Wrong information", problem_doublon: "Duplicate", problem_autre: "Other",
   },
 });
 var PROBLEMS = ["n_existe_plus", "information_fausse", "doublon", "autre"];
@@ -73,6 +87,7 @@ function setPoint(lat, lon, how, pan) {
     pin.addTo(state.map);
   } else pin.setLatLng([lat, lon]);
   if (pan) whenIdle(function () { state.map.setView([lat, lon], Math.max(state.map.getZoom(), 16)); });
+  recheck("geometry");
 }
 
 function removePin() { if (pin) { state.map.removeLayer(pin); pin = null; } }
@@ -91,24 +106,93 @@ function uid(name) { seq += 1; return "pr-" + name + "-" + seq; }
 
 function field(label, input, required) {
   input.id = input.id || uid("f");
+  input.setAttribute("aria-describedby", input.id + "-err");
   return el("div", { className: "field" }, [
     el("label", { for: input.id, text: label + (required ? t("required") : "") }), input,
     el("p", { className: "field-error", id: input.id + "-err" })]);
 }
 
-function checks(legend, values, labelOf, name) {
+function checks(legend, values, labelOf, name, unknown) {
   var box = el("fieldset", { className: "checks", id: uid(name) }, [el("legend", { text: legend + t("required") })]);
-  values.forEach(function (value) {
+  values.concat(unknown ? [""] : []).forEach(function (value) {
     var id = uid(name);
-    box.appendChild(el("label", { for: id }, [el("input", { type: "checkbox", id: id, value: value, name: name }), " " + labelOf(value)]));
+    box.appendChild(el("label", { for: id }, [el("input", { type: "checkbox", id: id, value: value, name: name,
+      "data-unknown": value === "" ? "true" : null }), " " + (value === "" ? t("defi_unknown") : labelOf(value))]));
   });
   box.appendChild(el("p", { className: "field-error", id: box.id + "-err" }));
+  box.setAttribute("aria-describedby", box.id + "-err");
   return box;
 }
 
+/** The values ticked (« je ne sais pas » is none of them). */
 function checked(box) {
-  return Array.prototype.filter.call(box.querySelectorAll("input"), function (b) { return b.checked; })
+  return Array.prototype.filter.call(box.querySelectorAll("input"), function (b) { return b.checked && b.value; })
     .map(function (b) { return b.value; });
+}
+
+function anyTicked(box) { return !!box.querySelector("input:checked"); }
+
+// -- errors: every one shown beside its field and in the summary, each gone once fixed ------
+
+function fieldKey(field) {  // "feature.properties.nom" or "nom" → "nom"
+  var parts = String(field || "").split(/[.[\]]+/).filter(Boolean);
+  for (var i = parts.length - 1; i >= 0; i--) if (work.labels[parts[i]]) return parts[i];
+  return parts.length ? parts[parts.length - 1] : "";
+}
+
+function mark(key, message) {
+  var target = work.errors[key], input = work.inputs[key];
+  if (target) target.textContent = message || "";
+  if (input) { if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid"); }
+}
+
+/** Show `problems` ([{field, message}], the form's own checks or a 422's errors). */
+function showProblems(problems) {
+  if (!work) return;
+  var summary = clear(work.summary);
+  Object.keys(work.errors).forEach(function (key) { mark(key, null); });
+  work.problems = {};
+  if (!problems.length) return;
+  summary.appendChild(el("p", { text: t("invalid") }));
+  var list = el("ul", { id: "contrib-problems" });
+  problems.forEach(function (p) {
+    var key = fieldKey(p.field);
+    var item = el("li", { "data-field": key, text: (work.labels[key] || t("other")) + " : " + p.message });
+    list.appendChild(item);
+    if (!work.problems[key]) mark(key, p.message);
+    work.problems[key] = (work.problems[key] || []).concat([item]);
+  });
+  summary.appendChild(list);
+  summary.focus();
+}
+
+/** A field changed: its problem goes once the form's check passes (a server's problem on a
+ * field the form cannot check goes as soon as the field changes; the server checks again). */
+function recheck(key) {
+  if (!work || !work.problems || !work.problems[key]) return;
+  var message = work.checks[key] ? work.checks[key]() : null;
+  if (message) return;
+  work.problems[key].forEach(function (item) { item.remove(); });
+  delete work.problems[key];
+  mark(key, null);
+  if (!Object.keys(work.problems).length) clear(work.summary);
+}
+
+/** The form's own checks, all at once: true when there is nothing to fix. */
+function checkAll() {
+  var problems = [];
+  Object.keys(work.checks).forEach(function (key) {
+    var message = work.checks[key]();
+    if (message) problems.push({ field: key, message: message });
+  });
+  showProblems(problems);
+  return !problems.length;
+}
+
+function watch(key, node, check) {
+  work.inputs[key] = work.inputs[key] || node;
+  if (check) work.checks[key] = check;
+  node.addEventListener(node.tagName === "FIELDSET" || node.tagName === "SELECT" ? "change" : "input", function () { recheck(key); });
 }
 
 function select(values, labelOf) {
@@ -166,7 +250,7 @@ function begin(heading, opener) {
   box.appendChild(summary);
   box.appendChild(form);
   work = { form: form, summary: summary, point: null, precision: null, needsPoint: false, opener: opener,
-    labels: {}, errors: {} };
+    labels: {}, errors: {}, inputs: {}, checks: {}, problems: {}, show: showProblems };
   return { heading: h, form: form };
 }
 
@@ -201,7 +285,23 @@ function showFollow(id, key) {
   later().then(function (m) { m.showFollow(close, id, key); });
 }
 
+function showMine(opener) {
+  later().then(function (m) { m.showMine(close, opener); });
+}
+
+function hasKept() {
+  try { return (JSON.parse(localStorage.getItem("geoservice-proposals") || "[]") || []).length > 0; } catch (e) { return false; }
+}
+
 // -- the three forms -----------------------------------------------------------------------
+
+/** The checks a place and a need share: a name, a Défi (or « je ne sais pas »), a point. */
+function common(name, nameMessage, defis, pos) {
+  watch("nom", name, function () { return name.value.trim() ? null : nameMessage; });
+  watch("defi", defis, function () { return anyTicked(defis) ? null : t("need_defi"); });
+  work.inputs.geometry = pos.node;
+  work.checks.geometry = function () { return work.point ? null : t("need_point"); };
+}
 
 async function openPlace(opener) {
   var layers = editableLayers().filter(function (id) { return id !== "besoins"; });
@@ -209,7 +309,7 @@ async function openPlace(opener) {
   var layer = select(layers, function (id) { return title(state.layers[id].def.title); });
   var typeBox = el("div");
   var name = el("input", { type: "text", maxlength: "200", autocomplete: "off" });
-  var defis = checks(t("defis"), Object.keys(state.config.defis), defiTitle, "defi");
+  var defis = checks(t("defis"), Object.keys(state.config.defis), defiTitle, "defi", true);
   var description = el("textarea", { rows: "3", maxlength: "2000" });
   var contact = el("input", { type: "text", maxlength: "200", autocomplete: "email" });
   var note = el("textarea", { rows: "2", maxlength: "2000" });
@@ -219,12 +319,14 @@ async function openPlace(opener) {
     clear(typeBox);
     typeSelect = null;
     var schema = await getJSON(schemaUrl(layer.value));
-    var spec = schema.properties.properties.properties.type || {};
+    var spec = schema.properties.type || {};
     var values = (spec.enum || []).filter(function (v) { return v !== null; });
     if (values.length > 1) {
       typeSelect = select(values, function (v) { return valueLabel("type", v); });
       typeBox.appendChild(field(t("type"), typeSelect, true));
       work.errors.type = typeBox.querySelector(".field-error");
+      work.inputs.type = null;
+      watch("type", typeSelect);
     }
   }
   layer.addEventListener("change", types);
@@ -235,7 +337,12 @@ async function openPlace(opener) {
   work.chosen = pos.chosen;
   work.labels = { nom: t("name"), defi: t("defis"), geometry: t("position"), type: t("type"), description: t("description"), contact: t("contact"), note: t("note") };
   work.errors = { nom: name.nextSibling, defi: $(defis.id + "-err"), geometry: $("pr-geometry-err") };
+  common(name, t("need_nom"), defis, pos);
+  watch("description", description);
+  watch("contact", contact);
+  watch("note", note);
   buttons(f.form, function (hp) {
+    if (!checkAll()) return;
     var props = { nom: name.value.trim(), defi: checked(defis), precision: work.precision || undefined };
     if (typeSelect) props.type = typeSelect.value;
     if (description.value.trim()) props.description = description.value.trim();
@@ -250,7 +357,7 @@ async function openPlace(opener) {
 function openNeed(opener) {
   var f = begin(t("need_title"), opener);
   var name = el("input", { type: "text", maxlength: "200", autocomplete: "off" });
-  var defis = checks(t("defis"), Object.keys(state.config.defis), defiTitle, "defi");
+  var defis = checks(t("defis"), Object.keys(state.config.defis), defiTitle, "defi", true);
   var description = el("textarea", { rows: "3", maxlength: "2000" });
   var spotted = select(SPOTTERS, function (v) { return valueLabel("signale_par", v); });
   var contact = el("input", { type: "text", maxlength: "200", autocomplete: "email" });
@@ -261,7 +368,12 @@ function openNeed(opener) {
   work.chosen = pos.chosen;
   work.labels = { nom: t("need_name"), defi: t("defis"), description: t("need_description"), geometry: t("position"), signale_par: t("spotted"), contact: t("contact") };
   work.errors = { nom: name.nextSibling, defi: $(defis.id + "-err"), description: description.nextSibling, geometry: $("pr-geometry-err") };
+  common(name, t("need_need"), defis, pos);
+  watch("description", description, function () { return description.value.trim() ? null : t("need_description"); });
+  watch("signale_par", spotted);
+  watch("contact", contact);
   buttons(f.form, function (hp) {
+    if (!checkAll()) return;
     var props = { nom: name.value.trim(), defi: checked(defis), description: description.value.trim(),
       signale_par: spotted.value, precision: work.precision || undefined };
     if (work.address) props.adresse = work.address;
@@ -276,7 +388,7 @@ function openReport(layer, props, opener) {
   var problem = el("fieldset", { className: "checks", id: uid("problem") }, [el("legend", { text: t("problem") + t("required") })]);
   PROBLEMS.forEach(function (p, i) {
     var id = uid("problem");
-    problem.appendChild(el("label", { for: id }, [el("input", { type: "radio", name: "problem", id: id, value: p, checked: i === 0 ? "" : null }), " " + valueLabel("problem", p)]));
+    problem.appendChild(el("label", { for: id }, [el("input", { type: "radio", name: "problem", id: id, value: p, checked: i === 0 ? "" : null }), " " + t("problem_" + p)]));
   });
   problem.appendChild(el("p", { className: "field-error", id: problem.id + "-err" }));
   var comment = el("textarea", { rows: "3", maxlength: "2000" });
@@ -284,6 +396,9 @@ function openReport(layer, props, opener) {
   [problem, field(t("comment"), comment), field(t("contact"), contact)].forEach(function (n) { f.form.appendChild(n); });
   work.labels = { problem: t("problem"), note: t("comment"), contact: t("contact") };
   work.errors = { problem: $(problem.id + "-err"), note: comment.nextSibling };
+  watch("problem", problem);
+  watch("note", comment);
+  watch("contact", contact);
   buttons(f.form, function (hp) {
     var picked = problem.querySelector("input:checked");
     send({ collection: layer.def.id, target: String(props.id), problem: picked ? picked.value : null,
@@ -309,7 +424,8 @@ function render() {
   box.appendChild(el("p", { className: "help", text: t("help") }));
   box.appendChild(el("div", { className: "row" }, [
     el("button", { type: "button", id: "propose-place", className: "secondary", text: t("place"), onclick: function (e) { openPlace(e.currentTarget); } }),
-    el("button", { type: "button", id: "propose-need", className: "secondary", text: t("need"), onclick: function (e) { openNeed(e.currentTarget); } })]));
+    el("button", { type: "button", id: "propose-need", className: "secondary", text: t("need"), onclick: function (e) { openNeed(e.currentTarget); } }),
+    hasKept() ? el("button", { type: "button", id: "my-contributions", className: "secondary", text: t("mine"), onclick: function (e) { showMine(e.currentTarget); } }) : null]));
   box.appendChild(el("div", { id: "contrib-work", className: "editor contrib-work" }));
 }
 

@@ -73,9 +73,10 @@ def test_shared_helpers_are_defined_in_exactly_one_module():
     assert _holding(r"\.detail\s*\|\|") == ["js/api.js"]
     # the address search: the only module that calls the geocoding route
     assert _holding(r"api/geocode/search") == ["js/address-search.js"]
-    # value labels: one vocabulary
-    assert _holding(r"Hôtel d'entreprises") == ["js/labels.js"]
-    assert _holding(r"Atelier et chantier d'insertion") == ["js/labels.js"]
+    # value labels: one vocabulary, the layers' YAML (through the map's configuration and
+    # /schema): no screen lists coded values in words
+    assert _holding(r"Hôtel d'entreprises") == []
+    assert _holding(r"Atelier et chantier d'insertion") == []
 
 
 def test_no_window_globals_between_scripts():

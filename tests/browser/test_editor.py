@@ -1,6 +1,6 @@
 """The editor in the web map, in headless Chromium against a real `geoservice serve`: a
 staff member logs in with a password, adds a place from an address (BAN stand-in), is told
-inline what is missing, edits it, meets a concurrent change (412 view), and reverts it from
+inline what is missing, edits it, meets a concurrent change (412, merged), and reverts it from
 the history. A resident's page never loads the editor; hostile text never runs."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_accessibility import _violations
 from tests.editing_site import Site
 
@@ -106,7 +105,8 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     page.get_by_text("Enregistré : version 2").wait_for()
     assert api_feature(site, fid).json()["properties"]["statut"] == "a_venir"
 
-    # someone else changes it while the form is open: the conflict view, then overwrite
+    # someone else changes another field while the form is open: both changes are kept
+    # (the field-by-field merge and the fields both changed: tests/browser/test_trust_screens.py)
     page.locator("#detail").get_by_role("button", name="Modifier").click()
     other = httpx.patch(f"{site.url}/api/collections/hebergement/items/{fid}",
                         content='{"properties": {"description": "ajout concurrent"}}',
@@ -115,16 +115,10 @@ def test_editor_adds_edits_meets_a_conflict_and_reverts(site, open_page):
     assert other.status_code == 200
     page.locator("#ed-statut").select_option("ferme")
     page.locator("#ed-save").click()
-    page.locator("#conflict-heading").wait_for()
-    assert page.evaluate("document.activeElement.id") == "conflict-heading"
-    row = page.locator(".conflict tr.differs", has_text="Description")
-    assert "ajout concurrent" in row.inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))
-    assert _violations(page) == []
-    page.locator("#conflict-mine").click()
     page.get_by_text("Enregistré : version 4").wait_for()
-    assert api_feature(site, fid).json()["properties"]["statut"] == "ferme"
+    assert "Description" in page.locator("#status").inner_text()
+    merged = api_feature(site, fid).json()["properties"]
+    assert merged["statut"] == "ferme" and merged["description"] == "ajout concurrent"
 
     # history, then revert to version 1
     page.locator("#detail").get_by_role("button", name="Historique").click()

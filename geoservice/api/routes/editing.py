@@ -16,7 +16,7 @@ from ...read.export import dumps
 from ..auth import CallerDep, OptionalCallerDep
 from ..deps import EditingDep, SnapshotDep
 from ..headers import allow
-from ..http import JSON_ONLY, only
+from ..http import LangDep, only
 from ..links import base_url
 from ..writes import (
     GEOJSON,
@@ -80,18 +80,19 @@ async def me(request: Request, response: Response, store: SnapshotDep, caller: C
     return out
 
 
-@router.get("/collections/{collectionId}/schema", summary="Schéma JSON des objets",
-            dependencies=[JSON_ONLY],
+@router.get("/collections/{collectionId}/schema",
+            summary="Schéma des objets (OGC API – Features Part 5), en français ou en anglais",
             response_class=Response,
             responses={200: {"content": {"application/schema+json": {}}}, **READ_ERRORS})
 async def schema(request: Request, collectionId: CollectionId,  # noqa: N803
-                 store: SnapshotDep) -> Response:
+                 store: SnapshotDep, lang: LangDep) -> Response:
     layer = store.collection(collectionId).layer
     layer = store.layers.get(collectionId, layer)  # with its staff-only properties
     href = f"{base_url(request)}/api/collections/{collectionId}/schema"
-    document = feature_schema(layer, href)
+    document = feature_schema(layer, href, lang)
     document["x-editable"] = layer.editable
-    return Response(dumps(document), media_type="application/schema+json")
+    return Response(dumps(document), media_type="application/schema+json",
+                    headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
 
 # -- Part 4 --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import ServiceUnavailable
+from ...errors import ServiceUnavailable, StoreUnavailable
 from ..http import only
 from ..problems import problem_response
 
@@ -59,6 +59,8 @@ async def _probe(app: Any, storage: Any) -> None:
         await asyncio.wait_for(asyncio.shield(task), PROBE_TIMEOUT)
     except TimeoutError as exc:
         raise _not_ready(f"la base de données ne répond pas en {PROBE_TIMEOUT:g} s") from exc
+    except StoreUnavailable as exc:  # the storage logs once when it goes and returns
+        raise _not_ready("la base de données est injoignable") from exc
     except Exception as exc:  # noqa: BLE001 — any storage failure: not ready, said once
         log.warning("readiness: store unreachable (%s)", str(exc).splitlines()[0][:200]
                     if str(exc) else type(exc).__name__)

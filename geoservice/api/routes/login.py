@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ...auth.sessions import COOKIE
 from ...errors import InvalidParameter, NotFound
 from ...settings import Settings
+from ..audit import note
 from ..auth import CallerDep
 from ..deps import AccountsDep, get_accounts
 from ..http import only
@@ -59,8 +60,10 @@ async def login(request: Request, response: Response, body: Credentials,
     if not _settings(request).password_login:
         raise NotFound("Connexion par mot de passe désactivée sur ce service")
     address = request.client.host if request.client else None
+    note(request.scope, who=body.email[:320], via="password")  # the audit line's who
     account, cookie, session = await run_in_threadpool(
         accounts.password_login, body.email, body.password, address)
+    note(request.scope, who=account.email, role=account.role)
     return _logged_in(request, account.email, account.role, session.csrf, cookie, response)
 
 

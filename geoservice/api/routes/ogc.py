@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...agenda import occurrences  # noqa: F401 - registers the events' datetime matcher
 from ...errors import InvalidParameter, NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
@@ -48,6 +49,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    # Part 5 (schemas): /collections/{id}/schema, properties at the top with x-ogc-role
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -67,6 +70,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
 FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
@@ -130,6 +134,8 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(href, "self", JSON, layer.title.fr),
             *items_links,
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
+            link(f"{href}/schema", SCHEMA_REL, SCHEMA_JSON,
+                 "Schéma des objets (OGC API – Features Part 5)"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
         "extent": extent,
@@ -271,7 +277,8 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
         positions = positions[np.isin(positions, matched_cql)]
     undated = None
     if query.interval is not None:
-        positions, undated = collection.in_time(query.interval, positions)
+        positions, undated = collection.in_time(query.interval, positions,
+                                                request.query_params.get("datetime"))
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]

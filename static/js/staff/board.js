@@ -6,7 +6,7 @@
 
 import { getJSON, itemUrl, problemText, schemaUrl } from "../api.js";
 import { $, clear, el } from "../dom.js";
-import { lang, locale, register } from "../i18n.js";
+import { locale, register } from "../i18n.js";
 import { defiTitle, valueLabel } from "../labels.js";
 import { answerName, fetchAll, reloadLayer, state } from "../map.js";
 import { say } from "./fabrique.js";
@@ -43,9 +43,9 @@ var board = { stages: [], labels: {}, needs: [], filters: {}, root: null };
 
 // -- values shown ------------------------------------------------------------------------
 
-/** A stage's label: the layer schema's French label, its English one from the map config. */
+/** A stage's label, as the layer's schema says it (the map's configuration otherwise). */
 export function stageLabel(stage) {
-  return lang() === "fr" && board.labels[stage] ? board.labels[stage] : valueLabel("etape", stage);
+  return board.labels[stage] || valueLabel("etape", stage);
 }
 
 function qpvNames() {
@@ -245,9 +245,10 @@ export async function show(box) {
     box.appendChild(el("p", { role: "alert", text: t("failed") + err.message }));
     return;
   }
-  var spec = schema.properties.properties.properties.etape;
+  var spec = schema.properties.etape;
   board.stages = (spec.enum || []).filter(function (v) { return v !== null; });
-  board.labels = spec["x-enum-labels"] || {};
+  board.labels = {};
+  (spec.oneOf || []).forEach(function (one) { if (one.const !== null) board.labels[one.const] = one.title; });
   say("");
   renderFilters(box);
   box.appendChild(el("p", { className: "help", id: "fab-count" }));

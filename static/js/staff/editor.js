@@ -19,7 +19,7 @@ const t = register({
     reverted: "Version rétablie : nouvelle version ", current: "(version actuelle)",
     close: "Fermer", failed: "Échec : ", op_seed: "import", op_insert: "création",
     op_update: "modification", op_delete: "suppression", op_restore: "restauration",
-    op_revert: "retour arrière",
+    op_revert: "retour arrière", position: "position",
   },
   en: {
     signed_in: "Signed in: ", logout: "Log out", layer: "Layer", add: "Add a feature", edit: "Edit",
@@ -27,13 +27,20 @@ const t = register({
     changed: "fields: ", revert: "Revert to this version",
     reverted: "Version restored: new version ", current: "(current version)", close: "Close",
     failed: "Failed: ", op_seed: "import", op_insert: "creation", op_update: "update",
-    op_delete: "deletion", op_restore: "restore", op_revert: "revert",
+    op_delete: "deletion", op_restore: "restore", op_revert: "revert", position: "position",
   },
 });
 
 let started = false;
 
 // -- history and revert --------------------------------------------------------------------
+
+/** A field by its label (« Statut », not « statut »); the position as such. */
+function fieldName(layerId, name) {
+  if (name === "geometry") return t("position");
+  var labels = state.layers[layerId] ? state.layers[layerId].def.labels : {};
+  return labels[name] ? title(labels[name]) : name;
+}
 
 async function openHistory(layerId, id) {
   var box = clear($("editor-work"));
@@ -50,7 +57,7 @@ async function openHistory(layerId, id) {
     var item = el("li", {}, [
       el("strong", { text: t("version") + v.version }), " · " + (t("op_" + v.op) || v.op) + " · " + when + t("by") + v.author + " (" + v.role + ")",
       v.changed && v.changed.length ? el("br") : null,
-      v.changed && v.changed.length ? t("changed") + v.changed.join(", ") : null,
+      v.changed && v.changed.length ? t("changed") + v.changed.map(function (name) { return fieldName(layerId, name); }).join(", ") : null,
       v.reason ? el("br") : null, v.reason ? "« " + v.reason + " »" : null]);
     if (v.version === newest) item.appendChild(el("span", { className: "help", text: " " + t("current") }));
     else if (may(layerId, "update") && v.op !== "delete") {

@@ -1,6 +1,6 @@
 /* The editor's form: built from the layer's JSON Schema (/collections/{id}/schema), the point
- * placed on the map or found by address, a 422's errors beside their fields, a 412's
- * versions side by side. Writes go through the OGC API – Features Part 4 routes. Also used
+ * placed on the map or found by address, a 422's errors beside their fields, a 412 merged
+ * field by field (conflict.js). Writes go through the OGC API – Features Part 4 routes. Also used
  * by moderation (edit a proposal, then accept it). Text is always written as DOM text. */
 
 import { addressSearch, latLon } from "../address-search.js";
@@ -9,6 +9,7 @@ import { $, clear, el } from "../dom.js";
 import { lang, register, title } from "../i18n.js";
 import { valueLabel } from "../labels.js";
 import { reloadLayer, select as selectFeature, state, status, whenIdle } from "../map.js";
+import { resolveConflict } from "./conflict.js";
 import { send } from "./session.js";
 
 const t = register({
@@ -25,11 +26,8 @@ const t = register({
     reason: "Motif de la modification (facultatif, visible dans l'historique)", save: "Enregistrer",
     cancel: "Annuler", saved: "Enregistré : version ",
     invalid: "L'objet n'a pas été enregistré. À corriger :",
-    conflict_title: "Quelqu'un a modifié cet objet entre-temps (version ",
-    conflict_help: "Votre saisie n'a pas été enregistrée. Comparez, puis choisissez.",
-    field: "Champ", mine: "Votre saisie", theirs: "Version actuelle",
-    keep_mine: "Enregistrer ma saisie par-dessus", take_theirs: "Reprendre la version actuelle",
-    failed: "Échec : ",
+    failed: "Échec : ", commune: "Commune", placed: "Point placé sur la carte — précision : ",
+    placed_zoom: " (carte au zoom ", placed_rule: " ; « à l'adresse » dès le zoom 17, « à la rue » aux zooms 15-16, « au quartier » en deçà).",
   },
   en: {
     new_title: "New feature — ", edit_title: "Edit — ", position: "Position",
@@ -43,22 +41,29 @@ const t = register({
     date_help: "YYYY, YYYY-MM or YYYY-MM-DD.",
     reason: "Reason for the change (optional, shown in the history)", save: "Save",
     cancel: "Cancel", saved: "Saved: version ", invalid: "The feature was not saved. To fix:",
-    conflict_title: "Someone changed this feature meanwhile (version ",
-    conflict_help: "Your input was not saved. Compare, then choose.", field: "Field",
-    mine: "Your input", theirs: "Current version", keep_mine: "Save my input over it",
-    take_theirs: "Take the current version", failed: "Failed: ",
+    failed: "Failed: ", commune: "Commune", placed: "Point placed on the map — precision: ",
+    placed_zoom: " (map at zoom ", placed_rule: "; « at the address » from zoom 17, « at the street » at zooms 15-16, « at the neighbourhood » below).",
   },
 });
 var TEXTAREA = { description: 1, notes: 1, source: 1 };
 var SKIPPED = { territoire: 1 };  // set by the server from the territory served
+var PLACE_FIELDS = { commune: "communes", qpv: "qpv" };  // codes chosen by the place's name
+var building = null;  // the layer whose form is being built (a need's qpv is a code; a project's, a text)
 
 var schemas = {}, editing = null, marker = null;
 
-function fieldLabel(spec) { return lang() === "en" ? (spec["x-title-en"] || spec.title) : spec.title; }
+function fieldLabel(spec) { return spec.title; }
 
-async function schemaOf(layerId) {
-  if (!schemas[layerId]) schemas[layerId] = await getJSON(schemaUrl(layerId));
-  return schemas[layerId];
+/** A field's label in the form: a commune chosen by its name is just « Commune ». */
+function formLabel(name, spec) {
+  return name === "commune" && state.layers.communes && state.layers.communes.features.length ? t("commune") : fieldLabel(spec);
+}
+
+/** A layer's schema (OGC Part 5 form: the properties at the top) in the page's language. */
+export async function schemaOf(layerId) {
+  var key = layerId + "|" + lang();
+  if (!schemas[key]) schemas[key] = await getJSON(schemaUrl(layerId));
+  return schemas[key];
 }
 
 // -- the point on the map ------------------------------------------------------------------
@@ -80,6 +85,7 @@ function placeMarker(pan) {
     marker.on("dragend", function () {
       var p = marker.getLatLng();
       setPoint(p.lat, p.lng, false);
+      placedByHand();
     });
     marker.addTo(state.map);
   } else marker.setLatLng([lat, lon]);
@@ -95,9 +101,21 @@ export function onMapClick(event) {
   var target = event.originalEvent && event.originalEvent.target;
   if (target && target.closest && target.closest(".leaflet-marker-icon, .leaflet-popup")) return;
   setPoint(event.latlng.lat, event.latlng.lng, false);
-  var map = state.map, skip = function () { map.closePopup(); };
-  map.once("popupopen", skip);
-  setTimeout(function () { map.off("popupopen", skip); }, 0);
+  placedByHand();
+  var chosen = $("ed-chosen");
+  if (chosen) setTimeout(function () { chosen.focus({ preventScroll: true }); }, 0);  // the map took it on mousedown
+}
+
+/** The précision of a point placed by hand, from how close the map was: at zoom 17 or more
+ * (a building can be told apart) « adresse », at 15–16 « rue », closer than that
+ * « quartier ». The form's field shows it; the editor may change it. */
+export function handPrecision(zoom) { return zoom >= 17 ? "adresse" : zoom >= 15 ? "rue" : "quartier"; }
+
+function placedByHand() {
+  var zoom = state.map.getZoom(), precision = handPrecision(zoom);
+  if (editing.fields.precision) editing.fields.precision.set(precision);
+  var chosen = $("ed-chosen");
+  if (chosen) chosen.textContent = t("placed") + valueLabel("precision", precision).toLowerCase() + t("placed_zoom") + zoom + t("placed_rule");
 }
 
 // -- the form ------------------------------------------------------------------------------
@@ -120,17 +138,29 @@ function widget(name, spec, required) {
       Array.prototype.forEach.call(node.querySelectorAll("input"), function (b) { b.checked = (v || []).indexOf(b.value) >= 0; });
     }, focus: function () { node.querySelector("input").focus(); } };
   }
+  var places = PLACE_FIELDS[name] && (name !== "qpv" || building === "besoins") && state.layers[PLACE_FIELDS[name]];
+  if (places && places.features.length) {  // a commune or a QPV by its name, its code kept
+    enumValues = places.features.map(function (item) { return String(item.id); })
+      .sort(function (a, b) { return places.byId[a].name.localeCompare(places.byId[b].name, "fr"); });
+  }
   if (enumValues.length || type === "boolean") {
     node = el("select", { id: id, "aria-describedby": "err-" + name });
     if (!required || type === "boolean") node.appendChild(el("option", { value: "", text: t("empty") }));
     var values = type === "boolean" ? ["true", "false"] : enumValues;
     values.forEach(function (value) {
-      node.appendChild(el("option", { value: value, text: type === "boolean" ? t(value === "true" ? "yes" : "no") : valueLabel(name, value) }));
+      node.appendChild(el("option", { value: value, text: type === "boolean" ? t(value === "true" ? "yes" : "no")
+        : places ? places.byId[value].name : valueLabel(name, value) }));
     });
     return { node: node, get: function () {
       if (node.value === "") return null;
       return type === "boolean" ? node.value === "true" : node.value;
-    }, set: function (v) { node.value = v === null || v === undefined ? "" : String(v); } };
+    }, set: function (v) {
+      var text = v === null || v === undefined ? "" : String(v);
+      if (text && !node.querySelector('option[value="' + CSS.escape(text) + '"]')) {
+        node.appendChild(el("option", { value: text, text: text }));  // a value from elsewhere, kept
+      }
+      node.value = text;
+    } };
   }
   if (type === "array") {
     node = el("textarea", { id: id, rows: "2", "aria-describedby": "help-" + name + " err-" + name });
@@ -157,9 +187,11 @@ export async function openForm(layerId, feature, etag, options) {
   options = options || {};
   var schema = await schemaOf(layerId);
   var layerDef = state.layers[layerId].def;
+  building = layerId;
+  state.picking = true;  // a click on an area places the point, never opens its card
   var box = clear($("editor-work"));
-  var props = schema.properties.properties;
-  var required = props.required || [];
+  var props = schema;
+  var required = schema.required || [];
   var fields = {};
   var heading = el("h3", { id: "editor-heading", tabindex: "-1",
     text: options.title || ((feature ? t("edit_title") + (feature.properties.nom || feature.id) : t("new_title")) + (feature ? "" : title(layerDef.title))) });
@@ -170,7 +202,7 @@ export async function openForm(layerId, feature, etag, options) {
   var lat = el("input", { id: "ed-lat", type: "text", inputmode: "decimal", "aria-describedby": "err-geometry" });
   var address = el("input", { id: "ed-address", type: "search", autocomplete: "off" });
   var candidates = el("ul", { className: "results", id: "ed-candidates", "aria-live": "polite" });
-  var chosen = el("p", { className: "help", id: "ed-chosen", "aria-live": "polite" });
+  var chosen = el("p", { className: "help", id: "ed-chosen", "aria-live": "polite", tabindex: "-1" });
   var position = el("fieldset", { className: "position" }, [
     el("legend", { text: t("position") }), el("p", { className: "help", text: t("position_help") }),
     el("label", { for: "ed-address", text: t("address_search") }),
@@ -188,13 +220,13 @@ export async function openForm(layerId, feature, etag, options) {
   form.appendChild(position);
   Object.keys(props.properties).forEach(function (name) {
     var spec = props.properties[name];
-    if (spec.readOnly || SKIPPED[name]) return;
+    if (spec.readOnly || SKIPPED[name] || spec["x-ogc-role"] === "primary-geometry") return;
     var isRequired = required.indexOf(name) >= 0;
     var w = widget(name, spec, isRequired);
     fields[name] = w;
     var wrap = el("div", { className: "field", id: "field-" + name });
     if (w.node.tagName !== "FIELDSET") {
-      wrap.appendChild(el("label", { for: "ed-" + name, text: fieldLabel(spec) + (isRequired ? t("required") : "") }));
+      wrap.appendChild(el("label", { for: "ed-" + name, text: formLabel(name, spec) + (isRequired ? t("required") : "") }));
     }
     wrap.appendChild(w.node);
     if (w.help) wrap.appendChild(el("p", { className: "help", id: "help-" + name, text: w.help }));
@@ -229,11 +261,13 @@ function fill(feature) {
 /** Forget the form open (another screen takes its place). */
 export function dropForm() {
   editing = null;
+  state.picking = false;
   removeMarker();
 }
 
 export function closeForm() {
   editing = null;
+  state.picking = false;
   removeMarker();
   clear($("editor-work"));
   var add = $("editor-add");
@@ -280,30 +314,49 @@ async function save() {
   if (editing.onSubmit) {
     clear(editing.summary);
     var done = await editing.onSubmit(feature);
-    if (done.ok || !document.contains(editing.form)) { editing = null; removeMarker(); return; }
+    if (done.ok || !document.contains(editing.form)) { editing = null; state.picking = false; removeMarker(); return; }
     if (done.status === 422 && done.body && done.body.errors) { showErrors(done.body.errors); return; }
     clear(editing.summary).appendChild(el("p", { text: t("failed") + problemText(done) }));
     editing.summary.focus();
     return;
   }
-  var url = editing.feature ? itemUrl(editing.layerId, editing.feature.id)
-    : itemsUrl(editing.layerId);
-  var headers = {};
-  if (editing.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(editing.reason.value.trim());
-  if (editing.feature) headers["If-Match"] = editing.etag;
   clear(editing.summary);
-  var answer = await send(editing.feature ? "PUT" : "POST", url, feature, headers);
+  await settle(editing, await put(editing, feature, editing.feature ? editing.etag : null), feature, "");
+}
+
+/** A Part 4 write of the form's feature: PUT on top of `etag`, or POST for a new one. */
+function put(work, feature, etag) {
+  var url = work.feature ? itemUrl(work.layerId, work.feature.id) : itemsUrl(work.layerId);
+  var headers = {};
+  if (work.reason.value.trim()) headers["Geoservice-Reason"] = encodeURIComponent(work.reason.value.trim());
+  if (work.feature) headers["If-Match"] = etag;
+  return send(work.feature ? "PUT" : "POST", url, feature, headers);
+}
+
+/** What a write's answer leads to: saved (with what a merge kept), errors beside their
+ * fields, or a conflict merged field by field (conflict.js). */
+async function settle(work, answer, feature, merged) {
+  if (editing !== work) return;
   if (answer.ok) {
-    var saved = answer.body, layerId = editing.layerId;
-    status(t("saved") + String(answer.etag || "").replace(/"/g, "") + " — " + (saved.properties.nom || saved.id));
+    var saved = answer.body, layerId = work.layerId;
+    status(t("saved") + String(answer.etag || "").replace(/"/g, "") + " — " + (saved.properties.nom || saved.id) + (merged ? ". " + merged : ""));
     closeForm();
     await afterWrite(layerId, saved.id);
     return;
   }
+  work.form.hidden = false;
   if (answer.status === 422 && answer.body && answer.body.errors) { showErrors(answer.body.errors); return; }
-  if (answer.status === 412 && answer.body && answer.body.current) { showConflict(feature, answer.body); return; }
-  clear(editing.summary).appendChild(el("p", { text: t("failed") + problemText(answer) }));
-  editing.summary.focus();
+  if (answer.status === 412 && answer.body && answer.body.current && work.feature) {
+    await resolveConflict({ layerId: work.layerId, id: work.feature.id, etag: work.etag, read: work.feature,
+      mine: feature, problem: answer.body, names: Object.keys(work.fields), form: work.form, summary: work.summary,
+      label: function (name) { return fieldLabel(work.schema[name]); }, shown: shown,
+      put: function (merge, etag) { return put(work, merge, etag); },
+      done: function (next, kept) { return settle(work, next, feature, kept); },
+      takeTheirs: function () { openForm(work.layerId, answer.body.current, answer.body.etag); } });
+    return;
+  }
+  clear(work.summary).appendChild(el("p", { text: t("failed") + problemText(answer) }));
+  work.summary.focus();
 }
 
 async function afterWrite(layerId, id) {
@@ -312,7 +365,7 @@ async function afterWrite(layerId, id) {
   if (item) selectFeature(item, true);
 }
 
-// -- 412: their change beside mine ---------------------------------------------------------
+// -- values as the conflict view says them -------------------------------------------------
 
 function shown(name, value) {
   if (value === null || value === undefined || value === "") return t("empty");
@@ -322,46 +375,6 @@ function shown(name, value) {
   var label = function (v) { return listed ? valueLabel(name, v) : String(v); };
   if (Array.isArray(value)) return value.map(label).join(", ") || t("empty");
   return label(value);
-}
-
-function showConflict(mine, problemBody) {
-  var current = problemBody.current;
-  var names = Object.keys(editing.fields);
-  var rows = [["geometry", t("position")]].concat(names.map(function (n) { return [n, fieldLabel(editing.schema[n])]; }));
-  var tbody = el("tbody");
-  rows.forEach(function (row) {
-    var name = row[0];
-    var a = name === "geometry" ? coords(mine.geometry) : shown(name, mine.properties[name]);
-    var b = name === "geometry" ? coords(current.geometry) : shown(name, current.properties[name]);
-    var differs = a !== b;
-    tbody.appendChild(el("tr", { className: differs ? "differs" : null }, [
-      el("th", { scope: "row", text: row[1] + (differs ? " ≠" : "") }), el("td", { text: a }), el("td", { text: b })]));
-  });
-  var work = editing;
-  var box = el("div", { id: "conflict", className: "conflict-box" });
-  var heading = el("h3", { id: "conflict-heading", tabindex: "-1",
-    text: t("conflict_title") + problemBody.currentVersion + ")" });
-  box.appendChild(heading);
-  box.appendChild(el("p", { text: t("conflict_help") }));
-  box.appendChild(el("table", { className: "conflict" }, [
-    el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: t("field") }),
-      el("th", { scope: "col", text: t("mine") }), el("th", { scope: "col", text: t("theirs") })])]), tbody]));
-  box.appendChild(el("div", { className: "row" }, [
-    el("button", { type: "button", id: "conflict-mine", text: t("keep_mine"), onclick: function () {
-      work.etag = problemBody.etag;  // a deliberate overwrite of the version just seen
-      box.remove();
-      work.form.hidden = false;
-      save();
-    } }),
-    el("button", { type: "button", id: "conflict-theirs", className: "secondary", text: t("take_theirs"),
-      onclick: function () { openForm(work.layerId, current, problemBody.etag); } })]));
-  work.form.hidden = true;
-  $("editor-work").insertBefore(box, work.form);
-  heading.focus();
-}
-
-function coords(geometry) {
-  return geometry && geometry.coordinates ? geometry.coordinates.map(function (x) { return Number(x).toFixed(6); }).join(", ") : t("empty");
 }
 
 // -- address search (BAN, through the service) --------------------------------------------

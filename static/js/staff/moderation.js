@@ -10,7 +10,7 @@ import { problemText } from "../api.js";
 import { $, clear, el } from "../dom.js";
 import { locale, register, title } from "../i18n.js";
 import { valueLabel } from "../labels.js";
-import { reloadLayer, state, status } from "../map.js";
+import { placeName, reloadLayer, state, status } from "../map.js";
 import { openForm } from "./form.js";
 import { send } from "./session.js";
 
@@ -24,7 +24,8 @@ const t = register({
     bulk_done: "Traitées : ", bulk_failed: " ; non traitées : ",
     field: "Champ", published: "Version publiée", proposed: "Proposition", changed: "modifié",
     position: "Position", note: "Message du proposant : ", contact: "Contact (modérateurs seulement) : ",
-    qpv: "QPV : ", problem: "Problème signalé : ", duplicates: "Doublons possibles", none: "—",
+    qpv: "QPV : ", commune: "Commune", yes: "oui", no: "non", unnamed: "Proposition sans nom", unknown_place: "Lieu retiré de la carte",
+    problem: "Problème signalé : ", duplicates: "Doublons possibles", none: "—",
     accept: "Accepter", edit_accept: "Modifier puis accepter", reject: "Refuser", message: "Message au proposant (obligatoire pour refuser)",
     accepted_ok: "Proposition acceptée et publiée.", report_ok: "Signalement traité.", rejected_ok: "Proposition refusée.",
     changed_since: "L'objet a changé depuis la proposition : comparez avec la version publiée actuelle (version ",
@@ -41,7 +42,8 @@ const t = register({
     bulk_done: "Done: ", bulk_failed: "; not done: ",
     field: "Field", published: "Published version", proposed: "Proposal", changed: "changed",
     position: "Position", note: "Proposer's message: ", contact: "Contact (moderators only): ",
-    qpv: "QPV: ", problem: "Problem reported: ", duplicates: "Possible duplicates", none: "—",
+    qpv: "QPV: ", commune: "Commune", yes: "yes", no: "no", unnamed: "Proposal without a name", unknown_place: "Place removed from the map",
+    problem: "Problem reported: ", duplicates: "Possible duplicates", none: "—",
     accept: "Accept", edit_accept: "Edit then accept", reject: "Reject", message: "Message to the proposer (required to reject)",
     accepted_ok: "Proposal accepted and published.", report_ok: "Report handled.", rejected_ok: "Proposal rejected.",
     changed_since: "The feature changed since the proposal: compare with the current published version (version ",
@@ -50,12 +52,13 @@ const t = register({
     edit_title: "Edit then accept — ", decided: "Decision: ", map: "Map: grey = published, purple = proposed",
   },
 });
-var CODED = { type: 1, statut: 1, precision: 1, signale_par: 1 };  // coded values get their label
+var CODED = { type: 1, statut: 1, precision: 1, signale_par: 1, verification: 1, etape: 1, territoire: 1 };  // coded values get their label
 var filters = {}, miniMap = null;
 
 function layerTitle(id) { return state.layers[id] ? title(state.layers[id].def.title) : id; }
 
 function label(layerId, name) {
+  if (name === "commune") return t("commune");  // said by its name, not its INSEE code
   var layer = state.layers[layerId];
   return layer && layer.def.labels[name] ? title(layer.def.labels[name]) : name;
 }
@@ -64,13 +67,20 @@ function shown(name, value) {
   if (value === null || value === undefined || value === "") return t("none");
   if (Array.isArray(value)) return value.map(function (v) { return valueLabel(name, v); }).join(", ");
   if (name === "geometry") return value.coordinates ? value.coordinates.map(function (c) { return Number(c).toFixed(5); }).join(", ") : t("none");
-  if (typeof value === "boolean") return value ? "oui" : "non";
+  if (typeof value === "boolean") return value ? t("yes") : t("no");
+  if (name === "commune" || name === "qpv") return placeName(name, value);
   return CODED[name] ? valueLabel(name, value) : String(value);
 }
 
+/** What a proposal is about, in words: its name, the name of the place it corrects or
+ * reports (never its id), or « sans nom ». */
 function proposalName(p) {
   var props = (p.feature && p.feature.properties) || {};
-  return props.nom || p.target || p.id;
+  if (props.nom && String(props.nom).trim()) return props.nom;
+  var layer = p.target && state.layers[p.collection];
+  var item = layer && Object.prototype.hasOwnProperty.call(layer.byId, String(p.target)) ? layer.byId[String(p.target)] : null;
+  if (item) return item.name;
+  return p.target ? t("unknown_place") : t("unnamed");
 }
 
 function work() { if (miniMap) { miniMap.remove(); miniMap = null; } return clear($("editor-work")); }
@@ -131,7 +141,7 @@ async function loadQueue(offset) {
     list.appendChild(el("li", { "data-proposal": p.id }, [
       pending ? el("input", { type: "checkbox", id: id, value: p.id, "aria-label": t("select") + proposalName(p) }) : null,
       el("span", { className: "what" }, [el("strong", { lang: "fr", text: proposalName(p) }),
-        " · " + t("k_" + p.kind) + " · " + layerTitle(p.collection) + (p.qpv ? " · " + p.qpv : "") +
+        " · " + t("k_" + p.kind) + " · " + layerTitle(p.collection) + (p.qpv ? " · " + placeName("qpv", p.qpv) : "") +
         " · " + new Date(p.created_at).toLocaleDateString(locale()) +
         (pending ? "" : " · " + t(p.status))]),
       el("button", { type: "button", className: "secondary", text: t("review"), "aria-label": t("review") + " : " + proposalName(p),
@@ -187,7 +197,7 @@ async function openReview(id, notice) {
   if (p.problem_label) box.appendChild(el("p", {}, [t("problem"), el("strong", { lang: "fr", text: p.problem_label })]));
   if (p.note) box.appendChild(el("p", {}, [t("note"), el("span", { lang: "fr", className: "proposal-note", text: p.note })]));
   if (p.contact) box.appendChild(el("p", {}, [t("contact"), el("span", { text: p.contact })]));
-  if (p.qpv) box.appendChild(el("p", { text: t("qpv") + p.qpv }));
+  if (p.qpv) box.appendChild(el("p", { text: t("qpv") + placeName("qpv", p.qpv) }));
   if (review.current && review.current.changed_since) {
     box.appendChild(el("p", { className: "help", text: t("changed_since") + review.current.version + ")." }));
   }
