@@ -56,7 +56,7 @@ def build_services(settings: Settings, storage: Storage | None, readmodel: ReadM
         ids = (str(fid) for fid in layer.values(layer.layer.id_field))
         return list(zip(ids, layer.records, layer.geometries, strict=True))
 
-    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up)
+    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up, where=where)
     imports = Imports(editing, settings.ban_url,
                       Thresholds(settings.import_sure_score, settings.import_sure_gap),
                       tuple(get_territory(settings.territoire).communes), where)

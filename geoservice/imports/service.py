@@ -20,15 +20,21 @@ is missing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import date
 from pathlib import PurePath
 from typing import Any
 
 from ..auth.accounts import Caller
-from ..editing.service import Editing
+from ..editing.service import Editing, Where, allowed
 from ..editing.upsert import upsert
-from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
+from ..errors import (
+    Conflict,
+    Forbidden,
+    InvalidFeature,
+    InvalidParameter,
+    NotFound,
+    Unauthorized,
+)
 from ..numbers import ascii_float
 from ..storage.base import now
 from ..words import fold, slug
@@ -38,7 +44,6 @@ from .mapping import cell_value, check_mapping, read_table, suggest
 APPLIED = ("sure", "confirmed", "placed")
 STATUSES = ("sure", "review", "rejected", "confirmed", "placed", "excluded")
 MAX_ROWS = 5_000
-Where = Callable[[float, float], tuple[str | None, str | None]]
 
 
 def summary(rows: list[dict]) -> dict[str, int]:
@@ -61,6 +66,16 @@ class Imports:
         self.where = where
 
     # -- create ----------------------------------------------------------------------------
+
+    def admit(self, caller: Caller | None) -> None:
+        """Before a file is read: 401 without an account, 403 when the caller's role may
+        create in no layer (the layer's own check follows in :meth:`create`)."""
+        if caller is None:
+            raise Unauthorized("Importer demande un compte : envoyez « Authorization: "
+                               "Bearer JETON » (ou connectez-vous)", bearer=True)
+        if not any("create" in allowed(layer, caller)
+                   for layer in self.editing.layers.values()):
+            raise Forbidden("Le rôle de ce compte ne peut créer d'objets dans aucune couche")
 
     def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
                mapping: Any = None, id_column: str | None = None, defaults: Any = None,
@@ -209,7 +224,7 @@ class Imports:
         feature = {"type": "Feature", "geometry": row["geometry"],
                    "properties": {**row["props"], layer.id_field: "verification"}}
         try:
-            self.editing.validate(layer.id, feature, "verification")
+            self.editing.validate(layer.id, feature, "verification", territory=False)
         except InvalidFeature as exc:
             labels = {n: s.label.fr for n, s in layer.properties.items()}
             row["problems"] += [f"{labels.get(e['field'], e['field'])} : {e['message']}"

@@ -278,8 +278,7 @@ def test_diagnostic_mentions_recent_events_outside_the_score(site):
 
 
 def test_uid_stable_across_two_replicas(site, request):
-    if site.database_url is None:
-        pytest.skip("replicas share a PostGIS database")
+    # PostGIS: two replicas of one database; embedded: a second process on the same file
     public = site.client()
     with Served(site.env, log=site.work / "replica-2.log") as second:
         one = {str(e["UID"]): int(e["SEQUENCE"]) for e in _feed(public).walk("VEVENT")}

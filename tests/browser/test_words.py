@@ -157,7 +157,7 @@ def test_no_raw_code_on_the_screens(site, codes, open_page):
     # « Code du QPV » (planners cite it), and a proposal's provenance (« Source ») names the
     # proposal it came from, for the history
     seen["diagnostic card"] = seen["diagnostic card"].replace("Code du QPV\nQN03107M", "")
-    seen["review need"] = re.sub(r"Source \(modifié\)[^\n]*", "", seen["review need"])
+    seen["review need"] = re.sub(r"Source\s*\(modifié\)[^\n]*", "", seen["review need"])
     assert "Toulouse" in seen["diagnostic card"]
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "words-screens.txt").write_text(
