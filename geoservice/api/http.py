@@ -144,7 +144,8 @@ def add_http_basics(app: FastAPI) -> None:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "OPTIONS"], allow_headers=["Accept"],
                        expose_headers=["Content-Crs", "Link", "OGC-NumberMatched",
-                                       "X-Request-Id"], max_age=3600)
+                                       "Geoservice-Number-Undated", "X-Request-Id"],
+                       max_age=3600)
     app.add_middleware(HeadAsGet)
 
 

@@ -106,6 +106,7 @@ ITEMS_RESPONSES: dict[int | str, dict[str, Any]] = {
                          "Shapefile zippé)",
           "headers": CONTENT_CRS, "content": FORMATS_CONTENT},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }
 FEATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -113,5 +114,6 @@ FEATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
           "headers": CONTENT_CRS,
           "content": {**FORMATS_CONTENT, GEOJSON: {"schema": FEATURE}}},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..errors import InvalidParameter, NotAcceptable
-from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
+from ..parsing import BBox, parse_bbox, parse_datetime, parse_instant, parse_int
 from ..read import cql2
 from ..read.crs import CRS84 as CRS84_URI
 from ..read.crs import SUPPORTED, OutputCrs, parse_crs
@@ -27,8 +28,9 @@ ACCEPTED = {
     MEDIA_TYPES["ods"]: "ods", MEDIA_TYPES["shp"]: "shp",
 }
 ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep",
-                "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry"}
-FEATURE_PARAMS = {"f", "crs", "csv_sep", "properties", "skipGeometry"}
+                "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry",
+                "as_of"}
+FEATURE_PARAMS = {"f", "crs", "csv_sep", "properties", "skipGeometry", "as_of"}
 
 # -- OpenAPI --------------------------------------------------------------------------------
 
@@ -96,6 +98,16 @@ SORTBY = {
                    "dernier ; à égalité, l'ordre du magasin.",
     "schema": {"type": "array", "items": {"type": "string", "pattern": r"^[+-]?[A-Za-z0-9_]+$"}},
 }
+AS_OF = {
+    "name": "as_of", "in": "query", "required": False,
+    "description": "Les données telles qu'elles étaient enregistrées à cet instant RFC 3339 "
+                   "(ex. 2024-05-01T10:00:00Z), lues dans l'historique : un objet supprimé "
+                   "depuis y est, un objet créé depuis n'y est pas. Collections modifiables "
+                   "seulement ; demande un compte (l'historique garde les objets supprimés). "
+                   "Les exports le disent dans leurs métadonnées (as_of).",
+    "schema": {"type": "string", "format": "date-time"},
+}
+
 # Path parameters (collectionId, featureId) come from the route signatures; these lists are
 # the query parameters, which the routes read through the parsers below.
 ITEMS_PARAMETERS = [
@@ -115,9 +127,13 @@ ITEMS_PARAMETERS = [
      "description": "Rang du premier objet renvoyé (0 par défaut) ; suivre plutôt le lien next.",
      "schema": {"type": "integer", "minimum": 0, "default": 0}},
     {"name": "datetime", "in": "query", "required": False,
-     "description": "Couches datées seulement (projets : annee ; besoins : date_signalement). "
-                    "Instant (2021, 2021-05, 2021-05-03 ou date-heure RFC 3339) ou intervalle "
-                    "a/b, ../b, a/.. ; bornes incluses, au jour près.",
+     "description": "Couches datées seulement. Lieux ESS et projets : ouverts au moins un "
+                    "jour de l'intervalle, [date_ouverture, date_fermeture) ; besoins : "
+                    "date_signalement. Instant (2021, 2021-05, 2021-05-03 ou date-heure "
+                    "RFC 3339) ou intervalle a/b, ../b, a/.. ; bornes incluses, au jour près. "
+                    "Les objets dont les dates ne disent pas s'ils correspondent sont laissés "
+                    "de côté et comptés : numberUndated (GeoJSON), en-tête "
+                    "Geoservice-Number-Undated (tous formats).",
      "schema": {"type": "string"}},
     F,
     CSV_SEP,
@@ -138,8 +154,9 @@ ITEMS_PARAMETERS = [
     SORTBY,
     PROPERTIES,
     SKIP_GEOMETRY,
+    AS_OF,
 ]
-FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP, PROPERTIES, SKIP_GEOMETRY]
+FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP, PROPERTIES, SKIP_GEOMETRY, AS_OF]
 
 # -- parsing --------------------------------------------------------------------------------
 
@@ -208,6 +225,8 @@ class ItemsQuery:
     sortby: tuple[tuple[str, bool], ...] = ()
     """(property, descending?) keys, first key first."""
     select: Selection = ALL
+    as_of: datetime | None = None
+    """The data as recorded at this instant (history), None: as it is now."""
 
 
 def sortable(collection: Collection) -> list[str]:
@@ -287,6 +306,7 @@ def parse_items(params: Mapping[str, str], accept: str | None, collection: Colle
         cql=_parse_filter(params, collection),
         sortby=parse_sortby(params.get("sortby"), collection),
         select=parse_selection(params, collection, fmt),
+        as_of=parse_instant("as_of", params.get("as_of")),
     )
 
 
@@ -308,6 +328,7 @@ class FeatureQuery:
     crs: OutputCrs
     excel: bool
     select: Selection = ALL
+    as_of: datetime | None = None
 
 
 def parse_feature(params: Mapping[str, str], accept: str | None,
@@ -315,4 +336,5 @@ def parse_feature(params: Mapping[str, str], accept: str | None,
     check_known(params, FEATURE_PARAMS, collection)
     fmt = negotiate(params.get("f"), accept)
     return FeatureQuery(fmt, parse_crs(params.get("crs")), parse_csv_sep(params.get("csv_sep")),
-                        parse_selection(params, collection, fmt))
+                        parse_selection(params, collection, fmt),
+                        parse_instant("as_of", params.get("as_of")))

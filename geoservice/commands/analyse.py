@@ -33,12 +33,15 @@ def register(app: typer.Typer) -> None:
             help="a_verifier : compter aussi les réponses encore à vérifier (données "
             "ouvertes importées)")] = None,
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
+        date: Annotated[str | None, typer.Option(
+            "--date", help="AAAA-MM-JJ : le classement à cette date (lieux ouverts, besoins "
+            "signalés et pas encore couverts ce jour-là ; docs/temps.md)")] = None,
     ) -> None:
         """Classe les QPV sous-desservis par l'ESS (score, composantes, raisons en clair)."""
         import json
 
         from ..analysis.report import to_csv, to_geojson
-        from ..analysis.service import AnalysisRequest, run
+        from ..analysis.service import AnalysisRequest, dating, run
         from ..errors import InvalidParameter
         from ..read.model import load_store
 
@@ -51,10 +54,15 @@ def register(app: typer.Typer) -> None:
                     "attendu")
         settings = make_settings(territoire=territoire)
         request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
-                                        include=include, settings=settings)
+                                        include=include, settings=settings, day=date)
         store = load_store(settings)
         result = run(store, request)
         if output is None:
+            if request.day is not None:
+                facts = dating(store, request)
+                typer.echo(f"Au {request.day.strftime('%d/%m/%Y')} : "
+                           f"{facts['answers']['dated']} réponses datées, "
+                           f"{facts['answers']['undated']} sans date (statut actuel)")
             _print_table(result)
             return
         if fmt == "csv":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import shapely
@@ -31,7 +31,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..storage import Applied, Change, Row, Storage, VersionConflict
-from ..storage.base import Version, WriteMeta
+from ..storage.base import CollectionData, Version, WriteMeta, stamp
 from ..words import slug
 from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
@@ -160,6 +160,22 @@ class Editing:
         if row is None or row.deleted or row.version != version:
             return None
         return {name: row.properties.get(name) for name in layer.staff_only}
+
+    def as_of(self, collection: str, instant: datetime, caller: Caller | None
+              ) -> CollectionData:
+        """An editable collection as recorded at ``instant`` (the history): for a caller
+        with an account (it shows features deleted since)."""
+        layer = self.layers.get(collection)
+        if layer is None:
+            raise NotFound(f"Collection inconnue : « {collection} »")
+        if not layer.editable:
+            raise InvalidParameter(f"as_of : la collection {collection} n'a pas d'historique "
+                                   "(couche de référence ou vue calculée) ; seules les "
+                                   "collections modifiables en ont un")
+        if caller is None:
+            raise Unauthorized("as_of lit l'historique, qui garde les objets supprimés : il "
+                               "demande un compte (Authorization: Bearer JETON)", bearer=True)
+        return self.storage.features.as_of(collection, stamp(instant.astimezone(UTC)))
 
     # -- writes -----------------------------------------------------------------------------
 

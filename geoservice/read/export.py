@@ -80,7 +80,9 @@ def export_metadata(collection: Collection, crs: OutputCrs = DEFAULT) -> dict[st
         generation = ", ".join(generations) or None
     else:
         generation = "2024"
+    as_of = collection.provenance.get("as_of") if collection.provenance else None
     return {
+        **({"as_of": as_of} if as_of else {}),  # read from the history at that instant
         "collection": layer.id,
         "title": layer.title.fr,
         "title_en": layer.title.en,

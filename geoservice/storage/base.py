@@ -203,6 +203,11 @@ class FeatureStore(Protocol):
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""
 
+    def as_of(self, collection: str, instant: str) -> CollectionData:
+        """The features of an editable collection as recorded at ``instant`` (a stamp of
+        :func:`stamp`, UTC), from the history: each feature's last version written at or
+        before it, those deleted then left out, in storage order (the head is today's)."""
+
     def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
         """A changeset's record (author, comment, date) and the versions it made."""
 

@@ -55,9 +55,18 @@ def test_table_on_stdout(toulouse_settings):
     assert "QN03107M" in done.stdout and "besoin social inconnu" in done.stdout
 
 
+def test_table_at_a_date(toulouse_settings):
+    done = run(toulouse_settings, "--date", "2022-06-30")
+    assert done.returncode == 0, done.stderr
+    # the mirror's places carry no dates: all read by their current status, and said so
+    assert "Au 30/06/2022 : 0 réponses datées, 97 sans date" in done.stdout
+    assert "QN03107M" in done.stdout
+
+
 def test_bad_input_is_one_line(toulouse_settings, tmp_path):
     for args in (["--weights", "need:x"], ["--defi", "sport"], ["--ring-m", "9000"],
-                 ["-o", str(tmp_path / "rapport.kml")]):
+                 ["-o", str(tmp_path / "rapport.kml")], ["--date", "2022-13-01"],
+                 ["--date", "2999-01-01"]):
         done = run(toulouse_settings, *args)
         assert done.returncode == 1
         assert done.stderr.startswith("erreur : ") and done.stderr.count("\n") == 1, done.stderr

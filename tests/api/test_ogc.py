@@ -82,7 +82,9 @@ def test_queryables_from_the_layer_schema(client):
     schema = response.json()
     props = schema["properties"]
     assert schema["type"] == "object" and schema["$id"].endswith("/projets/queryables")
-    assert props["annee"]["type"] == "integer" and props["annee"]["x-ogc-role"] == "primary-instant"
+    assert props["annee"]["type"] == "integer" and "x-ogc-role" not in props["annee"]
+    assert props["date_ouverture"]["x-ogc-role"] == "primary-interval-start"
+    assert props["date_fermeture"]["x-ogc-role"] == "primary-interval-end"
     assert props["statut"]["enum"] == ["ouvert", "a_venir", "ferme", "inconnu"]
     assert props["defi"]["items"]["enum"] == ["inclusion", "economie_circulaire",
                                               "alimentation_durable"]

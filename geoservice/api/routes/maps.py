@@ -17,7 +17,7 @@ from ...errors import InvalidParameter
 from ...maps.report import report_map
 from ...maps.web import map_config
 from ...settings import Settings
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
+from ..deps import DateQuery, DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
@@ -35,13 +35,14 @@ def config(store: SnapshotDep, settings: SettingsDep) -> dict:
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
-            dependencies=[only("defi", "ring_m", "include")],
+            dependencies=[only("defi", "ring_m", "include", "date")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
 def classes(store: SnapshotDep, settings: SettingsDep,
             defi: DefiQuery = None,
             ring_m: RingQuery = None,
-            include: IncludeQuery = None) -> dict:
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+            include: IncludeQuery = None, date: DateQuery = None) -> dict:
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     return service.classes(store, request)
 
 
@@ -49,7 +50,7 @@ DIAGNOSTIC_FORMATS = ("geojson", "gpkg", "xlsx", "ods", "shp")
 
 
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
-            dependencies=[only("defi", "ring_m", "f", "include", "crs")],
+            dependencies=[only("defi", "ring_m", "f", "include", "crs", "date")],
             summary="Diagnostic des QPV pour un Défi : GeoJSON, GeoPackage, XLSX, ODS ou "
                     "Shapefile zippé",
             responses={200: {"content": {
@@ -68,6 +69,7 @@ def diagnostic_export(store: SnapshotDep, settings: SettingsDep,
                       crs: Annotated[str | None, Query(
                           description="Système de coordonnées (CRS84 par défaut, EPSG:2154…)"
                       )] = None,
+                      date: DateQuery = None,
                       ) -> Response:
     from ...read import export
     from ...read.crs import parse_crs
@@ -75,10 +77,12 @@ def diagnostic_export(store: SnapshotDep, settings: SettingsDep,
     if f not in DIAGNOSTIC_FORMATS:
         raise InvalidParameter(f"Format inconnu : « {f} » ({', '.join(DIAGNOSTIC_FORMATS)})")
     output_crs = parse_crs(crs)
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     collection = service.collection(store, request)
     positions = range(len(collection))
-    name = f"diagnostic_qpv_{request.defi or 'tous'}.{export.EXTENSIONS[f]}"
+    when = f"_au_{request.day.isoformat()}" if request.day else ""
+    name = f"diagnostic_qpv_{request.defi or 'tous'}{when}.{export.EXTENSIONS[f]}"
     if f == "geojson":
         body: bytes | str = export.geojson_document(collection, positions, output_crs)
     elif f in export.SHEETS:

@@ -5,6 +5,7 @@ features serialised in ``export.py``; routes only assemble the answer."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -12,11 +13,13 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...agenda import occurrences
-from ...errors import NotFound
+from ...agenda import occurrences  # noqa: F401 - registers the events' datetime matcher
+from ...errors import InvalidParameter, NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
+from ...read.model import collection_from
 from ...read.snapshot import Collection
+from ...storage.base import stamp
 from ..auth import optional_caller
 from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, SnapshotDep, services_of
 from ..headers import etag
@@ -35,7 +38,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery, sortable
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, sortable
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -81,6 +84,10 @@ FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx
 PAGE_FORMATS = ("geojson", "csv", "gpkg")
 FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx", "ods": "ods",
                 "shp": "shp"}
+UNDATED_HEADER = "Geoservice-Number-Undated"
+"""With ``datetime``: features left out because their dates do not say (all formats)."""
+AS_OF_HEADER = "Geoservice-As-Of"
+"""With ``as_of``: the instant the data are read at (also in the metadata of exports)."""
 
 
 # clients such as OWSLib add a trailing slash
@@ -154,6 +161,9 @@ def collection_document(request: Request, collection: Collection) -> dict:
     }
     if layer.temporal_field:
         doc["geoservice:temporalField"] = layer.temporal_field
+    if layer.temporal_period is not None:
+        doc["geoservice:temporalPeriod"] = [layer.temporal_period.start,
+                                            layer.temporal_period.end]
     return doc
 
 
@@ -206,6 +216,10 @@ def queryables_document(request: Request, collection: Collection) -> dict:
         schema["title"] = spec.label.fr
         if name == layer.temporal_field:
             schema["x-ogc-role"] = "primary-instant"
+        period = layer.temporal_period
+        if period is not None and name in (period.start, period.end):
+            schema["x-ogc-role"] = "primary-interval-start" if name == period.start \
+                else "primary-interval-end"
         if name == layer.id_field:
             schema["x-ogc-role"] = "id"
         properties[name] = schema
@@ -282,10 +296,17 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
 async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
                 store: SnapshotDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
-    positions = _selected(collection, query, request.query_params.get("datetime"))
+    if query.as_of is not None:
+        collection = await _as_of(request, collection, query.as_of)
+    positions = collection.select(query.bbox, query.filters)
     if query.cql is not None:
-        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
+        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql,
+                                              query.as_of is None)
         positions = positions[np.isin(positions, matched_cql)]
+    undated = None
+    if query.interval is not None:
+        positions, undated = collection.in_time(query.interval, positions,
+                                                request.query_params.get("datetime"))
     if query.sortby:
         positions = await run_in_threadpool(collection.sort, positions, query.sortby)
     matched = len(positions)
@@ -312,6 +333,11 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     members = {"numberMatched": matched, "numberReturned": len(page),
                "timeStamp": export.now_iso(), "links": links, **export.crs_member(query.crs)}
     headers = _download_headers(collection, query.fmt, query.crs, collection.id, request)
+    if query.as_of is not None:
+        _as_of_headers(headers, collection)
+    if undated is not None:  # left out: their dates do not say (docs/temps.md)
+        members["numberUndated"] = undated
+        headers[UNDATED_HEADER] = str(undated)
     if query.fmt != "geojson":
         headers["Link"] += "".join(f', <{lk["href"]}>; rel="{lk["rel"]}"'
                                    for lk in links if lk["rel"] in ("next", "prev"))
@@ -326,14 +352,22 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
-def _selected(collection: Collection, query: ItemsQuery, datetime_text: str | None
-              ) -> np.ndarray:
-    """Positions of bbox, equality filters and ``datetime``; on the agenda, ``datetime``
-    matches an event's occurrences (geoservice/agenda/occurrences.py), not its first day."""
-    if collection.id != occurrences.EVENTS or datetime_text is None:
-        return collection.select(query.bbox, query.filters, query.interval)
-    positions = collection.select(query.bbox, query.filters)
-    return occurrences.matching(collection.records, positions, datetime_text)
+async def _as_of(request: Request, collection: Collection, instant: datetime) -> Collection:
+    """The collection as recorded at ``instant`` (history; an account is needed)."""
+    editing = services_of(request).editing
+    if editing is None:
+        raise InvalidParameter("as_of : ce serveur ne lit pas l'historique (réplique en "
+                               "lecture seule)")
+    caller = await optional_caller(request)
+    data = await run_in_threadpool(editing.as_of, collection.id, instant, caller)
+    found = collection_from(collection.layer, data)
+    found.provenance = {**found.provenance, "as_of": stamp(instant)}
+    return found
+
+
+def _as_of_headers(headers: dict[str, str], collection: Collection) -> None:
+    headers[AS_OF_HEADER] = collection.provenance["as_of"]
+    headers["Cache-Control"] = "private, no-store"
 
 
 async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
@@ -358,16 +392,26 @@ async def feature(
                     "peut contenir « / », ex. node/123)", examples=["QN03107M"])],
     query: FeatureQueryDep,
 ) -> Response:
-    try:
-        position = collection.position(featureId)
-    except NotFound:
-        await _gone(request, collection, featureId)
-        raise
+    if query.as_of is not None:
+        collection = await _as_of(request, collection, query.as_of)
+        try:
+            position = collection.position(featureId)
+        except NotFound as exc:
+            raise NotFound(f"Aucun objet « {featureId} » dans {collection.id} au "
+                           f"{collection.provenance['as_of']}") from exc
+    else:
+        try:
+            position = collection.position(featureId)
+        except NotFound:
+            await _gone(request, collection, featureId)
+            raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
     name = f"{collection.id}-{quote(featureId, safe='')}".replace("%", "_")
     headers = _download_headers(collection, query.fmt, query.crs, name, request)
-    if collection.versions is not None:
+    if query.as_of is not None:
+        _as_of_headers(headers, collection)
+    elif collection.versions is not None:
         headers["ETag"] = etag(int(collection.versions[position]))
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
@@ -389,7 +433,8 @@ async def feature(
         body = body[:-1] + f',"links":{export.dumps(links)}}}'
     if not query.crs.is_crs84:
         body = body[:-1] + "," + export.dumps(export.crs_member(query.crs))[1:]
-    staff = await _staff_fields(request, collection, featureId, position)
+    staff = None if query.as_of is not None else \
+        await _staff_fields(request, collection, featureId, position)
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
         wanted = query.select.properties
