@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from .. import sheets
 from ..errors import InvalidParameter, NotFound
 from ..fabrique.stages import STAGES
 from ..vocab import ANSWER_LAYERS
@@ -246,25 +247,43 @@ def _need_raw(snapshot: Snapshot) -> tuple[list, list]:
     return needs.values("date_signalement"), needs.values("etape_date")
 
 
-CSV_COLUMNS = ("code_qp", "lib_qp", "date", "rank", "score", "answers", "needs_open",
-               "needs_in_progress", "needs_answered", "moved")
+SOURCE = ("geoservice : classement des QPV recalculé à chaque date avec les lieux, projets et "
+          "besoins datés (voir docs/temps.md)")
+COLUMNS = [  # one row per QPV and step, in the CSV, XLSX and ODS forms
+    sheets.Column("code_qp", "Code du QPV", description="Code du QPV 2024 (ANCT)"),
+    sheets.Column("lib_qp", "Nom du QPV"),
+    sheets.Column("date", "Date du pas", "date",
+                  description="31 décembre de chaque année ; aujourd'hui pour l'année en cours"),
+    sheets.Column("rank", "Rang", "integer",
+                  description="1 = le plus mal servi ; vide si le besoin est inconnu"),
+    sheets.Column("score", "Score de sous-desserte", "number", "sur 100",
+                  "100 = le plus mal servi ; vide si le besoin est inconnu"),
+    sheets.Column("answers", "Réponses ESS ouvertes", "integer",
+                  description="Lieux et projets ESS ouverts ce jour-là dans le QPV et son anneau"),
+    sheets.Column("needs_open", "Besoins non couverts", "integer"),
+    sheets.Column("needs_in_progress", "Besoins en cours", "integer"),
+    sheets.Column("needs_answered", "Besoins couverts", "integer"),
+    sheets.Column("moved", "Ce qui a bougé depuis le pas précédent",
+                  description="Lieu ou projet ouvert ou fermé à portée, besoin signalé, lancé "
+                              "ou abandonné ; séparés par « | »"),
+]
+COLUMNS = [replace(c, source=SOURCE) for c in COLUMNS]
+CSV_COLUMNS = tuple(c.name for c in COLUMNS)
+
+
+def table(result: dict[str, Any]) -> sheets.Table:
+    """The evolution as one table: a row per QPV and step."""
+    rows = []
+    for qpv in result.get("qpv") or [result]:
+        for step in qpv["series"]:
+            rows.append([qpv["code_qp"], qpv["lib_qp"], date.fromisoformat(step["date"]),
+                         step["rank"], step["score"], step["answers"], step["needs_open"],
+                         step["needs_in_progress"], step["needs_answered"],
+                         [e["text"] for e in step["moved"]]])
+    return sheets.Table("evolution", COLUMNS, rows)
 
 
 def to_csv(result: dict[str, Any]) -> str:
-    """One row per QPV and step (Excel-FR: BOM, « ; », cells protected from formulas)."""
-    import io
-
-    from .. import csvsafe
-
-    buffer = io.StringIO()
-    writer = csvsafe.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for qpv in result.get("qpv") or [result]:
-        for step in qpv["series"]:
-            score = step["score"]
-            writer.writerow([qpv["code_qp"], qpv["lib_qp"], step["date"], step["rank"],
-                             "" if score is None else f"{score:.2f}".replace(".", ","),
-                             step["answers"], step["needs_open"], step["needs_in_progress"],
-                             step["needs_answered"],
-                             " | ".join(e["text"] for e in step["moved"])])
-    return "\ufeff" + buffer.getvalue()
+    """One row per QPV and step, in the one Excel-FR dialect (BOM, « ; », decimal comma,
+    cells protected from formulas)."""
+    return sheets.to_csv(table(result))

@@ -6,9 +6,11 @@ creation, a deletion). Every feature here is synthetic and says so."""
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import UTC, datetime
 
+import openpyxl
 import pytest
 
 from tests.editing_site import site_on
@@ -163,6 +165,17 @@ def test_ranking_at_three_dates_around_an_opening_and_a_closing(site):
     lines = csv.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("code_qp;lib_qp;date;rank;score;answers;needs_open")
     assert len(lines) == 6 and "ouverture : Temps lieu (classement) (2016-03)" in lines[2]
+    score = lines[1].split(";")[4]  # the one Excel-FR dialect: a decimal comma
+    assert "," in score and "." not in score, lines[1]
+    book = public.get("/api/analysis/evolution", params={
+        "qpv": MIRAIL, "defi": "inclusion", "from": "2015", "to": "2019", "f": "xlsx"})
+    assert book.status_code == 200, book.text
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content))["evolution"]
+    header, first = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
+    assert header[:4] == ["Code du QPV", "Nom du QPV", "Date du pas", "Rang"]
+    assert isinstance(first[3], int) and isinstance(first[4], float)  # typed cells
+    assert first[2].year == 2015 and first[2].month == 12 and first[2].day == 31
+    assert "Dictionnaire" in openpyxl.load_workbook(io.BytesIO(book.content)).sheetnames
     every = public.get("/api/analysis/evolution", params={"from": "2018", "to": "2019"})
     assert every.status_code == 200 and len(every.json()["qpv"]) == 16  # Toulouse Métropole
     for params in ({"qpv": "QN99999Z"}, {"from": "2019", "to": "2018"}, {"from": "20"},

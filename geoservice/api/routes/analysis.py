@@ -15,12 +15,14 @@ from pydantic import BaseModel, Field
 
 from ...analysis import DEFIS, service
 from ...analysis.evolution import evolution, parse_years
+from ...analysis.evolution import table as evolution_table
 from ...analysis.evolution import to_csv as evolution_csv
 from ...analysis.report import header, items, to_csv
 from ...analysis.service import AnalysisRequest, dating, run
 from ...analysis.summary import summary
 from ...errors import InvalidParameter
 from ...read.export import MEDIA_TYPES, to_sheet
+from ...sheets import workbook
 from ..deps import DateQuery, DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
@@ -380,7 +382,7 @@ class Evolution(BaseModel):
             dependencies=[only("qpv", "defi", "from", "to", "ring_m", "weights", "include",
                                "f")],
             summary="Évolution d'un QPV (ou de chacun) année par année",
-            responses={200: CSV_RESPONSE, 400: problem_response("Paramètre invalide"),
+            responses={200: TABLE_RESPONSE, 400: problem_response("Paramètre invalide"),
                        404: problem_response("QPV inconnu")})
 def evolution_route(
     store: SnapshotDep,
@@ -395,22 +397,28 @@ def evolution_route(
     ring_m: RingQuery = None,
     weights: Annotated[str | None, Query(description="Poids, comme pour underserved")] = None,
     include: IncludeQuery = None,
-    f: Annotated[str | None, Query(description="json (défaut) ou csv",
-                                   json_schema_extra={"enum": ["json", "csv"]})] = None,
+    f: Annotated[str | None, Query(
+        description="json (défaut), csv (Excel-FR), xlsx ou ods (avec la feuille "
+                    "« Dictionnaire »)",
+        json_schema_extra={"enum": ["json", "csv", "xlsx", "ods"]})] = None,
 ) -> Evolution | Response:
     """Rang, score, réponses ouvertes et besoins non couverts au 31 décembre de chaque année
     (aujourd'hui pour l'année en cours), et ce qui a bougé entre deux pas : lieu ou projet
     ouvert ou fermé à portée, besoin signalé, lancé, abandonné."""
     fmt = (f or "json").lower()
-    if fmt not in ("json", "csv"):
-        raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
+    if fmt not in ("json", "csv", "xlsx", "ods"):
+        raise InvalidParameter(f"Format inconnu : « {f} » (json, csv, xlsx ou ods)")
     request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
                                     include=include, settings=settings)
     first, last = parse_years(from_, to)
     code = (qpv or "").strip() or None
     result = evolution(store, request, first, last, code)
+    name = f"evolution_{code or 'qpv'}_{first}-{last}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
-        name = f"evolution_{code or 'qpv'}_{first}-{last}.csv"
         return Response(evolution_csv(result), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                        headers=disposition)
+    if fmt in ("xlsx", "ods"):
+        return Response(workbook([evolution_table(result)], fmt), media_type=MEDIA_TYPES[fmt],
+                        headers=disposition)
     return Evolution.model_validate(result)
