@@ -8,7 +8,8 @@ Figures, for a cold load (new browser context, empty cache), tiles off:
   every layer and bound its handlers (``performance.now()`` when ``app.js`` marks
   ``body[data-ready]``), median of several runs; DOMContentLoaded and load for reference.
 
-Targets (issue 5): < 500 KB transferred, < 2 s to interactive.
+Targets (issue 5): < 500 KB transferred, < 2 s to interactive. The light map for partners'
+sites (``/embed``, issue 29) is measured in the same run: target ≤ 150 KB.
 
 Usage::
 
@@ -33,7 +34,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def one_load(browser, url: str, compress: bool) -> dict:  # noqa: ANN001
+EMBED = "/embed?couches=qpv,lieux_totems,projets&qpv=QN03107M"  # a partner's usual link
+
+
+def one_load(browser, url: str, compress: bool, path: str = "/") -> dict:  # noqa: ANN001
     headers = {} if compress else {"Accept-Encoding": "identity"}
     context = browser.new_context(viewport={"width": 1280, "height": 800},
                                   extra_http_headers=headers)
@@ -47,7 +51,7 @@ def one_load(browser, url: str, compress: bool) -> dict:  # noqa: ANN001
                                                                   e["request"]["url"]))
     cdp.on("Network.loadingFinished",
            lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
-    page.goto(url + "/")
+    page.goto(url + path)
     page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
     page.wait_for_load_state("networkidle")
     ready_ms = float(page.get_attribute("body", "data-ready-ms"))
@@ -84,6 +88,8 @@ def main() -> None:
             one_load(browser, server.url, True)  # warm the server (first-request imports)
             results = {mode: [one_load(browser, server.url, mode == "gzip")
                               for _ in range(args.runs)] for mode in ("gzip", "identity")}
+            embed = {mode: [one_load(browser, server.url, mode == "gzip", EMBED)
+                            for _ in range(args.runs)] for mode in ("gzip", "identity")}
             browser.close()
     print(f"First load of / — Toulouse Métropole, tiles off, {args.runs} cold runs each, "
           f"{os.cpu_count()} CPU, Chromium headless on 127.0.0.1")
@@ -104,6 +110,16 @@ def main() -> None:
     kb = statistics.median(r["bytes"] for r in results["gzip"]) / 1024
     print(f"targets: < 500 KB → {'OK' if kb < 500 else 'MISSED'} ; "
           f"< 2000 ms → {'OK' if worst < 2000 else 'MISSED'}")
+    print()
+    print(f"Light map for partners {EMBED}, same runs (target: first load ≤ 150 KB)")
+    print(f"{'':<28}{'/embed gzip':>14}{'/ gzip':>14}{'/embed no gzip':>16}")
+    for label, pick, fmt in rows:
+        cells = [fmt.format(statistics.median(pick(r) for r in runs))
+                 for runs in (embed["gzip"], results["gzip"], embed["identity"])]
+        print(f"{label:<28}{cells[0]:>14}{cells[1]:>14}{cells[2]:>16}")
+    kb = statistics.median(r["bytes"] for r in embed["gzip"]) / 1024
+    print(f"target: ≤ 150 KB → {'OK' if kb <= 150 else 'MISSED'}")
+    results = {m: results[m] + embed[m] for m in results}
     outside = {u for m in results.values() for r in m for u in r["outside"]}
     print("requests outside 127.0.0.1:", sorted(outside) or "none")
 

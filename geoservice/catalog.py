@@ -54,6 +54,8 @@ class PropertyDef(BaseModel):
         "read as such from rows stored before the property existed")
     staff_only: bool = Field(
         False, description="Seen by accounts only: never in public reads, exports, filters")
+    unit: str | None = Field(
+        None, description="Unit of a number (« m », « € »…), said in the exports' dictionary")
 
     @model_validator(mode="after")
     def _values(self) -> PropertyDef:
@@ -118,6 +120,14 @@ class Permissions(BaseModel):
         return role is not None and role in getattr(self, action)
 
 
+class TemporalPeriod(BaseModel):
+    """The two properties that say when a feature was open: [start, end) (:mod:`..periods`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: str
+    end: str
+
+
 class LayerDef(BaseModel):
     """One collection of the service."""
 
@@ -135,6 +145,9 @@ class LayerDef(BaseModel):
     vintage: str
     attribution: str | None = None
     temporal_field: str | None = None
+    """A date property: ``datetime`` matches the period it covers (an instant)."""
+    temporal_period: TemporalPeriod | None = None
+    """Opening and closing properties: ``datetime`` matches [opening, closing)."""
     properties: dict[str, PropertyDef]
     style: Style = Style()
     order: int = 100
@@ -161,7 +174,18 @@ class LayerDef(BaseModel):
             raise ValueError(f"id_field {self.id_field!r} is not a declared property")
         if self.temporal_field and self.temporal_field not in self.properties:
             raise ValueError(f"temporal_field {self.temporal_field!r} is not a declared property")
+        if self.temporal_period is not None:
+            if self.temporal_field:
+                raise ValueError("temporal_field and temporal_period: one or the other")
+            for name in (self.temporal_period.start, self.temporal_period.end):
+                if name not in self.properties:
+                    raise ValueError(f"temporal_period {name!r} is not a declared property")
         return self
+
+    @property
+    def dated(self) -> bool:
+        """``datetime`` applies to this layer (an instant field or a period)."""
+        return bool(self.temporal_field) or self.temporal_period is not None
 
     @property
     def staff_only(self) -> list[str]:

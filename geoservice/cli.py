@@ -149,10 +149,8 @@ def serve(
         settings, wait=wait_db, waiting=lambda _: typer.echo(  # before the heavy imports
             f"geoservice : base de données injoignable, attente (au plus {wait_db:g} s)…",
             err=True))
-    import uvicorn
-
     from .api.app import create_app
-    from .api.server_log import log_config
+    from .api.serving import run
     from .read.model import ReadModel, settle_heap
 
     model = ReadModel(settings, storage)  # fails early, with the command that fills it
@@ -164,12 +162,11 @@ def serve(
 
         model.close()
         os.environ["GEOSERVICE_TERRITOIRE"] = settings.territoire
-        uvicorn.run("geoservice.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", log_config=log_config())
+        run("geoservice.api.app:app_from_env", host, port, workers)
         return
     app = create_app(settings, readmodel=model, storage=storage)
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
+    run(app, host, port)
 
 
 def _register_commands() -> None:

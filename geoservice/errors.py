@@ -50,6 +50,14 @@ class PayloadTooLarge(GeoserviceError):
              "sont dans le document OpenAPI). Envoyez un fichier plus petit ou découpez-le.")
 
 
+class RequestTimeout(GeoserviceError):
+    title = "Requête trop lente"
+    slug = "request-timeout"
+    about = ("Le corps de la requête n'est pas arrivé en entier dans le délai admis "
+             "(GEOSERVICE_BODY_TIMEOUT) : la connexion est trop lente ou interrompue. "
+             "Renvoyez la requête.")
+
+
 class NotAcceptable(GeoserviceError):
     title = "Format non disponible"
     slug = "not-acceptable"
@@ -277,6 +285,7 @@ STATUS: dict[type[GeoserviceError], int] = {
     NotFound: 404,
     NotAcceptable: 406,
     PayloadTooLarge: 413,
+    RequestTimeout: 408,
     UnsupportedMediaType: 415,
     SourceDataError: 422,
     InternalError: 500,

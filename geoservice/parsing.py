@@ -5,14 +5,14 @@ API, one ``erreur :`` line in the CLI)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import shapely
 
 from .errors import InvalidParameter
 from .numbers import ascii_float, ascii_int
+from .periods import Interval, date_span
 from .read.crs import DEFAULT, OutputCrs, bbox_to_lonlat
-from .read.snapshot import Interval, date_span
 
 BBox = tuple[float, float, float, float] | shapely.Geometry
 
@@ -100,3 +100,28 @@ def parse_datetime(text: str | None) -> Interval | None:
     if start is not None and end is not None and start > end:
         raise InvalidParameter(f"datetime : intervalle inversé « {text[:60]} »")
     return start, end
+
+
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def parse_instant(name: str, text: str | None) -> datetime | None:
+    """An RFC 3339 instant with its offset (``2024-05-01T10:00:00Z``) → an aware UTC
+    datetime; None when absent.
+
+    Examples
+    --------
+    >>> parse_instant("as_of", "2024-05-01T12:00:00+02:00").isoformat()
+    '2024-05-01T10:00:00+00:00'
+    """
+    if text is None:
+        return None
+    value = text.strip()
+    if not _INSTANT.match(value):
+        raise InvalidParameter(f"{name} : « {value[:40]} » n'est pas un instant RFC 3339 avec "
+                               "son fuseau (ex. 2024-05-01T10:00:00Z)")
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError as exc:
+        raise InvalidParameter(f"{name} : instant impossible « {value[:40]} »") from exc
+    return moment.astimezone(UTC)

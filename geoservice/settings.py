@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = "publishers"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
     "ign": ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -101,7 +104,24 @@ class Settings(BaseSettings):
         None, description="Public root URL (https://carte.example.fr): every link of the "
         "API is built from it, never from the request's Host header. Set it in production.")
     allowed_hosts: list[str] = Field(
-        ["*"], description="Host headers accepted (others: 400); '*' accepts any.")
+        [], description="Host headers accepted besides the loopback names (others: 400); "
+        "'*' accepts any. Empty (default): the address the service listens on, or any "
+        "when public_url is set (links then never come from Host).")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of the reverse "
+        "proxies whose X-Forwarded-For/-Proto/-Host headers are believed; none by "
+        "default (the headers are then ignored).")
+    body_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a client has to send a request body, plus "
+        "one per 64 KiB received (a slower one gets 408).")
+    header_timeout: float = Field(
+        10.0, gt=0, le=600, description="Seconds a client has to send a request's headers "
+        "once connected, or between two requests on one connection (else it is closed).")
+
+    embed_origins: list[str] = Field(
+        [], description="Sites allowed to show the light map /embed in a frame (CSP "
+        "frame-ancestors), e.g. '[\"https://www.partenaire.fr\"]'; '*' allows any site. The "
+        "full map is never framed by another site.")
 
     ban_url: str = "https://api-adresse.data.gouv.fr"
     import_sure_score: float = Field(
@@ -137,8 +157,12 @@ class Settings(BaseSettings):
 
     # Residents' proposals and problem reports (POST /api/proposals, no account)
     proposals_per_hour: int = Field(
-        20, ge=1, description="Proposals and problem reports accepted per client (a salted "
-        "hash of its address) per hour; further ones get 429 with Retry-After.")
+        20, ge=1, description="Proposals and problem reports accepted per client (an IPv4 "
+        "address or an IPv6 /64, counted by a salted hash kept one hour) per hour; further "
+        "ones get 429 with Retry-After.")
+    proposals_global_per_hour: int = Field(
+        200, ge=1, description="Proposals and problem reports accepted per hour from all "
+        "clients together (a flood from many addresses); further ones get 429.")
     proposal_contact_days: float = Field(
         90.0, gt=0, description="Days after which a proposer's contact is erased (it is "
         "shown to moderators only, never published nor exported).")
@@ -178,6 +202,33 @@ class Settings(BaseSettings):
             raise ValueError(f"tiles must be one of {', '.join(TILE_PRESETS)}, custom")
         if preset is not None and self.tiles != "osm" and self.tiles_url:
             self.tiles_url, self.tiles_attribution = preset
+        return self
+
+    @model_validator(mode="after")
+    def _proxies(self) -> Settings:
+        self.proxy_networks()  # a mistyped address fails at start, in French
+        return self
+
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``trusted_proxies`` read: ``"10.0.0.1, 192.168.0.0/16, ::1"`` → networks."""
+        out = []
+        for part in (p.strip() for p in self.trusted_proxies.split(",")):
+            if not part:
+                continue
+            try:
+                out.append(ipaddress.ip_network(part.strip("[]"), strict=False))
+            except ValueError as exc:
+                raise ValueError(f"GEOSERVICE_TRUSTED_PROXIES : adresse ou réseau invalide : "
+                                 f"« {part[:60]} » (ex. 127.0.0.1, 10.0.0.0/8, ::1)") from exc
+        return out
+
+    @model_validator(mode="after")
+    def _embed_origins(self) -> Settings:
+        for origin in self.embed_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"GEOSERVICE_EMBED_ORIGINS : « {origin[:60]} » n'est pas une "
+                                 "origine comme https://www.exemple.fr (schéma, hôte, port "
+                                 "facultatif)")
         return self
 
     @model_validator(mode="after")

@@ -187,6 +187,7 @@ document.addEventListener("DOMContentLoaded", function () {
     $(id).addEventListener("focus", function () { later("search"); }, { once: true });
   });
   $("login-open").addEventListener("click", function () { later("login", "openLogin"); });
+  $("share-open").addEventListener("click", function () { later("share", "openShare"); });
   document.addEventListener("keydown", onEscape);
   // « Espace équipe » at the top of every screen (on a phone the box is far down the page):
   // the box comes into view and the focus goes to its first control

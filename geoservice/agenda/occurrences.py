@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidParameter
+from ..read.snapshot import TIME_MATCHERS, Collection
 from .when import PARIS, When, WhenError, day_bounds
 
 EVENTS = "evenements"
@@ -75,9 +76,26 @@ def matching(records: Sequence[Mapping[str, Any]], positions: np.ndarray, text: 
              ) -> np.ndarray:
     """The positions (among ``positions``) of the events having an occurrence in the
     ``datetime`` window ``text``."""
+    return positions[_states(records, positions, text)[0]]
+
+
+def _states(records: Sequence[Mapping[str, Any]], positions: np.ndarray, text: str
+            ) -> tuple[np.ndarray, np.ndarray]:
     low, high = parse_window(text)
     keep = np.zeros(len(positions), dtype=bool)
+    undated = np.zeros(len(positions), dtype=bool)
     for i, position in enumerate(positions):
         when = when_of(records[int(position)])
+        undated[i] = when is None
         keep[i] = when is not None and when.matches(low, high)
-    return positions[keep]
+    return keep, undated
+
+
+def match_events(collection: Collection, text: str, positions: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``datetime`` on the agenda for the read side (:data:`TIME_MATCHERS`): an event
+    matches by its occurrences; one whose dates cannot be read is counted as undated."""
+    return _states(collection.records, positions, text)
+
+
+TIME_MATCHERS[EVENTS] = match_events

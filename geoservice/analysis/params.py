@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 
 from ..errors import InvalidParameter
 from ..numbers import ascii_float
@@ -146,3 +147,27 @@ def make_parameters(defi: str | None = None, ring_m: float | str | None = None,
     defi = (defi or "").strip() or None
     return Parameters(defi=check_defi(defi), ring_m=parse_ring(ring_m, default_ring_m),
                       weights=parse_weights(weights), unverified=parse_include(include))
+
+
+def parse_day(name: str, text: str | None, today: date | None = None) -> date | None:
+    """A day ``AAAA-MM-JJ`` not after today (None when absent or empty).
+
+    Examples
+    --------
+    >>> parse_day("date", "2022-06-30")
+    datetime.date(2022, 6, 30)
+    """
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidParameter(f"« {name} » : un jour AAAA-MM-JJ est attendu, pas "
+                               f"« {value[:40]} »")
+    if day > (today or date.today()):
+        raise InvalidParameter(f"« {name} » : le {day.strftime('%d/%m/%Y')} est à venir ; "
+                               "l'analyse à une date regarde le passé ou aujourd'hui")
+    return day

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -12,7 +11,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from .. import csvsafe
+from .. import sheets
 from . import sensitivity
 from .diagnostic import Diagnostic
 from .need import CARRIED, COUNT_INDICATORS
@@ -163,32 +162,18 @@ def layer_frame(result: Diagnostic) -> gpd.GeoDataFrame:
     return out
 
 
-def _csv_cell(name: str, value: Any) -> str:
-    value = plain(name, value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, list):
-        return " | ".join(str(v) for v in value)
-    if isinstance(value, float):
-        return (f"{value:.{DECIMALS[name]}f}" if name in DECIMALS else repr(value)
-                ).replace(".", ",")
-    return str(value)
+def table(result: Diagnostic) -> sheets.Table:
+    """One row per QPV in rank order, the columns of the ``diagnostic_qpv`` layer, values
+    rounded per field (:func:`plain`)."""
+    columns = [c for c in LAYER_COLUMNS if c != "insee_com" or c in result.frame.columns]
+    rows = [[plain(c, row.get(c)) for c in columns] for row in result.frame.to_dict("records")]
+    return sheets.Table("classement", [sheets.Column(c, c) for c in columns], rows)
 
 
 def to_csv(result: Diagnostic) -> bytes:
-    """UTF-8 with BOM, ``;`` separator, decimal comma (Excel in French), WKT-free.
-
-    One row per QPV in rank order; ``reasons`` joined with `` | ``.
-    """
-    columns = [c for c in LAYER_COLUMNS if c != "insee_com" or c in result.frame.columns]
-    buffer = io.StringIO()
-    writer = csvsafe.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in result.frame.to_dict("records"):
-        writer.writerow([_csv_cell(c, row.get(c)) for c in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The Excel-FR CSV of :func:`geoservice.sheets.to_csv` (UTF-8 with BOM, ``;``,
+    decimal comma in every number, ``oui``/``non``, lists joined with ``|``), WKT-free."""
+    return sheets.to_csv(table(result), excel=True).encode("utf-8")
 
 
 def to_geojson(result: Diagnostic) -> dict:

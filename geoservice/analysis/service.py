@@ -17,12 +17,15 @@ key of a diagnosis is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .dated import NOW, inputs_at
 from .diagnostic import Diagnostic, diagnose
-from .inputs import from_store
-from .params import Parameters, make_parameters
+from .inputs import Inputs, from_store
+from .params import Parameters, make_parameters, parse_day
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,11 +46,13 @@ class AnalysisRequest:
     to be checked count, already parsed and checked (:class:`~.params.Parameters`)."""
 
     parameters: Parameters
+    day: date | None = None
+    """The analysis as the data say things stood that day (:mod:`.dated`); None: now."""
 
     @classmethod
     def parse(cls, *, defi: str | None = None, ring_m: float | str | None = None,
               weights: str | None = None, include: str | None = None,
-              settings: Settings | None = None) -> AnalysisRequest:
+              settings: Settings | None = None, day: str | None = None) -> AnalysisRequest:
         """The request from user text (query string or CLI options), each value parsed once.
 
         Parameters
@@ -62,6 +67,8 @@ class AnalysisRequest:
             ``a_verifier`` to count the answers still to be checked.
         settings : Settings, optional
             Gives the default ring (500 m without settings).
+        day : str, optional
+            ``AAAA-MM-JJ``, not in the future: the analysis at that date.
 
         Raises
         ------
@@ -75,7 +82,7 @@ class AnalysisRequest:
         """
         default = settings.ring_m if settings is not None else DEFAULT_RING_M
         return cls(make_parameters(defi, ring_m, weights, default_ring_m=default,
-                                   include=include))
+                                   include=include), parse_day("date", day))
 
     @classmethod
     def defaults(cls, settings: Settings) -> AnalysisRequest:
@@ -100,23 +107,35 @@ class AnalysisRequest:
         return self.parameters.unverified
 
 
-def _cache_key(request: AnalysisRequest) -> tuple:
+def _cache_key(request: AnalysisRequest, inputs_key: tuple = NOW) -> tuple:
     p = request.parameters
-    return ("analysis", p.defi, p.ring_m, tuple(sorted(p.weights.items())), p.unverified)
+    return ("analysis", p.defi, p.ring_m, tuple(sorted(p.weights.items())), p.unverified,
+            inputs_key)
 
 
 def run(snapshot: Snapshot, request: AnalysisRequest) -> Diagnostic:
     """The diagnosis of a snapshot for ``request``, computed once per (snapshot, parameters):
     the ranking, the map classes, the layer and the report map of one set of parameters
     share it. At most :data:`MAX_CACHED_ANALYSES` parameter sets are kept per snapshot; an
-    edit makes a new snapshot, hence new diagnoses."""
-    key = _cache_key(request)
+    edit makes a new snapshot, hence new diagnoses.
+
+    At a date, the inputs are those of that day (:func:`.dated.inputs_at`); two dates with
+    the same inputs (nothing dated changed between them) share one diagnosis, and a date
+    whose inputs are today's shares today's."""
+    if request.day is not None:
+        at = inputs_at(snapshot, request.day)
+        key = _cache_key(request, at.key)
+        inputs: Callable[[], Inputs] = (lambda: from_store(snapshot)) if at.key == NOW \
+            else (lambda: at.inputs)
+    else:
+        key = _cache_key(request)
+        inputs = lambda: from_store(snapshot)  # noqa: E731
     cached = snapshot.derived.peek(key)
     if cached is not None:
         return cached
 
     def compute() -> Diagnostic:
-        return diagnose(from_store(snapshot), request.parameters)
+        return diagnose(inputs(), request.parameters)
 
     if snapshot.derived.count("analysis") >= MAX_CACHED_ANALYSES:
         return compute()
@@ -124,6 +143,11 @@ def run(snapshot: Snapshot, request: AnalysisRequest) -> Diagnostic:
 
 
 # -- shapes of one diagnosis ------------------------------------------------------------------
+
+def dating(snapshot: Snapshot, request: AnalysisRequest) -> dict[str, Any] | None:
+    """What was dated in the inputs of an analysis at a date (None: an analysis of now)."""
+    return None if request.day is None else inputs_at(snapshot, request.day).facts
+
 
 def ranking(snapshot: Snapshot, request: AnalysisRequest) -> list[dict[str, Any]]:
     """Ranking items (``rank``, ``code_qp``, ``score``, ``reasons``…), as
@@ -165,6 +189,8 @@ def collection(snapshot: Snapshot, request: AnalysisRequest) -> Collection:
     p = request.parameters
     provenance = {"parameters": {"defi": p.defi, "ring_m": p.ring_m, "weights": dict(p.weights),
                                  "unverified_included": p.unverified}}
+    if request.day is not None:  # the analysis at a date says so, and what was dated
+        provenance["date"] = dating(snapshot, request)
     return Collection(layer, diagnostic_frame(snapshot, request, layer), provenance)
 
 

@@ -15,18 +15,20 @@ from ..read.model import FixedReadModel, ReadModel, settle_heap
 from ..read.snapshot import Snapshot
 from ..settings import Settings
 from ..storage import Storage, open_store
-from .http import add_http_basics, add_trusted_hosts, refuse_repeated
+from .http import BodyDeadline, add_http_basics, add_trusted_hosts, refuse_repeated
 from .logs import add_request_ids, configure_logging
 from .metrics import Metrics
 from .observe import add_observation
 from .params import document_limits
 from .problems import add_exception_handlers, amend_openapi
+from .proxies import ProxyHeaders
 from .routes import (
     agenda,
     analysis,
     docs,
     duplicates,
     editing,
+    embed,
     fabrique,
     geocode,
     health,
@@ -135,9 +137,12 @@ def create_app(settings: Settings | None = None, readmodel: ReadModel | None = N
     add_observation(app, observed)  # inside the request ids: audit lines carry them
     add_request_ids(app)
     add_http_basics(app)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout)
+    # last, so outermost: every other part sees the client the trusted proxies name
+    app.add_middleware(ProxyHeaders, trusted=settings.proxy_networks())
     # history before ogc: /items/{id}/history must not be read as the item « id/history »
     for module in (health, login, proposals, imports, history, merge, editing, ogc, lookup,
-                   geocode, duplicates, verification, analysis, fabrique, agenda, maps,
+                   geocode, duplicates, verification, analysis, fabrique, agenda, maps, embed,
                    problem_types, docs, metrics):
         app.include_router(module.router)
     _mount_vendor(app)

@@ -68,6 +68,12 @@ IncludeQuery = Annotated[str | None, Query(
                 "importées) ; par défaut, seules les réponses vérifiées comptent",
     json_schema_extra={"enum": ["", "a_verifier"]})]
 """``include`` of the analysis routes (checked by ``analysis.params.parse_include``)."""
+DateQuery = Annotated[str | None, Query(
+    description="Jour AAAA-MM-JJ (pas à venir) : le classement tel que les données datées "
+                "disent que les choses étaient ce jour-là (lieux ouverts, besoins signalés "
+                "et pas encore couverts) ; le reste comme aujourd'hui (voir la réponse, "
+                "membre date)", examples=["2022-06-30"])]
+"""``date`` of the analysis routes (parsed by ``analysis.params.parse_day``)."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
 

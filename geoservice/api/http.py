@@ -4,6 +4,7 @@ serve refused, and unknown query parameters refused."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
@@ -12,8 +13,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import InvalidParameter, UntrustedHost
+from ..errors import InvalidParameter, RequestTimeout, UntrustedHost
 from .problems import problem
+from .proxies import LOOPBACK_NAMES, default_hosts
+
+BODY_RATE = 64 * 1024
+"""Bytes per second a request body earns in time beyond ``GEOSERVICE_BODY_TIMEOUT``."""
 
 
 class HeadAsGet:
@@ -56,21 +61,26 @@ def host_allowed(host: str, patterns: Iterable[str]) -> bool:
 class TrustedHosts:
     """Refuse a request whose ``Host`` is not one the service serves, with a problem+json
     400 like every other error (Starlette's TrustedHostMiddleware answers plain text).
-    Its ``type`` is built from the public URL alone (relative without one): the refused
-    ``Host`` never reaches a link."""
+    ``hosts`` empty: the address the connection came in on (:func:`.proxies.default_hosts`);
+    the loopback names are always accepted. Its ``type`` is built from the public URL alone
+    (relative without one): the refused ``Host`` never reaches a link."""
 
     def __init__(self, app: ASGIApp, hosts: list[str], public_url: str | None) -> None:
         self.app = app
-        self.hosts = [host.lower() for host in hosts]
+        self.hosts = [host.lower() for host in hosts] + list(LOOPBACK_NAMES)
+        self.automatic = not hosts
         self.base = (public_url or "").rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             host = host_of(Headers(scope=scope).get("host", ""))
-            if not host_allowed(host, self.hosts):
+            hosts = default_hosts(scope) if self.automatic else self.hosts
+            if not host_allowed(host, hosts):
                 response = problem(self.base, 400, UntrustedHost.title,
-                                   f"Hôte non servi par ce service : « {host[:80]} »",
-                                   UntrustedHost.slug, scope.get("path"))
+                                   f"Hôte non servi par ce service : « {host[:80]} » ; "
+                                   "donnez son nom dans GEOSERVICE_ALLOWED_HOSTS ou "
+                                   "GEOSERVICE_PUBLIC_URL", UntrustedHost.slug,
+                                   scope.get("path"))
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -79,9 +89,53 @@ class TrustedHosts:
 def add_trusted_hosts(app: FastAPI, allowed_hosts: list[str] | None,
                       public_url: str | None) -> None:
     """Add it before the security headers and request ids (middlewares added later wrap it),
-    so a refused Host's answer carries them like every other answer."""
-    if allowed_hosts and "*" not in allowed_hosts:
-        app.add_middleware(TrustedHosts, hosts=allowed_hosts, public_url=public_url)
+    so a refused Host's answer carries them like every other answer. Without a list of
+    hosts: with a public URL (links never read ``Host``) any is accepted, without one only
+    the address the service is reached at and the loopback names."""
+    if allowed_hosts and "*" in allowed_hosts or (not allowed_hosts and public_url):
+        return
+    app.add_middleware(TrustedHosts, hosts=allowed_hosts or [], public_url=public_url)
+
+
+class BodyDeadline:
+    """A request body must arrive within ``seconds`` of the app's first read of it, plus
+    one second per :data:`BODY_RATE` bytes received (a large upload at a fair speed is never
+    cut; a trickle is); a slower one gets :class:`RequestTimeout` (408) where the route
+    reads it. Pure ASGI around ``receive``; once the body is complete, ``receive`` is left
+    alone (waiting for a disconnect is not a body read)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started: float | None = None
+        received = 0
+        complete = False
+        loop = asyncio.get_running_loop()
+
+        async def timed() -> Message:
+            nonlocal started, received, complete
+            if complete:
+                return await receive()
+            if started is None:
+                started = loop.time()
+            deadline = started + self.seconds + received / BODY_RATE
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise RequestTimeout(f"Corps de la requête non reçu à temps ({received} octets "
+                                     f"en {loop.time() - started:.0f} s) : connexion trop "
+                                     "lente") from None
+            received += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+            return message
+
+        await self.app(scope, timed, send)
 
 
 def add_http_basics(app: FastAPI) -> None:
@@ -90,7 +144,8 @@ def add_http_basics(app: FastAPI) -> None:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "OPTIONS"], allow_headers=["Accept"],
                        expose_headers=["Content-Crs", "Link", "OGC-NumberMatched",
-                                       "X-Request-Id"], max_age=3600)
+                                       "Geoservice-Number-Undated", "X-Request-Id"],
+                       max_age=3600)
     app.add_middleware(HeadAsGet)
 
 

@@ -91,6 +91,9 @@ FORMATS_CONTENT = {
     GEOJSON: {"schema": FEATURE_COLLECTION},
     "text/csv": {"schema": {"type": "string"}},
     "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}},
+    **{media: {"schema": {"type": "string", "format": "binary"}} for media in (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet", "application/x-shapefile+zip")},
 }
 
 
@@ -99,16 +102,20 @@ def json_ok(schema: dict, media_type: str = JSON, description: str = "Réponse")
 
 
 ITEMS_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Objets de la collection (GeoJSON, CSV ou GeoPackage)",
+    200: {"description": "Objets de la collection (GeoJSON, CSV, GeoPackage, XLSX, ODS ou "
+                         "Shapefile zippé)",
           "headers": CONTENT_CRS, "content": FORMATS_CONTENT},
     308: {"description": "Objet fusionné dans un autre (même lieu) : Location donne "
                "l'objet qui reste"},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }
 FEATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Un objet (GeoJSON, CSV ou GeoPackage)", "headers": CONTENT_CRS,
+    200: {"description": "Un objet (GeoJSON, CSV, GeoPackage, XLSX, ODS ou Shapefile zippé)",
+          "headers": CONTENT_CRS,
           "content": {**FORMATS_CONTENT, GEOJSON: {"schema": FEATURE}}},
     **ERRORS,
+    401: problem("as_of demande un compte (l'historique garde les objets supprimés)"),
     406: problem("Aucun format demandé par Accept n'est disponible"),
 }

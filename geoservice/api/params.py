@@ -7,26 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..errors import InvalidParameter, NotAcceptable
-from ..parsing import BBox, parse_bbox, parse_datetime, parse_int
+from ..parsing import BBox, parse_bbox, parse_datetime, parse_instant, parse_int
 from ..read import cql2
 from ..read.crs import CRS84 as CRS84_URI
 from ..read.crs import SUPPORTED, OutputCrs, parse_crs
-from ..read.export import FORMATS
+from ..read.export import ALL, FORMATS, MEDIA_TYPES, Selection
 from ..read.snapshot import Collection, Interval
 from ..settings import Settings
 
 CRS_URIS = list(SUPPORTED)
-FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg"}
+FORMAT_ALIASES = {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg",
+                  "xlsx": "xlsx", "ods": "ods", "shp": "shp"}
 ACCEPTED = {
     "application/geo+json": "geojson", "application/json": "geojson", "*/*": "geojson",
     "application/*": "geojson", "text/csv": "csv", "text/*": "csv",
-    "application/geopackage+sqlite3": "gpkg",
+    "application/geopackage+sqlite3": "gpkg", MEDIA_TYPES["xlsx"]: "xlsx",
+    MEDIA_TYPES["ods"]: "ods", MEDIA_TYPES["shp"]: "shp",
 }
 ITEMS_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "csv_sep",
-                "filter", "filter-lang", "filter-crs"}
-FEATURE_PARAMS = {"f", "crs", "csv_sep"}
+                "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry",
+                "as_of"}
+FEATURE_PARAMS = {"f", "crs", "csv_sep", "properties", "skipGeometry", "as_of"}
 
 # -- OpenAPI --------------------------------------------------------------------------------
 
@@ -53,7 +57,10 @@ def document_limits(schema: dict, settings: Settings) -> None:
 F = {
     "name": "f", "in": "query", "required": False,
     "description": "Format de sortie (sinon d'après l'en-tête Accept ; GeoJSON par défaut). "
-                   "json et geojson donnent du GeoJSON ; csv et gpkg sont des téléchargements.",
+                   "json et geojson donnent du GeoJSON ; csv, gpkg (recommandé pour un SIG), "
+                   "xlsx et ods (tableurs : cellules typées, libellés français, feuille "
+                   "« Dictionnaire ») et shp (Shapefile zippé, noms de champs de 10 "
+                   "caractères, dictionnaire dans le zip) sont des téléchargements.",
     "schema": {"type": "string", "enum": list(FORMAT_ALIASES)},
 }
 CRS_PARAM = {
@@ -66,9 +73,41 @@ CRS_PARAM = {
 CSV_SEP = {
     "name": "csv_sep", "in": "query", "required": False,
     "description": "Avec f=csv : « ; » donne la forme Excel-FR (BOM UTF-8, séparateur « ; », "
-                   "virgule décimale dans lon/lat ou x/y).",
+                   "virgule décimale dans chaque nombre, oui/non pour les booléens).",
     "schema": {"type": "string", "enum": [",", ";"]},
 }
+PROPERTIES = {
+    "name": "properties", "in": "query", "required": False, "style": "form", "explode": False,
+    "description": "Propriétés à renvoyer (OGC API – Features Part 6), séparées par des "
+                   "virgules, ex. nom,commune ; vide : aucune. L'identifiant de l'objet reste. "
+                   "Une propriété inconnue est refusée (400). Vaut pour tous les formats.",
+    "schema": {"type": "array", "items": {"type": "string"}},
+}
+SKIP_GEOMETRY = {
+    "name": "skipGeometry", "in": "query", "required": False,
+    "description": "true : sans géométrie (GeoJSON « geometry »: null ; CSV, XLSX et ODS sans "
+                   "colonnes WKT ni coordonnées). Refusé avec gpkg et shp.",
+    "schema": {"type": "boolean", "default": False},
+}
+SORTBY = {
+    "name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
+    "description": "Tri (OGC API – Features Part 8) : propriétés filtrables (voir queryables, "
+                   "sauf les listes) séparées par des virgules, chacune précédée de « - » "
+                   "(décroissant) ou de « + » (croissant, par défaut ; %2B dans une URL), ex. "
+                   "-annee,nom. Texte comparé sans casse ni accents ; valeurs manquantes en "
+                   "dernier ; à égalité, l'ordre du magasin.",
+    "schema": {"type": "array", "items": {"type": "string", "pattern": r"^[+-]?[A-Za-z0-9_]+$"}},
+}
+AS_OF = {
+    "name": "as_of", "in": "query", "required": False,
+    "description": "Les données telles qu'elles étaient enregistrées à cet instant RFC 3339 "
+                   "(ex. 2024-05-01T10:00:00Z), lues dans l'historique : un objet supprimé "
+                   "depuis y est, un objet créé depuis n'y est pas. Collections modifiables "
+                   "seulement ; demande un compte (l'historique garde les objets supprimés). "
+                   "Les exports le disent dans leurs métadonnées (as_of).",
+    "schema": {"type": "string", "format": "date-time"},
+}
+
 # Path parameters (collectionId, featureId) come from the route signatures; these lists are
 # the query parameters, which the routes read through the parsers below.
 ITEMS_PARAMETERS = [
@@ -88,9 +127,13 @@ ITEMS_PARAMETERS = [
      "description": "Rang du premier objet renvoyé (0 par défaut) ; suivre plutôt le lien next.",
      "schema": {"type": "integer", "minimum": 0, "default": 0}},
     {"name": "datetime", "in": "query", "required": False,
-     "description": "Couches datées seulement (projets : annee ; besoins : date_signalement). "
-                    "Instant (2021, 2021-05, 2021-05-03 ou date-heure RFC 3339) ou intervalle "
-                    "a/b, ../b, a/.. ; bornes incluses, au jour près.",
+     "description": "Couches datées seulement. Lieux ESS et projets : ouverts au moins un "
+                    "jour de l'intervalle, [date_ouverture, date_fermeture) ; besoins : "
+                    "date_signalement. Instant (2021, 2021-05, 2021-05-03 ou date-heure "
+                    "RFC 3339) ou intervalle a/b, ../b, a/.. ; bornes incluses, au jour près. "
+                    "Les objets dont les dates ne disent pas s'ils correspondent sont laissés "
+                    "de côté et comptés : numberUndated (GeoJSON), en-tête "
+                    "Geoservice-Number-Undated (tous formats).",
      "schema": {"type": "string"}},
     F,
     CSV_SEP,
@@ -108,8 +151,12 @@ ITEMS_PARAMETERS = [
     {"name": "filter-crs", "in": "query", "required": False,
      "description": "Système de coordonnées des géométries du filtre : CRS84 seulement.",
      "schema": {"type": "string", "enum": [CRS84_URI]}},
+    SORTBY,
+    PROPERTIES,
+    SKIP_GEOMETRY,
+    AS_OF,
 ]
-FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP]
+FEATURE_PARAMETERS = [CRS_PARAM, F, CSV_SEP, PROPERTIES, SKIP_GEOMETRY, AS_OF]
 
 # -- parsing --------------------------------------------------------------------------------
 
@@ -175,6 +222,68 @@ class ItemsQuery:
     filters: dict[str, str]
     excel: bool
     cql: cql2.Filter | None = None
+    sortby: tuple[tuple[str, bool], ...] = ()
+    """(property, descending?) keys, first key first."""
+    select: Selection = ALL
+    as_of: datetime | None = None
+    """The data as recorded at this instant (history), None: as it is now."""
+
+
+def sortable(collection: Collection) -> list[str]:
+    """Properties ``sortby`` accepts: the queryables, lists excepted."""
+    return [n for n, p in collection.layer.properties.items()
+            if p.filterable and p.type != "array"]
+
+
+def parse_sortby(text: str | None, collection: Collection) -> tuple[tuple[str, bool], ...]:
+    """``-annee,nom`` → ``(("annee", True), ("nom", False))``; a ``+`` decoded from a URL
+    as a space counts as ``+``."""
+    if text is None:
+        return ()
+    allowed = sortable(collection)
+    keys: list[tuple[str, bool]] = []
+    for part in text.split(","):
+        item = part.strip()
+        descending = item.startswith("-")
+        name = item[1:].strip() if item[:1] in "+-" and item else item
+        if not name:
+            raise InvalidParameter("sortby : une propriété manque (ex. sortby=-annee,nom)")
+        if name not in allowed:
+            raise InvalidParameter(
+                f"sortby : « {name[:40]} » n'est pas une propriété triable de "
+                f"{collection.id} ; possibles : {', '.join(allowed) or 'aucune'}")
+        if any(name == k for k, _ in keys):
+            raise InvalidParameter(f"sortby : « {name} » est donnée deux fois")
+        keys.append((name, descending))
+    return tuple(keys)
+
+
+def parse_selection(params: Mapping[str, str], collection: Collection, fmt: str
+                    ) -> Selection:
+    """``properties`` (Part 6) and ``skipGeometry``: unknown names are refused."""
+    text = params.get("properties")
+    names: tuple[str, ...] | None = None
+    if text is not None:
+        names = tuple(n.strip() for n in text.split(",") if n.strip())
+        known = collection.layer.properties
+        for name in names:
+            if name not in known:
+                raise InvalidParameter(
+                    f"properties : « {name[:40]} » n'est pas une propriété de "
+                    f"{collection.id} ; possibles : {', '.join(known)}")
+        if len(set(names)) != len(names):
+            raise InvalidParameter("properties : une propriété est donnée deux fois")
+    skip = params.get("skipGeometry")
+    geometry = True
+    if skip is not None:
+        value = skip.strip().lower()
+        if value not in ("true", "false"):
+            raise InvalidParameter(f"skipGeometry attend true ou false, pas « {skip[:10]} »")
+        geometry = value == "false"
+        if not geometry and fmt in ("gpkg", "shp"):
+            raise InvalidParameter(f"skipGeometry=true ne s'applique pas au format {fmt} "
+                                   "(prendre csv, xlsx ou ods pour un tableau sans géométrie)")
+    return Selection(names, geometry)
 
 
 def parse_items(params: Mapping[str, str], accept: str | None, collection: Collection,
@@ -184,8 +293,9 @@ def parse_items(params: Mapping[str, str], accept: str | None, collection: Colle
     check_known(params, ITEMS_PARAMS | filterable, collection)
     bbox_crs = parse_crs(params.get("bbox-crs"), "bbox-crs")
     limit = parse_int("limit", params.get("limit"), settings.default_limit, 1)
+    fmt = negotiate(params.get("f"), accept)
     return ItemsQuery(
-        fmt=negotiate(params.get("f"), accept),
+        fmt=fmt,
         crs=parse_crs(params.get("crs")),
         bbox=parse_bbox(params.get("bbox"), bbox_crs),
         limit=min(limit, settings.max_limit),
@@ -194,6 +304,9 @@ def parse_items(params: Mapping[str, str], accept: str | None, collection: Colle
         filters={k: v for k, v in params.items() if k in filterable},
         excel=parse_csv_sep(params.get("csv_sep")),
         cql=_parse_filter(params, collection),
+        sortby=parse_sortby(params.get("sortby"), collection),
+        select=parse_selection(params, collection, fmt),
+        as_of=parse_instant("as_of", params.get("as_of")),
     )
 
 
@@ -214,10 +327,14 @@ class FeatureQuery:
     fmt: str
     crs: OutputCrs
     excel: bool
+    select: Selection = ALL
+    as_of: datetime | None = None
 
 
 def parse_feature(params: Mapping[str, str], accept: str | None,
                   collection: Collection) -> FeatureQuery:
     check_known(params, FEATURE_PARAMS, collection)
-    return FeatureQuery(negotiate(params.get("f"), accept), parse_crs(params.get("crs")),
-                        parse_csv_sep(params.get("csv_sep")))
+    fmt = negotiate(params.get("f"), accept)
+    return FeatureQuery(fmt, parse_crs(params.get("crs")), parse_csv_sep(params.get("csv_sep")),
+                        parse_selection(params, collection, fmt),
+                        parse_instant("as_of", params.get("as_of")))

@@ -8,6 +8,9 @@ One kind of page gets a different policy, on purpose:
 * folium report maps (``/api/maps/…html``) are standalone files with everything inline:
   they are served in a ``sandbox`` (a unique origin, no access to the service's cookies or
   storage), with inline script allowed and nothing loaded from elsewhere except tiles.
+* the light map for partners' sites (``/embed``) may be framed by the sites listed in
+  ``GEOSERVICE_EMBED_ORIGINS`` (``frame-ancestors``), and by no other; every other page
+  keeps ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..maps.web import tile_origin
 from ..settings import Settings
 
+EMBED_PATH = "/embed"
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -42,6 +46,15 @@ def map_csp(settings: Settings | None) -> str:
     ])
 
 
+def embed_csp(settings: Settings | None) -> str:
+    """Policy of the light map ``/embed``: the map's, except that the sites listed in
+    ``GEOSERVICE_EMBED_ORIGINS`` may frame it (no ``X-Frame-Options`` there: it cannot
+    name a list of sites, and browsers give ``frame-ancestors`` precedence anyway)."""
+    origins = list(settings.embed_origins) if settings is not None else []
+    ancestors = "*" if "*" in origins else " ".join(["'self'", *origins])
+    return map_csp(settings).replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}")
+
+
 def report_csp(settings: Settings | None) -> str:
     """Policy of a standalone folium report map served by the API (sandboxed, inline only)."""
     return "; ".join([
@@ -59,16 +72,21 @@ class SecurityHeaders:
         self.app = app
         self.headers = [(b"content-security-policy", map_csp(settings).encode()),
                         *((k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+        self.embed_headers = [(b"content-security-policy", embed_csp(settings).encode()),
+                              *((k, v) for k, v in self.headers[1:]
+                                if k != b"x-frame-options")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        headers = self.embed_headers if scope["path"] == EMBED_PATH else self.headers
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in present]
+                extra = [(k, v) for k, v in headers if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -60,7 +60,7 @@ def build_services(settings: Settings, storage: Storage | None, readmodel: ReadM
     def neighbours(collection: str) -> list[tuple[str, dict, Any]]:
         return snapshot_neighbours(readmodel.current, collection)
 
-    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up,
+    editing = Editing(storage, layers, settings.territoire, on_commit=caught_up, where=where,
                       neighbours=neighbours)
     imports = Imports(editing, settings.ban_url,
                       Thresholds(settings.import_sure_score, settings.import_sure_gap),

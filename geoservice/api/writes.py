@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import Request, Response
+from starlette.types import Message
 
 from ..editing import Written
 from ..errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
@@ -88,6 +89,26 @@ def refuse_declared_size(request: Request, limit: int) -> None:
     declared = ascii_int(request.headers.get("content-length") or "")
     if declared is not None and declared > limit:
         raise PayloadTooLarge(f"Corps de {declared} octets : {limit} au plus")
+
+
+def capped(request: Request, limit: int) -> Request:
+    """The same request, whose body is counted while it is read: past ``limit`` bytes,
+    :class:`PayloadTooLarge` at once (whatever ``Content-Length`` said), so that nothing
+    beyond the cap is ever read, kept in memory or spooled to disk."""
+    refuse_declared_size(request, limit)
+    received = 0
+    receive = request.receive
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise PayloadTooLarge(f"Corps de plus de {limit} octets")
+        return message
+
+    return Request(request.scope, counted)
 
 
 async def json_body(request: Request, accepted: tuple[str, ...], limit: int = MAX_BODY

@@ -5,9 +5,10 @@ account, a CSRF token and the expiry, so every replica knows it and a logout end
 everywhere. Writes made with a session must send the CSRF token (``X-CSRF-Token``), which
 the page reads from ``GET /api/me``: a form posted from another site cannot know it.
 
-Failed logins are counted in the store, per account and per client (the client's address
-is kept only as a salted hash): more than ``login_max_failures`` in the window (4× that for
-one client) gives 429 and the wait, even with the right password.
+Login attempts are counted in the store before the password is checked, per account and
+per client (the client's network, kept only as a salted hash in short-lived counters):
+beyond ``login_max_failures`` unsuccessful ones in the window (4× that for one client),
+429 and the wait, even with the right password; a success forgets the account's.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from ..errors import TooManyRequests, Unauthorized
-from ..ratelimit import retry_after
+from ..ratelimit import client_network, take
 from ..settings import Settings
-from ..storage import AccountStore, RateEvents, Storage
+from ..storage import AccountStore, Storage
 from ..storage.base import now, stamp
 from .accounts import digest, normalise_email
 from .entities import Account, Caller, Session
@@ -64,36 +65,36 @@ def close_session(accounts: AccountStore, cookie: str) -> bool:
     return bool(_COOKIE.fullmatch(cookie)) and accounts.revoke_sessions(digest(cookie)) > 0
 
 
-# -- password login with a failure limit ----------------------------------------------------
+# -- password login with an attempt limit ---------------------------------------------------
 
 def client_key(address: str | None, salt: str) -> str:
-    """How a client is counted: a salted hash of its address (never the address itself)."""
-    return "client:" + digest(f"{salt}:{address or 'inconnu'}")[:32]
-
-
-def _check_rate(rates: RateEvents, settings: Settings, keys: dict[str, int]) -> None:
-    window = timedelta(minutes=settings.login_window_minutes)
-    since = datetime.now(UTC) - window
-    for key, limit in keys.items():
-        wait = retry_after(rates.login_failures(key, stamp(since)), limit, window)
-        if wait is not None:
-            raise TooManyRequests(
-                f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
-                retry_after=wait)
+    """How a client is counted: a salted hash of its network (an IPv4 address, an IPv6
+    /64), never the address itself; it lives only as long as the counters that use it."""
+    return "client:" + digest(f"{salt}:{client_network(address)}")[:32]
 
 
 def password_login(storage: Storage, settings: Settings, email: str, password: str,
                    client: str) -> Account:
     """The account whose e-mail and password these are, or :class:`Unauthorized` (one
-    message whatever was wrong) / :class:`TooManyRequests` (too many failures)."""
+    message whatever was wrong) / :class:`TooManyRequests` (too many attempts).
+
+    The attempt is counted *before* the password is checked, atomically with the count
+    (:func:`~geoservice.ratelimit.take`): simultaneous attempts never check more passwords
+    than the limit. A success forgets the account's attempts and gives the client's back."""
     email = normalise_email(email)
     account_key = "compte:" + email
     limit = settings.login_max_failures
-    _check_rate(storage.rates, settings, {account_key: limit, client: limit * CLIENT_FACTOR})
+    window = timedelta(minutes=settings.login_window_minutes)
+    refused = take(storage.rates, {account_key: limit, client: limit * CLIENT_FACTOR}, window)
+    if refused is not None:
+        wait = refused[1]
+        raise TooManyRequests(
+            f"Trop d'essais de connexion : réessayez dans {(wait + 59) // 60} min",
+            retry_after=wait)
     account = storage.accounts.account(email)
     good = verify_password(account.password_hash if account else None, password)
     if not good or account is None or account.disabled:
-        storage.rates.add_login_failure([account_key, client])
         raise Unauthorized("Adresse ou mot de passe incorrect")
-    storage.rates.clear_login_failures(account_key)
+    storage.rates.forget(account_key)
+    storage.rates.forget(client, last_only=True)
     return account

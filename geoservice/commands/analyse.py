@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
+FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx",
+           ".ods": "ods"}
 
 
 def register(app: typer.Typer) -> None:
@@ -25,17 +26,22 @@ def register(app: typer.Typer) -> None:
         weights: Annotated[str | None, typer.Option(
             help="Poids, ex. need:2,answer:1,distance:1,access:0.5,demand:1")] = None,
         output: Annotated[Path | None, typer.Option(
-            "-o", "--output", help="rapport.csv (Excel-FR) ou rapport.geojson")] = None,
+            "-o", "--output",
+            help="rapport.csv (Excel-FR), rapport.xlsx ou rapport.ods (avec le dictionnaire "
+            "des colonnes) ou rapport.geojson")] = None,
         include: Annotated[str | None, typer.Option(
             help="a_verifier : compter aussi les réponses encore à vérifier (données "
             "ouvertes importées)")] = None,
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
+        date: Annotated[str | None, typer.Option(
+            "--date", help="AAAA-MM-JJ : le classement à cette date (lieux ouverts, besoins "
+            "signalés et pas encore couverts ce jour-là ; docs/temps.md)")] = None,
     ) -> None:
         """Classe les QPV sous-desservis par l'ESS (score, composantes, raisons en clair)."""
         import json
 
         from ..analysis.report import to_csv, to_geojson
-        from ..analysis.service import AnalysisRequest, run
+        from ..analysis.service import AnalysisRequest, dating, run
         from ..errors import InvalidParameter
         from ..read.model import load_store
 
@@ -44,16 +50,29 @@ def register(app: typer.Typer) -> None:
             fmt = FORMATS.get(output.suffix.lower())
             if fmt is None:
                 raise InvalidParameter(
-                    f"extension inconnue pour {output.name} : .csv ou .geojson attendu")
+                    f"extension inconnue pour {output.name} : .csv, .xlsx, .ods ou .geojson "
+                    "attendu")
         settings = make_settings(territoire=territoire)
         request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, weights=weights,
-                                        include=include, settings=settings)
-        result = run(load_store(settings), request)
+                                        include=include, settings=settings, day=date)
+        store = load_store(settings)
+        result = run(store, request)
         if output is None:
+            if request.day is not None:
+                facts = dating(store, request)
+                typer.echo(f"Au {request.day.strftime('%d/%m/%Y')} : "
+                           f"{facts['answers']['dated']} réponses datées, "
+                           f"{facts['answers']['undated']} sans date (statut actuel)")
             _print_table(result)
             return
         if fmt == "csv":
             output.write_bytes(to_csv(result))
+        elif fmt in ("xlsx", "ods"):
+            from ..analysis.service import collection
+            from ..read.export import to_sheet
+
+            layer = collection(store, request)
+            output.write_bytes(to_sheet(layer, range(len(layer)), fmt))
         else:
             output.write_text(json.dumps(to_geojson(result), ensure_ascii=False), "utf-8")
         typer.echo(f"{len(result.frame)} QPV écrits dans {output}", err=True)

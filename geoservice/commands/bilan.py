@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
     def bilan_command(
         annee: Annotated[int, typer.Option("--annee", help="Année du bilan (AAAA)")],
         fmt: Annotated[str, typer.Option(
-            "--format", help="texte (défaut), json ou csv")] = "texte",
+            "--format", help="texte (défaut), json, csv, xlsx ou ods (ces deux avec -o)")
+        ] = "texte",
         output: Annotated[Path | None, typer.Option(
             "-o", "--output", help="Fichier à écrire (sinon la sortie standard)")] = None,
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
@@ -32,8 +33,10 @@ def register(app: typer.Typer) -> None:
         from ..read.model import build_snapshot
         from ..storage import open_store
 
-        if fmt not in ("texte", "json", "csv"):
-            raise InvalidParameter(f"--format : texte, json ou csv, pas « {fmt} »")
+        if fmt not in ("texte", "json", "csv", "xlsx", "ods"):
+            raise InvalidParameter(f"--format : texte, json, csv, xlsx ou ods, pas « {fmt} »")
+        if fmt in ("xlsx", "ods") and output is None:
+            raise InvalidParameter(f"--format {fmt} écrit un classeur : donnez -o FICHIER")
         check_year(annee)
         settings = make_settings(territoire=territoire)
         storage = open_store(settings)
@@ -42,6 +45,13 @@ def register(app: typer.Typer) -> None:
                             storage.features)
         finally:
             storage.close()
+        if fmt in ("xlsx", "ods") and output is not None:
+            from ..fabrique.bilan import tables
+            from ..sheets import workbook
+
+            output.write_bytes(workbook(tables(figures), fmt))
+            typer.echo(f"Bilan {annee} écrit dans {output}", err=True)
+            return
         if fmt == "json":
             text = json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":

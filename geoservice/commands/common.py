@@ -52,5 +52,16 @@ def make_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValueError as exc:
-        fail(f"configuration invalide : {str(exc).splitlines()[0]}")
+        fail(f"configuration invalide : {_first_error(exc)}")
         raise  # unreachable
+
+
+def _first_error(exc: ValueError) -> str:
+    """The first problem of a settings validation error, naming its variable."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    if not errors:
+        return str(exc).splitlines()[0]
+    first = errors[0]
+    where = "_".join(str(p) for p in first.get("loc", ())).upper()
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
+    return f"GEOSERVICE_{where} : {message}" if where else message

@@ -17,8 +17,9 @@ def register(app: typer.Typer) -> None:
     def export(
         layer: Annotated[str, typer.Argument(help="Identifiant de la couche (voir `layers`)")],
         output: Annotated[Path, typer.Option("-o", "--output", help="Fichier écrit")],
-        fmt: Annotated[str, typer.Option("-f", "--format",
-                                         help="geojson, gpkg ou csv")] = "geojson",
+        fmt: Annotated[str, typer.Option(
+            "-f", "--format", help="geojson, gpkg, csv, xlsx, ods ou shp (Shapefile zippé)")
+        ] = "geojson",
         crs: Annotated[str | None, typer.Option(
             help="Système de coordonnées : CRS84 (défaut), EPSG:4326, EPSG:2154, EPSG:3857")
         ] = None,
@@ -27,11 +28,13 @@ def register(app: typer.Typer) -> None:
         bbox_crs: Annotated[str | None, typer.Option(
             "--bbox-crs", help="Système de coordonnées de --bbox")] = None,
         excel: Annotated[bool, typer.Option(
-            "--excel", help="CSV pour Excel en français : BOM UTF-8, « ; », virgule décimale")
+            "--excel",
+            help="CSV pour Excel en français : BOM UTF-8, « ; », virgule décimale, oui/non")
         ] = False,
         territoire: Annotated[str | None, typer.Option(help="Territoire servi")] = None,
     ) -> None:
-        """Exporte une couche en GeoJSON, GeoPackage ou CSV, avec ses métadonnées."""
+        """Exporte une couche en GeoJSON, GeoPackage, CSV, XLSX, ODS ou Shapefile, avec ses
+        métadonnées (dictionnaire des colonnes dans les tableurs et le Shapefile)."""
         from ..parsing import parse_bbox
         from ..read.crs import parse_crs
         from ..read.export import export_file

@@ -10,8 +10,10 @@ from typing import Any
 @dataclass(frozen=True)
 class Proposal:
     """A resident's proposal (new feature, correction) or problem report, as stored. Its
-    follow-up key is never stored, only a hash; ``client`` is a salted hash of the
-    proposer's address; ``contact`` is seen by moderators only and purged after a delay."""
+    follow-up key is never stored, only a hash; the store keeps a salted hash of the
+    proposer's network beside it only while it is pending and its contact kept (a decision
+    or the contact's purge forgets it); ``contact`` is seen by moderators only and purged
+    after a delay."""
 
     id: str
     kind: str  # new | correction | report

@@ -6,8 +6,9 @@ does not fail on a typo), kept apart from the public layers, and applied only by
 moderator, through the same write path as Part 4 (:class:`~.service.Editing`), with
 conflict detection against the version the proposer saw. The proposer follows it with a
 secret key (only its hash is stored); a contact, if given, is seen by moderators only and
-erased after ``proposal_contact_days``; the client's address is kept only as a salted hash
-for the rate limit.
+erased after ``proposal_contact_days``; the client's network is kept only as a salted hash,
+in the rate limit's short-lived counters and beside the proposal until it is decided or its
+contact erased.
 """
 
 from __future__ import annotations
@@ -22,16 +23,25 @@ import shapely
 
 from ..auth.accounts import Caller, digest
 from ..auth.roles import MODERATORS
-from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from ..ratelimit import retry_after
+from ..errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from ..ratelimit import take
 from ..storage.base import Row, now, stamp
 from .duplicates import find
 from .entities import Decision, Proposal
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
-from .service import Editing, Written, changed_fields
+from .service import Editing, Where, Written, changed_fields
 
 KINDS = ("new", "correction", "report")
+GLOBAL_KEY = "propositions:toutes"
+"""The rate-limit key every proposal counts for (a flood from many addresses)."""
 STATUSES = ("pending", "accepted", "rejected")
 QUEUE_PAGE = 100
 """Proposals per page of the moderation queue by default."""
@@ -50,9 +60,6 @@ MAX_CONTACT = 200
 PROPOSED_BY = {"new": "proposé", "correction": "correction proposée",
                "report": "problème signalé"}
 
-Where = Callable[[float, float], tuple[str | None, str | None]]
-"""(lon, lat) → (INSEE code of the territory's commune containing the point, None outside;
-code of the QPV containing it or None)."""
 Neighbours = Callable[[str], list[tuple[str, dict[str, Any], Any]]]
 """collection → its live features as (id, properties, shapely geometry in EPSG:4326)."""
 
@@ -102,8 +109,17 @@ class Proposals:
 
     def submit(self, body: Any, client: str) -> Submitted:
         """Check and queue a proposal (nothing public changes). ``client``: the salted hash
-        of the proposer's address, for the rate limit."""
-        self._rate(client)
+        of the proposer's network, for the rate limit, counted before anything else (a
+        refused proposal gives its count back)."""
+        limits = self._rate(client)
+        try:
+            return self._submit(body, client)
+        except BaseException:
+            for key in limits:
+                self.storage.rates.forget(key, last_only=True)
+            raise
+
+    def _submit(self, body: Any, client: str) -> Submitted:
         if not isinstance(body, dict):
             raise invalid([("(corps)", "objet JSON attendu")])
         unknown = sorted(set(body) - FIELDS)
@@ -150,16 +166,16 @@ class Proposals:
                 raise NotFound(f"Aucun objet « {target} » dans {collection}")
             target_version = current.version
             geometry = current.geometry
-            if kind == "correction":
-                assert feature is not None
+            if feature is not None:  # a correction, or a report with what it should be
                 patch = {"properties": feature["properties"]}
                 if feature.get("geometry") is not None:
                     patch["geometry"] = feature["geometry"]
                     geometry = geometry_wkb(feature["geometry"])
                 merged = merge_patch(row_feature(current), patch)
                 self.editing.validate(collection, merged, current.fid)
-                if not changed_fields(current, Row(current.fid, merged["properties"],
-                                                   geometry_wkb(merged["geometry"]))):
+                if kind == "correction" and not changed_fields(
+                        current, Row(current.fid, merged["properties"],
+                                     geometry_wkb(merged["geometry"]))):
                     raise invalid([("feature", "aucune modification par rapport à l'objet "
                                                "publié")])
                 feature = {"type": "Feature", "geometry": patch.get("geometry"),
@@ -170,7 +186,6 @@ class Proposals:
                             problem=problem, qpv=qpv)
         key = secrets.token_urlsafe(24)
         self.storage.proposals.add_proposal(proposal, digest(key), client)
-        self.storage.rates.hit(client)
         self.purge()
         return Submitted(proposal, key)
 
@@ -191,9 +206,9 @@ class Proposals:
         how many proposals match in all."""
         self._moderator(caller)
         if status is not None and status not in STATUSES:
-            raise invalid([("status", "une valeur parmi : " + ", ".join(STATUSES))])
+            raise InvalidParameter("status : une valeur parmi : " + ", ".join(STATUSES))
         if kind is not None and kind not in KINDS:
-            raise invalid([("kind", "une valeur parmi : " + ", ".join(KINDS))])
+            raise InvalidParameter("kind : une valeur parmi : " + ", ".join(KINDS))
         self.purge()
         store = self.storage.proposals
         limit = min(max(1, limit), QUEUE_MAX)
@@ -354,15 +369,19 @@ class Proposals:
         point = _point(geometry)
         return None if point is None else self.where(point.x, point.y)[1]
 
-    def _rate(self, client: str) -> None:
-        limit = self.settings.proposals_per_hour
-        window = timedelta(hours=1)
-        wait = retry_after(self.storage.rates.hits(client, stamp(datetime.now(UTC) - window)),
-                           limit, window)
-        if wait is not None:
-            raise TooManyRequests(
-                f"Trop de propositions depuis cette connexion ({limit} par heure) : "
-                f"réessayez dans {(wait + 59) // 60} min", retry_after=wait)
+    def _rate(self, client: str) -> dict[str, int]:
+        """Count this proposal for its client and for everyone (a flood from many
+        addresses), or 429; the limits counted."""
+        limits = {client: self.settings.proposals_per_hour,
+                  GLOBAL_KEY: self.settings.proposals_global_per_hour}
+        refused = take(self.storage.rates, limits, timedelta(hours=1))
+        if refused is not None:
+            key, wait = refused
+            why = (f"depuis cette connexion ({limits[key]} par heure)" if key == client else
+                   f"sur le service en ce moment ({limits[key]} par heure pour tous)")
+            raise TooManyRequests(f"Trop de propositions {why} : réessayez dans "
+                                  f"{(wait + 59) // 60} min", retry_after=wait)
+        return limits
 
     def _moderator(self, caller: Caller | None) -> None:
         if caller is None:

@@ -22,6 +22,7 @@ from ..fabrique.stages import (
     split_reference,
     stage_of,
 )
+from ..periods import period_problems
 from ..vocab import ANSWER_LAYERS
 
 Problems = list[tuple[str, str]]
@@ -128,13 +129,22 @@ def _answer_problems(answer: Any, context: Context) -> Problems:
 def project_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Problems:
     """A lauréat's support is an amount in euros, never negative."""
     amount = props.get("montant_eur")
+    out = period_rules(props, context, flagged)
     if "montant_eur" not in flagged and isinstance(amount, int | float) and amount < 0:
-        return [("montant_eur", f"un montant en euros positif ou nul est attendu ({amount} "
-                                "donné)")]
-    return []
+        out.append(("montant_eur", f"un montant en euros positif ou nul est attendu "
+                                   f"({amount} donné)"))
+    return out
+
+
+def period_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Problems:
+    """When a place or project was open: a closing not before the opening, a closing that
+    has come only with ``statut: ferme``, an opening to come only with ``a_venir``
+    (:func:`~geoservice.periods.period_problems`)."""
+    return period_problems(props, context.today, flagged)
 
 
 RULES: dict[str, Callable[[dict[str, Any], Context, set[str]], Problems]] = {
+    **{layer_id: period_rules for layer_id in ANSWER_LAYERS},
     "besoins": need_rules,
     "projets": project_rules,
     "evenements": event_rules,  # dates, RRULE, place: geoservice/agenda/rules.py

@@ -13,8 +13,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+
+import shapely
 
 from ..auth.accounts import Caller
 from ..auth.roles import ROLE_LABELS
@@ -30,7 +32,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..storage import Applied, Change, Row, Storage, VersionConflict
-from ..storage.base import Version, WriteMeta
+from ..storage.base import CollectionData, Version, WriteMeta, stamp
 from ..words import slug
 from .duplicates import Neighbours, find
 from .entities import Decision
@@ -77,6 +79,9 @@ def allowed(layer: LayerDef, caller: Caller | None) -> list[Action]:
     return [a for a in ("create", "update", "delete") if layer.permissions.allows(a, role)]
 
 
+Where = Callable[[float, float], tuple[str | None, str | None]]
+"""(lon, lat) → (INSEE code of the territory's commune containing the point, None outside;
+code of the QPV containing it or None)."""
 Layers = Mapping[str, LayerDef] | Callable[[], Mapping[str, LayerDef]]
 """The layer definitions, or how to get the current ones (the read model's snapshot)."""
 
@@ -86,7 +91,7 @@ class Editing:
 
     def __init__(self, storage: Storage, layers: Layers, territory: str,
                  on_commit: Callable[[list[Applied]], None] | None = None,
-                 neighbours: Neighbours | None = None) -> None:
+                 where: Where | None = None, neighbours: Neighbours | None = None) -> None:
         self.storage = storage
         self.neighbours: Neighbours = neighbours or self._stored_neighbours
         """Live features of a collection, for the likely-duplicate rule (the API gives its
@@ -94,6 +99,9 @@ class Editing:
         self._layers = layers if callable(layers) else (lambda: layers)
         self.territory = territory
         self.on_commit = on_commit or (lambda applied: None)
+        self.where = where
+        """(lon, lat) → (the territory's commune containing the point or None, QPV): a
+        new or moved geometry must lie in the territory (None: not checked)."""
 
     @property
     def layers(self) -> Mapping[str, LayerDef]:
@@ -157,6 +165,22 @@ class Editing:
         if row is None or row.deleted or row.version != version:
             return None
         return {name: row.properties.get(name) for name in layer.staff_only}
+
+    def as_of(self, collection: str, instant: datetime, caller: Caller | None
+              ) -> CollectionData:
+        """An editable collection as recorded at ``instant`` (the history): for a caller
+        with an account (it shows features deleted since)."""
+        layer = self.layers.get(collection)
+        if layer is None:
+            raise NotFound(f"Collection inconnue : « {collection} »")
+        if not layer.editable:
+            raise InvalidParameter(f"as_of : la collection {collection} n'a pas d'historique "
+                                   "(couche de référence ou vue calculée) ; seules les "
+                                   "collections modifiables en ont un")
+        if caller is None:
+            raise Unauthorized("as_of lit l'historique, qui garde les objets supprimés : il "
+                               "demande un compte (Authorization: Bearer JETON)", bearer=True)
+        return self.storage.features.as_of(collection, stamp(instant.astimezone(UTC)))
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -345,21 +369,24 @@ class Editing:
         return Change("update", layer.id, current.fid, row.properties, row.geometry,
                       expected_version), row
 
-    def validate(self, collection: str, feature: Any, fid: str) -> Row:
+    def validate(self, collection: str, feature: Any, fid: str, territory: bool = True
+                 ) -> Row:
         """The row a feature would be stored as, or 422 (no permission asked: proposals
-        are checked when made, and applied later by a moderator)."""
-        return self._checked(self.layer(collection), check_feature_shape(feature), fid, None)
+        are checked when made, and applied later by a moderator). ``territory=False``: the
+        geometry may lie outside (imports class such rows « to review » themselves)."""
+        return self._checked(self.layer(collection), check_feature_shape(feature), fid, None,
+                             check_territory=territory)
 
     def _checked(self, layer: LayerDef, feature: dict, fid: str,
                  before: dict[str, Any] | None, given: frozenset[str] | None = None,
-                 position: bytes | None = None) -> Row:
+                 stored: bytes | None = None, check_territory: bool = True) -> Row:
         """The row to store, or 422: completed from what it refers to (:func:`.rules.filled`),
         the layer's defaults filled, its schema, then its rules (:mod:`.rules`; ``before``:
         the stored properties an update starts from, ``given``: the ones a merge patch
-        sent, ``position``: the stored geometry)."""
-        moved = before is not None and position is not None \
+        sent), and a new geometry (not the ``stored`` one) inside the territory."""
+        moved = before is not None and stored is not None \
             and before.get("lieu") != feature["properties"].get("lieu") \
-            and geometry_wkb(feature.get("geometry")) == position
+            and geometry_wkb(feature.get("geometry")) == stored
         feature = filled(layer.id, feature, self._place, moved)
         props = feature["properties"]
         if "territoire" in layer.properties and props.get("territoire") is None:
@@ -372,9 +399,29 @@ class Editing:
             found.append(("territoire", f"ce service est celui de « {self.territory} »"))
         found += rule_problems(layer.id, props, Context(before, self._exists, date.today(),
                                                         given), {f for f, _ in found})
+        geometry = geometry_wkb(feature.get("geometry"))
+        if check_territory and geometry is not None and geometry != stored:
+            found += self._outside(geometry)
         if found:
             raise invalid(found)
-        return Row(fid, props, geometry_wkb(feature.get("geometry")))
+        return Row(fid, props, geometry)
+
+    def _outside(self, geometry: bytes) -> list[tuple[str, str]]:
+        """A problem naming the geometry when (a point of) it lies outside the territory:
+        every point of a point or multipoint, a point inside any other shape."""
+        if self.where is None:
+            return []
+        shape = shapely.from_wkb(geometry)
+        if shape.is_empty:
+            return []
+        points = (list(shape.geoms) if shape.geom_type == "MultiPoint" else
+                  [shape if shape.geom_type == "Point" else shape.representative_point()])
+        for point in points:
+            if self.where(point.x, point.y)[0] is None:
+                return [("geometry", f"hors du territoire servi ({self.territory}) : le "
+                         f"point {point.x:.5f}, {point.y:.5f} n'est dans aucune de ses "
+                         "communes")]
+        return []
 
     def commit(self, change: Change, content: Row, caller: Caller | None,
                reason: str | None, decision: Decision | None = None) -> Written:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from .. import csvsafe
+from .. import csvsafe, sheets
 from ..errors import InvalidParameter
 from ..words import fold
 from .stages import stage_of
@@ -236,11 +236,65 @@ def to_csv(fig: Mapping[str, Any]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")
-    return "" if value is None else value
+    """The Excel-FR cell of :mod:`geoservice.sheets` (decimal comma, ``oui``/``non``)."""
+    return sheets.excel_fr(value)
+
+
+# -- XLSX / ODS ----------------------------------------------------------------------------
+
+SOURCE = ("geoservice, journal des besoins (étapes datées par etape_date) et couche projets "
+          "(lauréats) ; comptage : docs/fabrique.md")
+LABELS = {
+    "annee": ("Année", "integer", None, "Année du bilan"),
+    "code_qp": ("Code du QPV 2024", "string", None, "Vide pour « Hors QPV » et le total"),
+    "nom": ("Nom du QPV", "string", None, "« Hors QPV » : besoins situés dans aucun QPV"),
+    "besoins_reperes": ("Besoins repérés", "integer", None,
+                        "Besoins dont date_signalement est dans l'année"),
+    "explorations": ("Explorations", "integer", None,
+                     "Besoins dont une étape exploration est datée de l'année"),
+    "etudes_opportunite": ("Études d'opportunité", "integer", None,
+                           "Besoins dont une étape etude_opportunite est datée de l'année"),
+    "activites_lancees": ("Activités lancées", "integer", None,
+                          "Besoins dont une étape lance est datée de l'année"),
+    "abandons": ("Abandons", "integer", None,
+                 "Besoins dont une étape abandonne est datée de l'année"),
+    "reponses_existantes": ("Réponses existantes", "integer", None,
+                            "Besoins dont une étape reponse_existante est datée de l'année"),
+    "qpv_concerne": ("QPV concerné", "boolean", None,
+                     "Un besoin du QPV a eu une exploration ou une étude dans l'année"),
+    "qpv_concernes": ("QPV concernés", "integer", None, "QPV distincts des besoins qui ont "
+                      "eu une exploration ou une étude dans l'année"),
+    "laureats": ("Lauréats", "integer", None,
+                 "Projets lauréats (AAP/Prix ESS) dont annee est l'année"),
+    "laureats_qpv": ("Lauréats en QPV", "integer", None, "Lauréats qui concernent un QPV"),
+    "montant_eur": ("Montant des lauréats", "number", "€",
+                    "Somme des montant_eur (un montant absent compte pour 0)"),
+    "montant_qpv_eur": ("Montant des lauréats en QPV", "number", "€",
+                        "Somme des montant_eur des lauréats en QPV"),
+}
+
+
+def _columns(names: Iterable[str], annee: int) -> list[sheets.Column]:
+    return [sheets.Column(n, LABELS[n][0], LABELS[n][1], LABELS[n][2], LABELS[n][3], SOURCE,
+                          str(annee)) for n in names]
+
+
+def tables(fig: Mapping[str, Any]) -> list[sheets.Table]:
+    """The bilan as workbook sheets: per QPV with the total, then the lauréats; the
+    sentence goes with the notes of the « Dictionnaire » sheet."""
+    annee = fig["annee"]
+    rows = [[annee, *(row[c] for c in CSV_COLUMNS)] for row in fig["par_qpv"]]
+    rows.append([annee, None, "Total", *(fig[c] for c in FIGURES), None])
+    lau = fig["laureats"]
+    names = ("annee", "qpv_concernes", "laureats", "laureats_qpv", "montant_eur",
+             "montant_qpv_eur")
+    return [
+        sheets.Table(f"bilan_{annee}", _columns(("annee", *CSV_COLUMNS), annee), rows,
+                     [f"Bilan {annee} : {fig['phrase']}"]),
+        sheets.Table("laureats", _columns(names, annee),
+                     [[annee, fig["qpv_concernes"], lau["total"], lau["qpv"],
+                       lau["montant_eur"], lau["montant_qpv_eur"]]]),
+    ]
 
 
 # -- from the store ------------------------------------------------------------------------

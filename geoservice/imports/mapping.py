@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from ..catalog import LayerDef, PropertyDef
 from ..errors import InvalidParameter, PayloadTooLarge
 from ..numbers import ascii_int
+from ..periods import date_span
 from ..spatial.lookup import LAT_NAMES, LON_NAMES, decode_text, sniff_delimiter
 from ..vocab import DEFI_LABELS
 from ..words import fold
@@ -23,6 +25,11 @@ SYNONYMS = {
     "defi": ("defi", "defis"),
     "siret": ("siret", "n siret", "numero siret"),
     "description": ("description", "activite", "objet"),
+    # a place's opening and closing (docs/temps.md): only columns that say so
+    "date_ouverture": ("date d'ouverture", "date ouverture", "ouverture", "ouvert le",
+                       "opening date"),
+    "date_fermeture": ("date de fermeture", "date fermeture", "fermeture", "ferme le",
+                       "closing date"),
     "lon": tuple(LON_NAMES) + ("x",),
     "lat": tuple(LAT_NAMES) + ("y",),
 }
@@ -123,6 +130,8 @@ def cell_value(name: str, spec: PropertyDef, text: str) -> tuple[Any, str | None
         if value in YES or value in NO:
             return value in YES, None
         return None, f"oui ou non attendu, pas « {text[:40]} »"
+    if kind == "date":
+        return _date_cell(text)
     if kind == "integer":
         number = ascii_int(text)
         return (number, None) if number is not None else (
@@ -134,3 +143,22 @@ def cell_value(name: str, spec: PropertyDef, text: str) -> tuple[Any, str | None
             None, f"valeur inconnue « {text[:40]} » (attendu : "
             + ", ".join(str(v) for v in spec.enum if v is not None) + ")")
     return text, None
+
+
+_FRENCH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FRENCH_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+def _date_cell(text: str) -> tuple[Any, str | None]:
+    """A date as the layer keeps it (AAAA, AAAA-MM, AAAA-MM-JJ) from that form or the
+    French JJ/MM/AAAA and MM/AAAA of spreadsheets; a partial date stays partial."""
+    value = text.strip()
+    day = _FRENCH_DAY.match(value)
+    month = _FRENCH_MONTH.match(value)
+    if day:
+        value = f"{day[3]}-{int(day[2]):02d}-{int(day[1]):02d}"
+    elif month:
+        value = f"{month[2]}-{int(month[1]):02d}"
+    if date_span(value) is None:
+        return None, f"date AAAA, AAAA-MM, AAAA-MM-JJ ou JJ/MM/AAAA attendue, pas « {text[:40]} »"
+    return value, None

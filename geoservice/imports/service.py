@@ -26,8 +26,15 @@ from pathlib import PurePath
 from typing import Any
 
 from ..auth.accounts import Caller
-from ..editing.service import Editing
-from ..errors import Conflict, InvalidFeature, InvalidParameter, NotFound
+from ..editing.service import Editing, Where, allowed
+from ..errors import (
+    Conflict,
+    Forbidden,
+    InvalidFeature,
+    InvalidParameter,
+    NotFound,
+    Unauthorized,
+)
 from ..numbers import ascii_float
 from ..storage import Change, VersionConflict
 from ..storage.base import WriteMeta, now
@@ -44,7 +51,6 @@ MAX_ROWS = 200_000
 STEP = 10_000
 """Progress is told every this many rows."""
 GEOCODE_BATCH = 5_000
-Where = Callable[[float, float], tuple[str | None, str | None]]
 Progress = Callable[[str, int, int], None]
 """(step, rows done, rows in all)."""
 
@@ -70,6 +76,16 @@ class Imports:
         self.where = where
 
     # -- create ----------------------------------------------------------------------------
+
+    def admit(self, caller: Caller | None) -> None:
+        """Before a file is read: 401 without an account, 403 when the caller's role may
+        create in no layer (the layer's own check follows in :meth:`create`)."""
+        if caller is None:
+            raise Unauthorized("Importer demande un compte : envoyez « Authorization: "
+                               "Bearer JETON » (ou connectez-vous)", bearer=True)
+        if not any("create" in allowed(layer, caller)
+                   for layer in self.editing.layers.values()):
+            raise Forbidden("Le rôle de ce compte ne peut créer d'objets dans aucune couche")
 
     def create(self, layer_id: str, filename: str, data: bytes, caller: Caller | None,
                mapping: Any = None, id_column: str | None = None, defaults: Any = None,
@@ -234,7 +250,7 @@ class Imports:
         feature = {"type": "Feature", "geometry": row["geometry"],
                    "properties": {**row["props"], layer.id_field: "verification"}}
         try:
-            self.editing.validate(layer.id, feature, "verification")
+            self.editing.validate(layer.id, feature, "verification", territory=False)
         except InvalidFeature as exc:
             labels = {n: s.label.fr for n, s in layer.properties.items()}
             row["problems"] += [f"{labels.get(e['field'], e['field'])} : {e['message']}"

@@ -1,4 +1,5 @@
-"""Writers shared by the API (``f=geojson|csv|gpkg`` on items) and ``geoservice export``.
+"""Writers shared by the API (``f=geojson|csv|gpkg|xlsx|ods|shp`` on items) and
+``geoservice export``.
 
 Every output carries the layer's metadata (publisher, licence, vintage, QPV generation,
 provenance):
@@ -7,7 +8,10 @@ provenance):
 - GeoPackage: the layer description (``gpkg_contents.description``) and the GDAL layer
   metadata (``gpkg_metadata``), one item per field;
 - CSV: no comment line (so Excel and CSV readers open it as is); the metadata go to a
-  JSON sidecar ``FILE.metadata.json`` (CLI) or the ``Link: rel="describedby"`` header (API).
+  JSON sidecar ``FILE.metadata.json`` (CLI) or the ``Link: rel="describedby"`` header (API);
+- XLSX and ODS: a « Dictionnaire » sheet (each column's label, type and unit, description,
+  source, vintage) and the notes below it (:mod:`geoservice.sheets`);
+- Shapefile (zip): the same dictionary as CSV, with the 10-character dBASE field names.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import io
 import json
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -25,19 +31,40 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .. import csvsafe
+from .. import sheets
 from ..errors import InvalidParameter
 from .crs import DEFAULT, OutputCrs, project
 from .snapshot import Collection, Snapshot
 
-Format = Literal["geojson", "csv", "gpkg"]
-FORMATS: tuple[Format, ...] = ("geojson", "csv", "gpkg")
+Format = Literal["geojson", "csv", "gpkg", "xlsx", "ods", "shp"]
+FORMATS: tuple[Format, ...] = ("geojson", "csv", "gpkg", "xlsx", "ods", "shp")
 MEDIA_TYPES: dict[str, str] = {
     "geojson": "application/geo+json",
     "csv": "text/csv; charset=utf-8",
     "gpkg": "application/geopackage+sqlite3",
+    "xlsx": sheets.XLSX_TYPE,
+    "ods": sheets.ODS_TYPE,
+    "shp": "application/x-shapefile+zip",  # a zip of shp, shx, dbf, prj, cpg + dictionary
 }
-EXTENSIONS = {"geojson": "geojson", "csv": "csv", "gpkg": "gpkg"}
+EXTENSIONS = {"geojson": "geojson", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx",
+              "ods": "ods", "shp": "shp.zip"}
+SHEETS = ("xlsx", "ods")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a reader asked to keep (OGC API – Features Part 6 ``properties``,
+    ``skipGeometry``): ``properties`` None keeps every property."""
+
+    properties: tuple[str, ...] | None = None
+    geometry: bool = True
+
+    def names(self, collection: Collection) -> list[str]:
+        every = list(collection.layer.properties)
+        return every if self.properties is None else [n for n in self.properties if n in every]
+
+
+ALL = Selection()
 ARRAY_SEPARATOR = "|"
 BOM = "\ufeff"
 
@@ -53,7 +80,9 @@ def export_metadata(collection: Collection, crs: OutputCrs = DEFAULT) -> dict[st
         generation = ", ".join(generations) or None
     else:
         generation = "2024"
+    as_of = collection.provenance.get("as_of") if collection.provenance else None
     return {
+        **({"as_of": as_of} if as_of else {}),  # read from the history at that instant
         "collection": layer.id,
         "title": layer.title.fr,
         "title_en": layer.title.en,
@@ -134,15 +163,41 @@ def feature_json(collection: Collection, position: int, crs: OutputCrs = DEFAULT
 def feature_collection_json(
     collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
     members: dict[str, Any] | None = None, serialised: dict[str, str] | None = None,
+    select: Selection = ALL,
 ) -> str:
     """A FeatureCollection as GeoJSON text; ``members`` are added after ``features``
     (``numberMatched``, ``links``…), then ``serialised`` members (JSON text, e.g. a cached
     ``metadata``)."""
-    fragments = feature_fragments(collection, crs)
-    body = ",".join(fragments[int(p)] for p in positions)
+    if select == ALL:
+        fragments = feature_fragments(collection, crs)
+        body = ",".join(fragments[int(p)] for p in positions)
+    else:
+        body = ",".join(selected_fragments(collection, positions, crs, select))
     extra = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (members or {}).items())
     extra += "".join(f",{dumps(k)}:{v}" for k, v in (serialised or {}).items())
     return f'{{"type":"FeatureCollection","features":[{body}]{extra}}}'
+
+
+def selected_fragments(collection: Collection, positions: Iterable[int], crs: OutputCrs,
+                       select: Selection) -> list[str]:
+    """The features of a page with only the selected properties (and no geometry when
+    ``skipGeometry``): built for the page, never cached."""
+    positions = np.asarray(list(positions), dtype=int)
+    names = select.names(collection)
+    id_field = collection.layer.id_field
+    records = collection.records
+    if select.geometry:
+        geoms = project(collection.frame.geometry.values[positions], crs)
+        texts = list(np.atleast_1d(shapely.to_geojson(np.asarray(geoms, dtype=object))))
+    else:
+        texts = [None] * len(positions)
+    out = []
+    for pos, text in zip(positions, texts, strict=True):
+        record = records[pos]
+        out.append(f'{{"type":"Feature","id":{dumps(record[id_field])},'
+                   f'"geometry":{text if text is not None else "null"},'
+                   f'"properties":{dumps({n: record[n] for n in names})}}}')
+    return out
 
 
 # -- flat tables (CSV, GeoPackage attributes) -----------------------------------------------
@@ -162,53 +217,87 @@ def _coordinate_columns(crs: OutputCrs) -> tuple[str, str]:
     return ("lat", "lon") if crs.lat_first else ("lon", "lat")
 
 
-def to_csv(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
-           excel: bool = False) -> str:
-    """CSV text: the properties (arrays as ``a|b``), the geometry as WKT in ``crs`` and, for
-    point layers, two coordinate columns (``lon``/``lat``, or ``x``/``y`` when projected).
+def table(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
+          spreadsheet: bool = False, select: Selection = ALL) -> sheets.Table:
+    """The features as a flat :class:`~geoservice.sheets.Table`: the properties (labels,
+    types and units from the layer YAML), the geometry as WKT in ``crs`` and, for point
+    layers, two coordinate columns (``lon``/``lat``, or ``x``/``y`` when projected).
 
-    ``excel=True`` gives the Excel-FR form: UTF-8 BOM, ``;`` separator, decimal comma in
-    the coordinate columns.
+    A spreadsheet (``spreadsheet=True``) gets no WKT column for lines and polygons (a
+    polygon's text outgrows a cell): its dictionary says to take a GeoPackage instead.
     """
     positions = np.asarray(list(positions), dtype=int)
-    names = list(collection.layer.properties)
-    points = collection.layer.geometry_type == "Point"
+    layer = collection.layer
+    names = select.names(collection)
+    points = layer.geometry_type == "Point" and select.geometry
     geoms = project(collection.frame.geometry.values[positions], crs)
-    wkts = shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1)
-    header = [*names, "wkt"]
+    columns = [sheets.layer_column(layer, name) for name in names]
+    meta = export_metadata(collection, crs)
+    notes = [f"{layer.title.fr} — {layer.publisher} — licence {layer.licence}"
+             + (f" ({layer.licence_url})" if layer.licence_url else "")
+             + f" — millésime {layer.vintage}",
+             f"Coordonnées : {crs.uri}", f"Produit par geoservice le {now_iso()}"]
+    if layer.attribution:
+        notes.insert(1, f"Attribution : {layer.attribution}")
+    with_wkt = select.geometry and (points or not spreadsheet)
+    if with_wkt:
+        columns.append(sheets.Column(
+            "wkt", "Géométrie (WKT)", "string", description="Géométrie en texte WKT, "
+            f"coordonnées dans {crs.uri}", source=meta["publisher"], vintage=layer.vintage))
+    elif select.geometry:
+        notes.append("Les contours ne tiennent pas dans une cellule : pour la géométrie, "
+                     "prendre le GeoPackage (f=gpkg), le GeoJSON ou le Shapefile.")
     if points:
-        header += list(_coordinate_columns(crs))
-    buffer = io.StringIO()
-    writer = csvsafe.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(header)
+        axes = _coordinate_columns(crs)
+        unit = "degrés" if crs.geographic else "m"
+        words = {"lon": "Longitude", "lat": "Latitude", "x": "X (est)", "y": "Y (nord)"}
+        columns += [sheets.Column(a, words[a], "number", unit, f"Coordonnée dans {crs.uri}",
+                                  meta["publisher"], layer.vintage) for a in axes]
     records = collection.records
-    for pos, geom, wkt in zip(positions, np.atleast_1d(geoms), np.atleast_1d(wkts),
-                              strict=True):
-        row = [_flat(records[pos][name]) for name in names]
-        row.append(wkt or "")
+    wkts = shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1) \
+        if with_wkt else None
+    rows = []
+    for i, (pos, geom) in enumerate(zip(positions, np.atleast_1d(geoms), strict=True)):
+        row = [records[pos][name] for name in names]
+        if with_wkt:
+            row.append(np.atleast_1d(wkts)[i] or None)
         if points:
-            coords = ["", ""]
+            coords: list[Any] = [None, None]
             if geom is not None and not shapely.is_empty(geom):
-                coords = [repr(float(geom.x)), repr(float(geom.y))]
-                if excel:
-                    coords = [c.replace(".", ",") for c in coords]
+                coords = [float(geom.x), float(geom.y)]
             row += coords
-        writer.writerow(row)
-    return (BOM if excel else "") + buffer.getvalue()
+        rows.append(row)
+    return sheets.Table(sheets.sheet_name(layer.id), columns, rows, notes)
 
 
-def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs
-                ) -> gpd.GeoDataFrame:
+def to_csv(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
+           excel: bool = False, select: Selection = ALL) -> str:
+    """CSV text of :func:`table`; ``excel=True`` gives the Excel-FR form of
+    :func:`geoservice.sheets.to_csv` (BOM, ``;``, decimal comma in every number,
+    ``oui``/``non``)."""
+    return sheets.to_csv(table(collection, positions, crs, select=select), excel=excel)
+
+
+def to_sheet(collection: Collection, positions: Iterable[int], fmt: str,
+             crs: OutputCrs = DEFAULT, select: Selection = ALL) -> bytes:
+    """An XLSX or ODS workbook: the features (typed cells, French labels) and the
+    « Dictionnaire » sheet."""
+    return sheets.workbook([table(collection, positions, crs, True, select)], fmt)
+
+
+def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs,
+                select: Selection = ALL) -> gpd.GeoDataFrame:
     """Rows to write, in ``crs`` (GeoPackage stores EPSG:4326 as lon/lat, so the lat/lon
     axis order of EPSG:4326 is not applied here)."""
     records = collection.records
-    data = {name: [_flat(records[p][name]) for p in positions]
-            for name in collection.layer.properties}
+    kept = select.names(collection)
+    data = {name: [_flat(records[p][name]) for p in positions] for name in kept}
     lonlat = collection.frame.geometry.values[positions]
     geoms = project(lonlat, DEFAULT) if crs.geographic else project(lonlat, crs)
     frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geoms), crs=crs.epsg),
                              crs=f"EPSG:{crs.epsg}")
-    for name, spec in collection.layer.properties.items():
+    for name in kept:
+        spec = collection.layer.properties[name]
         if spec.type == "integer":
             frame[name] = frame[name].astype("Int64")
         elif spec.type == "number":
@@ -221,14 +310,14 @@ def _gpkg_frame(collection: Collection, positions: np.ndarray, crs: OutputCrs
 
 
 def write_gpkg(collection: Collection, positions: Iterable[int], path: Path,
-               crs: OutputCrs = DEFAULT) -> None:
+               crs: OutputCrs = DEFAULT, select: Selection = ALL) -> None:
     """A GeoPackage with one layer named after the collection, described by its metadata."""
     import pyogrio
 
     positions = np.asarray(list(positions), dtype=int)
     layer = collection.layer
     meta = _stamped(export_metadata(collection, crs))
-    frame = _gpkg_frame(collection, positions, crs)
+    frame = _gpkg_frame(collection, positions, crs, select)
     description = (f"{layer.title.fr} — {layer.publisher} — {layer.licence} — "
                    f"millésime {layer.vintage} — QPV {meta['qpv_generation']}")
     layer_metadata = {k: (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
@@ -244,12 +333,91 @@ def write_gpkg(collection: Collection, positions: Iterable[int], path: Path,
         raise InvalidParameter(f"écriture impossible : {path}") from exc
 
 
-def to_gpkg(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT) -> bytes:
+def to_gpkg(collection: Collection, positions: Iterable[int], crs: OutputCrs = DEFAULT,
+            select: Selection = ALL) -> bytes:
     """The GeoPackage of :func:`write_gpkg` as bytes (written to a temporary file)."""
     with tempfile.TemporaryDirectory(prefix="geoservice-") as tmp:
         path = Path(tmp) / f"{collection.id}.gpkg"
-        write_gpkg(collection, positions, path, crs)
+        write_gpkg(collection, positions, path, crs, select)
         return path.read_bytes()
+
+
+# -- Shapefile --------------------------------------------------------------------------------
+
+SHP_NAME_LENGTH = 10  # a dBASE field name
+
+
+def short_names(names: Iterable[str], size: int = SHP_NAME_LENGTH) -> dict[str, str]:
+    """Each name cut to ``size`` characters, unique without regard to case (dBASE):
+    a clash keeps the first and numbers the others (``tx_tot_e_1``).
+
+    >>> short_names(["code_qp", "tx_tot_empl", "tx_tot_eprec"])
+    {'code_qp': 'code_qp', 'tx_tot_empl': 'tx_tot_emp', 'tx_tot_eprec': 'tx_tot_epr'}
+    >>> short_names(["abcdefghijk1", "abcdefghijk2"])
+    {'abcdefghijk1': 'abcdefghij', 'abcdefghijk2': 'abcdefgh_1'}
+    """
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        short = name[:size]
+        n = 0
+        while short.lower() in taken:
+            n += 1
+            tail = f"_{n}"
+            short = name[:size - len(tail)] + tail
+        taken.add(short.lower())
+        out[name] = short
+    return out
+
+
+def to_shapefile(collection: Collection, positions: Iterable[int],
+                 crs: OutputCrs = DEFAULT, select: Selection = ALL) -> bytes:
+    """A zipped ESRI Shapefile (``.shp``, ``.shx``, ``.dbf``, ``.prj``, ``.cpg`` saying
+    UTF-8) written by GDAL, in ``crs``, with ``<layer>_dictionnaire.csv`` (Excel-FR): each
+    dBASE field (10 characters at most) with its full column name, label, type and unit,
+    description, source and vintage. Lists are ``a|b`` text; a text longer than 254
+    characters is cut by the format (GeoPackage keeps it whole)."""
+    import zipfile
+
+    import pyogrio
+
+    positions = np.asarray(list(positions), dtype=int)
+    layer = collection.layer
+    frame = _gpkg_frame(collection, positions, crs, select)
+    kept = select.names(collection)
+    names = short_names(kept)
+    frame = frame.rename(columns=names)
+    columns = [sheets.layer_column(layer, name) for name in kept]
+    rows = [[names[c.name], c.name, c.label, c.kind, c.description, c.source, c.vintage]
+            for c in columns]
+    notes = table(collection, [], crs).notes + [
+        "Shapefile : noms de champs coupés à 10 caractères (voir la colonne champ), textes "
+        "coupés à 254 caractères ; le GeoPackage (f=gpkg) garde tout et reste recommandé."]
+    header = ["champ", "colonne", "libelle", "type_et_unite", "description", "source",
+              "millesime"]
+    dictionary = sheets.Table("dictionnaire", [sheets.Column(h, h) for h in header],
+                              rows + [[note, "", "", "", "", "", ""] for note in notes])
+    geometry_type = {"Point": "Point", "Polygon": "Polygon", "MultiPolygon": "MultiPolygon",
+                     "LineString": "LineString", "MultiPoint": "MultiPoint",
+                     "MultiLineString": "MultiLineString"}.get(layer.geometry_type, "Unknown")
+    with tempfile.TemporaryDirectory(prefix="geoservice-") as tmp:
+        path = Path(tmp) / f"{layer.id}.shp"
+        try:
+            with warnings.catch_warnings():  # texts cut to 254: said in the dictionary
+                warnings.filterwarnings("ignore", "Value .* has been truncated",
+                                        RuntimeWarning)
+                pyogrio.write_dataframe(frame, path, layer=layer.id, driver="ESRI Shapefile",
+                                        geometry_type=geometry_type,
+                                        layer_options={"ENCODING": "UTF-8"})
+        except pyogrio.errors.DataSourceError as exc:  # pragma: no cover - disk full
+            raise InvalidParameter(f"écriture du Shapefile impossible : {exc}") from exc
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, part.name)
+            archive.writestr(f"{layer.id}_dictionnaire.csv",
+                             sheets.to_csv(dictionary, excel=True).encode("utf-8"))
+        return buffer.getvalue()
 
 
 def geojson_document(collection: Collection, positions: Iterable[int],
@@ -262,10 +430,18 @@ def geojson_document(collection: Collection, positions: Iterable[int],
         "numberMatched": len(positions), "numberReturned": len(positions),
         "metadata": _stamped(export_metadata(collection, crs)),
     }
-    if not crs.is_crs84:
-        members["crs"] = {"type": "name",
-                          "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.epsg}"}}
+    members.update(crs_member(crs))
     return feature_collection_json(collection, positions, crs, members)
+
+
+def crs_member(crs: OutputCrs) -> dict[str, Any]:
+    """Outside CRS84, the GeoJSON 2008 ``crs`` member GDAL and QGIS read (a foreign member
+    for RFC 7946, which knows only CRS84): a Lambert-93 file saved from the API is placed
+    where it belongs, not read as WGS 84. Empty in CRS84."""
+    if crs.is_crs84:
+        return {}
+    return {"crs": {"type": "name",
+                    "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.epsg}"}}}
 
 
 def export_file(collection: Collection, fmt: str, path: Path, crs: OutputCrs = DEFAULT,
@@ -290,6 +466,10 @@ def export_file(collection: Collection, fmt: str, path: Path, crs: OutputCrs = D
             if path.exists():
                 path.unlink()
             write_gpkg(collection, positions, path, crs)
+    elif fmt in SHEETS:
+        write_bytes(path, to_sheet(collection, positions, fmt, crs))
+    elif fmt == "shp":
+        write_bytes(path, to_shapefile(collection, positions, crs))
     elif fmt == "csv":
         write_bytes(path, to_csv(collection, positions, crs, excel=excel).encode("utf-8"))
         if not stream:  # no sidecar beside /dev/stdout or a pipe

@@ -9,7 +9,7 @@ layers (the analysis views) are computed lazily, once per snapshot.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -22,6 +22,7 @@ import shapely
 
 from ..catalog import LayerDef
 from ..errors import InvalidParameter, NotFound
+from ..periods import Interval, Periods, date_span
 from ..settings import Settings
 from ..territory import Territory
 from ..vocab import METRIC_CRS
@@ -30,7 +31,15 @@ from .frames import rows_frame
 
 if TYPE_CHECKING:
     from .cql2 import Filter
-Interval = tuple[date | None, date | None]
+
+__all__ = ["TIME_MATCHERS", "Collection", "Interval", "Snapshot", "date_span"]
+TimeMatch = Callable[["Collection", str, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
+"""(collection, ``datetime`` as asked, positions) → (kept, undated): two masks over
+``positions``."""
+TIME_MATCHERS: dict[str, TimeMatch] = {}
+"""A collection's own way of matching ``datetime`` (by collection id, e.g. events against
+their occurrences); the others match their layer's period [opening, closing) or date
+field (:meth:`Collection.in_time`)."""
 
 
 class Memo:
@@ -251,8 +260,8 @@ class Collection:
         """Positions of the features matching a lon/lat bbox (or lon/lat polygon), equality
         filters and a date interval (inclusive bounds, None = open), in storage order.
 
-        Features without geometry never match a bbox; features without a date never match
-        an interval.
+        Features without geometry never match a bbox; features whose dates do not say
+        whether they match an interval are left out (:meth:`in_time` counts them).
         """
         positions = np.arange(len(self))
         if bbox is not None:
@@ -261,38 +270,74 @@ class Collection:
         for name, wanted in (filters or {}).items():
             positions = positions[self._matches(name, wanted, positions)]
         if interval is not None and interval != (None, None):
-            positions = positions[self._in_interval(interval, positions)]
+            positions = self.in_time(interval, positions)[0]
         return positions
+
+    def in_time(self, interval: Interval, positions: np.ndarray, text: str | None = None
+                ) -> tuple[np.ndarray, int]:
+        """The ``positions`` matching ``datetime`` and how many were left out because their
+        dates do not say (undated for that interval).
+
+        A collection of :data:`TIME_MATCHERS` matches its own way; a layer with a period
+        matches [opening, closing) (:class:`~geoservice.periods.Periods`); a layer with a
+        date field matches the days that date covers. An interval with two open ends
+        keeps every feature. ``text``: the ``datetime`` as asked (a matcher of its own may
+        read times of day in it), else written from ``interval``."""
+        if not self.layer.dated and self.id not in TIME_MATCHERS:
+            raise InvalidParameter(f"La collection {self.id} n'est pas datée : "
+                                   "le paramètre datetime ne s'y applique pas")
+        if interval == (None, None):
+            return positions, 0
+        matcher = TIME_MATCHERS.get(self.id)
+        if matcher is not None:
+            keep, undated = matcher(self, text or _interval_text(interval), positions)
+        elif self.layer.temporal_period is not None:
+            keep, undated = (a[positions] for a in self.periods.states(interval))
+        else:
+            keep, undated = self._in_interval(interval, positions)
+        return positions[keep], int(np.count_nonzero(undated))
+
+    @cached_property
+    def periods(self) -> Periods:
+        """When each feature was open (layers with a period; empty for the others)."""
+        period = self.layer.temporal_period
+        if period is None:
+            return Periods.of([], [], [])
+        statuts = self.values("statut") if "statut" in self.layer.properties \
+            else [None] * len(self)
+        return Periods.of(self.values(period.start), self.values(period.end), statuts)
 
     @cached_property
     def _time_ranges(self) -> tuple[np.ndarray, np.ndarray]:
         """First and last day (ordinals, NaN when unknown) of each feature's temporal field."""
         field_name = self.layer.temporal_field
-        starts = np.full(len(self.frame), np.nan)
-        ends = np.full(len(self.frame), np.nan)
+        starts = np.full(len(self), np.nan)
+        ends = np.full(len(self), np.nan)
         if field_name:
-            for i, value in enumerate(self.frame[field_name]):
+            for i, value in enumerate(self.values(field_name)):
                 span = date_span(_plain(value))
                 if span is not None:
                     starts[i], ends[i] = span[0].toordinal(), span[1].toordinal()
         return starts, ends
 
-    def _in_interval(self, interval: Interval, positions: np.ndarray) -> np.ndarray:
-        if not self.layer.temporal_field:
-            raise InvalidParameter(f"La collection {self.id} n'est pas datée : "
-                                   "le paramètre datetime ne s'y applique pas")
+    def _in_interval(self, interval: Interval, positions: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
         starts, ends = (a[positions] for a in self._time_ranges)
-        keep = ~np.isnan(starts)
+        known = ~np.isnan(starts)
+        keep = known.copy()
         low, high = interval
         if low is not None:
             keep &= ends >= low.toordinal()
         if high is not None:
             keep &= starts <= high.toordinal()
-        return keep
+        return keep, ~known
 
     @property
     def temporal_extent(self) -> list[str | None] | None:
-        """[first, last] day of the temporal field (ISO dates), None if the layer is undated."""
+        """[first, last] day (ISO dates; None for an end not known or still open) of the
+        layer's dates, [None, None] when no feature is dated; None if the layer is undated."""
+        if self.layer.temporal_period is not None:
+            return self.periods.extent() or [None, None]
         if not self.layer.temporal_field:
             return None
         starts, ends = self._time_ranges
@@ -345,6 +390,55 @@ class Collection:
         """One property's JSON-ready values, in storage order."""
         return self.memo(("column", name), lambda: [r[name] for r in self.records])
 
+    def sort(self, positions: np.ndarray, keys: Sequence[tuple[str, bool]]) -> np.ndarray:
+        """``positions`` ordered by ``keys`` (property name, descending?), first key first;
+        a missing value comes last whichever the direction; ties keep storage order. Text
+        is compared without case or accents (« École » with « ecole »), then as written.
+        The same on both stores: the read side sorts the snapshot, whichever store
+        filtered."""
+        if not keys:
+            return positions
+        positions = np.asarray(positions, dtype=int)
+        columns: list[np.ndarray] = []
+        for name, descending in reversed(keys):  # np.lexsort: the last key is the first
+            ranks = self._sort_ranks(name)[positions]
+            columns.append(-ranks if descending else ranks)
+            columns.append(ranks < 0)
+        return positions[np.lexsort(columns)]
+
+    def _sort_ranks(self, name: str) -> np.ndarray:
+        """Dense rank of each feature's value of ``name`` (-1 when missing), kept."""
+
+        def build() -> np.ndarray:
+            from ..words import fold
+
+            values = self.column(name)
+            kind = self.layer.properties[name].type
+            if kind in ("integer", "number"):
+                def key(v: Any) -> Any:
+                    return float(v)
+            elif kind == "boolean":
+                def key(v: Any) -> Any:
+                    return int(bool(v))
+            else:
+                def key(v: Any) -> Any:
+                    return (fold(str(v)), str(v))
+            ranks = np.full(len(values), -1, dtype=np.int64)
+            present = sorted((key(v), i) for i, v in enumerate(values) if v is not None)
+            rank, previous = -1, None
+            for value, i in present:
+                if value != previous:
+                    rank, previous = rank + 1, value
+                ranks[i] = rank
+            return ranks
+
+        return self.memo(("sort-rank", name), build)
+
+
+def _interval_text(interval: Interval) -> str:
+    low, high = interval
+    return f"{low.isoformat() if low else '..'}/{high.isoformat() if high else '..'}"
+
 
 def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
     """The bbox as a polygon, or as a point or segment when it has no width or height."""
@@ -352,31 +446,6 @@ def _envelope(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
     if west == east or south == north:
         return shapely.envelope(shapely.multipoints([(west, south), (east, north)]))
     return shapely.box(west, south, east, north)
-
-
-def date_span(value: Any) -> tuple[date, date] | None:
-    """First and last day covered by a year (int), ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
-
-    Examples
-    --------
-    >>> date_span("2021-02")
-    (datetime.date(2021, 2, 1), datetime.date(2021, 2, 28))
-    """
-    if value is None:
-        return None
-    text = str(value).strip()[:10]
-    try:
-        if len(text) == 4:
-            year = int(text)
-            return date(year, 1, 1), date(year, 12, 31)
-        if len(text) == 7:
-            first = date(int(text[:4]), int(text[5:7]), 1)
-            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return first, date.fromordinal(following.toordinal() - 1)
-        day = date.fromisoformat(text)
-        return day, day
-    except ValueError:
-        return None
 
 
 ViewBuilder = Callable[["Snapshot", LayerDef], Collection]
@@ -437,11 +506,14 @@ class Snapshot:
         found = self.base.get(collection_id) or self.derived.peek(("view", collection_id))
         return found if found is not None and found.ready else None
 
-    def filter_positions(self, collection: Collection, flt: Filter) -> np.ndarray:
-        """Positions of the features for which the CQL2 filter is true, in storage order."""
+    def filter_positions(self, collection: Collection, flt: Filter,
+                         in_database: bool = True) -> np.ndarray:
+        """Positions of the features for which the CQL2 filter is true, in storage order
+        (``in_database=False``: evaluated here, for a collection that is not the stored
+        one, e.g. as it was at an earlier instant)."""
         from .cql2 import evaluate
 
-        if self.pushdown is not None and collection.id in self.base:
+        if in_database and self.pushdown is not None and collection.id in self.base:
             matched = self.pushdown(collection.id, flt)
             if matched is not None:
                 return np.sort(np.array([collection._positions[i] for i in matched

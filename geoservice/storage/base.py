@@ -203,6 +203,11 @@ class FeatureStore(Protocol):
     def history(self, collection: str, fid: str) -> list[Version]:
         """Every version of a feature, newest first (empty: unknown feature)."""
 
+    def as_of(self, collection: str, instant: str) -> CollectionData:
+        """The features of an editable collection as recorded at ``instant`` (a stamp of
+        :func:`stamp`, UTC), from the history: each feature's last version written at or
+        before it, those deleted then left out, in storage order (the head is today's)."""
+
     def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
         """A changeset's record (author, comment, date) and the versions it made."""
 
@@ -278,7 +283,8 @@ class ProposalStore(Protocol):
         """How many proposals :meth:`proposals` would list without a limit."""
 
     def purge_contacts(self, before: str) -> int:
-        """Forget the contact of every proposal made before ``before``; how many."""
+        """Forget the contact and the client hash of every proposal made before
+        ``before``; how many contacts. (A decision forgets the client hash too.)"""
 
 
 class ImportStore(Protocol):
@@ -296,22 +302,22 @@ class ImportStore(Protocol):
 
 
 class RateEvents(Protocol):
-    """Events counted for rate limits (failed logins, residents' proposals), and the salt
-    a client's address is hashed with before it becomes a key (every replica counts the
-    same)."""
+    """Short-lived counters for rate limits (login attempts, residents' proposals), and the
+    salt a client's address is hashed with before it becomes a key (every replica counts
+    the same). An event counts until its end, then is forgotten, whatever its key."""
 
-    def add_login_failure(self, keys: Iterable[str]) -> None: ...
+    def take(self, limits: Mapping[str, int], until: str) -> tuple[str, list[str]] | None:
+        """Atomically, before the work the limit guards: when every key of ``limits`` has
+        fewer live events than its limit, count one event for each, lasting until
+        ``until``, and return None; otherwise count nothing and return the first key at its
+        limit with the ends of its live events (soonest first). Simultaneous calls are
+        serialised per key: N of them against a limit L count at most L."""
 
-    def login_failures(self, key: str, since: str) -> list[str]:
-        """Dates of the failed logins of ``key`` since ``since``, oldest first."""
+    def counted(self, key: str) -> list[str]:
+        """The ends of ``key``'s live events, soonest first."""
 
-    def clear_login_failures(self, key: str) -> None: ...
-
-    def hit(self, key: str) -> None:
-        """Count one event for a rate limit (a client's proposal)."""
-
-    def hits(self, key: str, since: str) -> list[str]:
-        """Dates of ``key``'s events since ``since``, oldest first (older ones forgotten)."""
+    def forget(self, key: str, last_only: bool = False) -> None:
+        """Forget ``key``'s events (``last_only``: only the one ending last)."""
 
     def secret(self, name: str) -> str:
         """A random value made once per store, the same on every replica (salts)."""

@@ -22,6 +22,7 @@ class SqlDatabase:
     """The driver's placeholder."""
     MIGRATIONS: dict[int, list[str]] = {}
     TRUE, FALSE = "1", "0"  # boolean literals of the dialect
+    ROW_ID = "rowid"  # the dialect's hidden row identifier (PostGIS: ctid)
     LOCK_ROW = ""  # appended to the read of a row about to change (PostGIS: FOR UPDATE)
     description = "sql"
 
@@ -61,6 +62,10 @@ class SqlDatabase:
 
     def lock_schema(self, cur: Cursor) -> None:
         """Held until the migrating transaction ends (SQLite: its write lock is enough)."""
+
+    def lock_key(self, cur: Cursor, lock_id: int) -> None:
+        """Held until the writing transaction ends, by one transaction at a time (SQLite:
+        its write lock already serialises writers)."""
 
     def after_commit(self, cur: Cursor, revisions: dict[str, int]) -> None:
         """Called inside the writing transaction, just before commit (PostGIS notifies)."""

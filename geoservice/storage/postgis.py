@@ -24,10 +24,12 @@ from .base import StorageError
 from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
+from .rates import RATE_TABLES
 from .sql import ROW_REVISIONS, SqlFeatures, SqlStorage, history_tables
 
 CHANNEL = "geoservice"
 log = logging.getLogger("geoservice.storage")
+RATE_LOCKS = 7243  # the advisory locks' first key for rate limits (the second: the key's)
 
 _SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
@@ -62,11 +64,13 @@ class PostgisDatabase(SqlDatabase):
     MIGRATIONS = {1: _SCHEMA, 2: history_tables(
         json="JSONB", geometry="geometry(Geometry, 4326)",
         serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", big="BIGINT"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS,
+                  7: RATE_TABLES}
     TRUE, FALSE = "TRUE", "FALSE"
     LOCK_ROW = " FOR UPDATE"
     DOWN_WAIT = 0.5
     """Seconds a statement waits for a connection once the database is known to be down."""
+    ROW_ID = "ctid"
 
     def __init__(self, url: str, pool_size: int = 8, timeout: float = 2.0) -> None:
         try:
@@ -184,6 +188,9 @@ class PostgisDatabase(SqlDatabase):
         import json
 
         cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(revisions)))
+
+    def lock_key(self, cur: Cursor, lock_id: int) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (RATE_LOCKS, lock_id - 2**31))
 
     def lock_schema(self, cur: Cursor) -> None:
         # one migrator at a time across replicas, until the migrating transaction ends

@@ -95,7 +95,11 @@ class SqlProposals:
             return int(cur.fetchone()[0])
 
     def purge_contacts(self, before: str) -> int:
+        """Forget the contact and the client hash of every proposal made before
+        ``before`` (the count: contacts forgotten)."""
         with self.db.tx(write=True) as cur:
+            cur.execute(f"UPDATE proposals SET client = '' WHERE client <> '' AND "
+                        f"created_at < {self.db.P}", (before,))
             cur.execute(f"UPDATE proposals SET contact = NULL WHERE contact IS NOT NULL AND "
                         f"created_at < {self.db.P}", (before,))
             return int(cur.rowcount or 0)
@@ -122,8 +126,9 @@ class SqlProposals:
         if found[0] != "pending":
             raise Conflict(f"La proposition {decision.proposal} a déjà été traitée "
                            f"({'acceptée' if found[0] == 'accepted' else 'refusée'})")
+        # decided: the client hash (kept for the queue's spam triage) is forgotten
         cur.execute(f"UPDATE proposals SET status = {p}, moderator = {p}, message = {p}, "
-                    f"decided_at = {p} WHERE id = {p}",
+                    f"decided_at = {p}, client = '' WHERE id = {p}",
                     (decision.status, decision.moderator, decision.message, stamp,
                      decision.proposal))
 

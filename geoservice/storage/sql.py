@@ -198,6 +198,24 @@ class SqlFeatures:
             return self._versions_where(cur, "collection = {p} AND fid = {p}",
                                         (collection, fid))
 
+    def as_of(self, collection: str, instant: str) -> CollectionData:
+        p = self.db.P
+        with self.db.tx() as cur:
+            self.db.require_schema(cur)
+            head = self._head(cur, collection)
+            cur.execute(
+                f"SELECT h.fid, h.version, h.properties, {self.db.geom_out('h.geometry')} "
+                "FROM feature_history h JOIN (SELECT fid, MAX(version) AS version "
+                f"FROM feature_history WHERE collection = {p} AND created_at <= {p} "
+                "GROUP BY fid) last ON last.fid = h.fid AND last.version = h.version "
+                "JOIN features f ON f.collection = h.collection AND f.fid = h.fid "
+                f"WHERE h.collection = {p} AND h.op <> 'delete' ORDER BY f.seq",
+                (collection, instant, collection))
+            rows = [Row(fid, self.db.json_out(props), self.db.blob(geom), int(version))
+                    for fid, version, props, geom in cur.fetchall()]
+        return CollectionData(collection, head[0], int(head[1]), self.db.json_out(head[2]),
+                              rows)
+
     def changeset(self, changeset: int) -> tuple[dict[str, Any], list[Version]] | None:
         p = self.db.P
         with self.db.tx() as cur:

@@ -17,6 +17,7 @@ from .base import StorageError
 from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
 from .proposals import PROPOSAL_TABLES
+from .rates import RATE_TABLES
 from .sql import ROW_REVISIONS, SqlStorage, history_tables
 
 _COMMON = [
@@ -41,7 +42,8 @@ class SqliteDatabase(SqlDatabase):
     MIGRATIONS = {1: _COMMON, 2: history_tables(json="TEXT", geometry="BLOB",
                                                 serial="INTEGER PRIMARY KEY AUTOINCREMENT",
                                                 big="INTEGER"), 3: SESSION_TABLES,
-                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS}
+                  4: PROPOSAL_TABLES, 5: IMPORT_TABLES, 6: ROW_REVISIONS,
+                  7: RATE_TABLES}
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = Path(path)

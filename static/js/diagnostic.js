@@ -7,6 +7,8 @@ import { $, clear, el } from "./dom.js";
 import { locale, register } from "./i18n.js";
 import { defiTitle, valueLabel } from "./labels.js";
 import { detailPadding, select, state, status, t as mapText, whenIdle } from "./map.js";
+import { fillMeta, metaBox, printButton } from "./print.js";
+import { dayText, evolutionToggle } from "./evolution.js";
 
 const t = register({
   fr: {
@@ -23,7 +25,12 @@ const t = register({
     diag_verified_only: "Le score compte les réponses ESS vérifiées seulement",
     diag_waiting: " à vérifier dans les données ouvertes",
     diag_with_unverified: "Le score compte aussi les réponses ESS à vérifier", fragile: "fragile",
-    robuste: "robuste",
+    robuste: "robuste", diag_params: "paramètres : Défi ", diag_all_defis: "tous",
+    diag_ring: "anneau ", diag_weights: "poids ",
+    diag_date: "Classement au (date passée, vide = aujourd'hui)", diag_today: "Aujourd'hui",
+    diag_at: "Classement au ", diag_dated: "Lieux et projets datés : ",
+    diag_undated: " ; sans date ce jour-là (comptés selon leur statut actuel) : ",
+    diag_not_dated: "Pris comme aujourd'hui : ",
   },
   en: {
     comp_access: "transit access (metro, tram, urban train)", comp_answer: "ESS answer",
@@ -39,15 +46,44 @@ const t = register({
     diag_verified_only: "The score counts checked ESS answers only",
     diag_waiting: " to check in the open data",
     diag_with_unverified: "The score also counts ESS answers still to check", fragile: "fragile",
-    robuste: "robust",
+    robuste: "robust", diag_params: "parameters: Défi ", diag_all_defis: "all",
+    diag_ring: "ring ", diag_weights: "weights ",
+    diag_date: "Ranking on (a past date, empty = today)", diag_today: "Today",
+    diag_at: "Ranking on ", diag_dated: "Dated places and projects: ",
+    diag_undated: "; undated that day (counted by their current status): ",
+    diag_not_dated: "Taken as today: ",
   },
 });
 
-function diagQuery() {
+function diagQuery(withDate) {
   var parts = [];
   if (state.defi) parts.push("defi=" + encodeURIComponent(state.defi));
   if (state.unverified) parts.push("include=a_verifier");
+  if (withDate !== false && state.diagDay) parts.push("date=" + encodeURIComponent(state.diagDay));
   return parts.join("&");
+}
+
+/** The date picker (« au 30/06/2022 »), made once above the legend; its texts follow the
+ * page's language at each render. */
+function dateControls() {
+  var line = $("diag-date-line");
+  if (!line) {
+    var input = el("input", { type: "date", id: "diag-date", min: "2000-01-01",
+      max: new Date().toISOString().slice(0, 10) });
+    input.addEventListener("change", function () {
+      if (input.value && !input.checkValidity()) return;
+      state.diagDay = input.value || "";
+      loadDiag();
+    });
+    var reset = el("button", { type: "button", id: "diag-date-reset", className: "secondary" });
+    reset.addEventListener("click", function () { input.value = ""; state.diagDay = ""; loadDiag(); });
+    line = el("p", { id: "diag-date-line", className: "date-line" },
+      [el("label", { for: "diag-date", id: "diag-date-label" }), " ", input, " ", reset]);
+    var title = $("panel-diag").querySelector(".legend-title");
+    title.parentNode.insertBefore(line, title);
+  }
+  $("diag-date-label").textContent = t("diag_date");
+  $("diag-date-reset").textContent = t("diag_today");
 }
 
 function setDownloads() {
@@ -56,6 +92,9 @@ function setDownloads() {
   $("dl-geojson").href = "api/map/diagnostic-export?f=geojson" + amp;
   $("dl-csv").href = "api/analysis/underserved?f=csv" + amp;
   $("dl-gpkg").href = "api/map/diagnostic-export?f=gpkg" + amp;
+  $("dl-xlsx").href = "api/analysis/underserved?f=xlsx" + amp;
+  $("dl-ods").href = "api/analysis/underserved?f=ods" + amp;
+  $("dl-shp").href = "api/map/diagnostic-export?f=shp&crs=EPSG:2154" + amp;
 }
 
 function classColor(code) {
@@ -102,6 +141,7 @@ function reasonsNode(entry) {
   var ul = el("ul", { className: "reasons", lang: "fr" });
   (entry.reasons || []).forEach(function (r) { ul.appendChild(el("li", { text: r })); });
   box.appendChild(ul);
+  box.appendChild(evolutionToggle(entry.code_qp, diagQuery(false)));
   if ((entry.needs || []).length) {  // open needs spotted here (residents, Maisons des Citoyens, staff)
     box.appendChild(el("h4", { id: "diag-needs-title", text: t("diag_needs") }));
     var needs = el("ul", { className: "needs", "aria-labelledby": "diag-needs-title" });
@@ -113,6 +153,19 @@ function reasonsNode(entry) {
   }
   stagedList(box, "diag-working", t("diag_working"), entry.needs_in_progress);
   stagedList(box, "diag-answered", t("diag_answered"), entry.needs_answered);
+  var body = state.diag.body, weights = body.weights || {};
+  var params = t("diag_params") + (body.defi ? defiTitle(body.defi) : t("diag_all_defis")) +
+    ", " + t("diag_ring") + body.ring_m + " m, " + t("diag_weights") +
+    Object.keys(weights).map(function (k) { return k + ":" + weights[k]; }).join(", ");
+  var meta = metaBox(), sources = ["diagnostic_qpv", "qpv"];
+  box.appendChild(meta);
+  fillMeta(meta, sources, params).catch(function () { /* printed without sources */ });
+  box.appendChild(printButton("qpv", meta, sources, params, function (printing) {
+    state.map.invalidateSize();  // the map changed size with data-print
+    var shape = state.diag.shapes[entry.code_qp];
+    if (printing && shape) state.map.fitBounds(shape.getBounds(), { maxZoom: 15 });
+    return new Promise(function (done) { requestAnimationFrame(function () { done(); }); });
+  }));
   return box;
 }
 
@@ -155,9 +208,18 @@ function rangeText(range) {
 
 /** Above the ranking: what drives it, the territory-wide notes, the QPV to document. */
 function renderDiagHeader() {
+  dateControls();
   var box = clear($("diag-header"));
   if (!state.diag) return;
   var body = state.diag.body;
+  if (body.date) {  // the ranking at a date: what was dated, what was taken as today
+    box.appendChild(el("p", { id: "diag-when", className: "when", text: t("diag_at") + dayText(body.date.date) }));
+    box.appendChild(el("p", { className: "help", text: t("diag_dated") + body.date.answers.dated +
+      t("diag_undated") + body.date.answers.undated }));
+    var notDated = body.date.not_dated || {};
+    box.appendChild(el("p", { className: "help", lang: "fr", text: t("diag_not_dated") +
+      Object.keys(notDated).map(function (k) { return notDated[k]; }).join(" ; ") }));
+  }
   var eff = body.effective_weights || {};
   var parts = Object.keys(eff).filter(function (k) { return eff[k]; })
     .sort(function (a, b) { return eff[b] - eff[a]; })

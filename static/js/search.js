@@ -6,6 +6,7 @@ import { getJSON } from "./api.js";
 import { $, clear, el, fold } from "./dom.js";
 import { locale, register } from "./i18n.js";
 import { itemButton, select, state, t as mapText, whenIdle } from "./map.js";
+import { fillMeta, metaBox, printButton } from "./print.js";
 
 const t = register({
   fr: {
@@ -22,6 +23,7 @@ const t = register({
     check_out: "Ce point est hors du territoire servi.", check_nearest_qpv: "QPV le plus proche : ",
     check_commune: "Commune : ", check_nearest: "Lieux ESS les plus proches",
     check_none_near: "Aucun lieu ESS localisé à proximité.",
+    check_ban: "adresse située par la Base Adresse Nationale (BAN)",
   },
   en: {
     search_short: "To search for an address, type at least 3 characters.",
@@ -36,6 +38,7 @@ const t = register({
     check_out: "This point is outside the served territory.", check_nearest_qpv: "Nearest QPV: ",
     check_commune: "Commune: ", check_nearest: "Nearest social-economy places",
     check_none_near: "No located place nearby.",
+    check_ban: "address located by the Base Adresse Nationale (BAN)",
   },
 });
 
@@ -129,6 +132,11 @@ async function check(lon, lat, label) {
         : text + approx]));
     });
     out.appendChild(ul);
+    var meta = metaBox(), sources = r.commune ? ["qpv", "communes"] : ["qpv"];
+    var geocoded = label && label !== t("check_mypos") ? t("check_ban") : "";
+    out.appendChild(meta);
+    fillMeta(meta, sources, geocoded).catch(function () { /* printed without sources */ });
+    out.appendChild(printButton("check", meta, sources, geocoded));
     placePin(lat, lon, label || t("check_mypos"));
     whenIdle(function () { state.map.setView([lat, lon], Math.max(state.map.getZoom(), 14)); });
   } catch (err) {

@@ -34,15 +34,39 @@ def test_csv_and_geojson_reports(toulouse_settings, tmp_path):
     assert "Feature Count: 16" in info and "Multi Polygon" in info
 
 
+def test_xlsx_report_has_labels_and_a_dictionary(toulouse_settings, tmp_path):
+    from openpyxl import load_workbook
+
+    report = tmp_path / "rapport.xlsx"
+    done = run(toulouse_settings, "--defi", "inclusion", "-o", str(report))
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(report)
+    sheet = book["diagnostic_qpv"]
+    assert sheet["A1"].value == "Code du QPV 2024" and sheet.max_row == 17
+    labels = {r[1]: r[2] for r in book["Dictionnaire"].iter_rows(min_row=2, values_only=True)
+              if r[1]}
+    assert labels["comp_need"] == "Composante besoin social (0-1)"
+    assert labels["abcde_f"].startswith("Nombre total de demandeurs d'emploi femmes")
+
+
 def test_table_on_stdout(toulouse_settings):
     done = run(toulouse_settings)
     assert done.returncode == 0, done.stderr
     assert "QN03107M" in done.stdout and "besoin social inconnu" in done.stdout
 
 
+def test_table_at_a_date(toulouse_settings):
+    done = run(toulouse_settings, "--date", "2022-06-30")
+    assert done.returncode == 0, done.stderr
+    # the mirror's places carry no dates: all read by their current status, and said so
+    assert "Au 30/06/2022 : 0 réponses datées, 97 sans date" in done.stdout
+    assert "QN03107M" in done.stdout
+
+
 def test_bad_input_is_one_line(toulouse_settings, tmp_path):
     for args in (["--weights", "need:x"], ["--defi", "sport"], ["--ring-m", "9000"],
-                 ["-o", str(tmp_path / "rapport.xlsx")]):
+                 ["-o", str(tmp_path / "rapport.kml")], ["--date", "2022-13-01"],
+                 ["--date", "2999-01-01"]):
         done = run(toulouse_settings, *args)
         assert done.returncode == 1
         assert done.stderr.startswith("erreur : ") and done.stderr.count("\n") == 1, done.stderr

@@ -54,9 +54,9 @@ def test_openapi_lists_the_values_of_defi_and_f(client):
     paths = client.get("/openapi.json").json()["paths"]
     params = {p["name"]: p for p in paths["/api/analysis/underserved"]["get"]["parameters"]}
     assert set(params["defi"]["schema"]["enum"]) >= {"inclusion", "economie_circulaire"}
-    assert params["f"]["schema"]["enum"] == ["json", "csv"]
+    assert params["f"]["schema"]["enum"] == ["json", "csv", "xlsx", "ods"]
     params = {p["name"]: p for p in paths["/api/map/diagnostic-export"]["get"]["parameters"]}
-    assert params["f"]["schema"]["enum"] == ["geojson", "gpkg"]
+    assert params["f"]["schema"]["enum"] == ["geojson", "gpkg", "xlsx", "ods", "shp"]
 
 
 @pytest.mark.parametrize("path", ["/api/lookup?lon=1.4&lat=43.6&lng=2",

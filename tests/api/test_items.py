@@ -173,17 +173,20 @@ def test_datetime_only_on_dated_layers_and_well_formed(client):
                       ).status_code == 200
 
 
-def _dated(layer, values, geometry=None) -> Collection:
+def _dated(layer, values, geometry=None, **more) -> Collection:
     n = len(values)
     data = {name: [None] * n for name in layer.properties}
     data[layer.id_field] = [f"x{i}" for i in range(n)]
-    data[layer.temporal_field] = values
+    data[layer.temporal_field or layer.temporal_period.start] = values
+    data.update(more)
     geoms = geometry or [shapely.Point(1.44, 43.6)] * n
     return Collection(layer, gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326"))
 
 
 def test_datetime_on_integer_years(toulouse_store):
-    layer = toulouse_store.collection("projets").layer
+    # a layer dated by an integer year (an instant field), as projets was by its `annee`
+    layer = toulouse_store.collection("projets").layer.model_copy(
+        update={"temporal_field": "annee", "temporal_period": None})
     projets = _dated(layer, [2019, 2020, 2021, None])
     projets.frame["annee"] = projets.frame["annee"].astype("Int64")
 
@@ -214,19 +217,22 @@ def test_datetime_through_the_api_on_a_dated_store(toulouse_settings, toulouse_s
     from geoservice.read.snapshot import Snapshot
 
     layer = toulouse_store.collection("projets").layer
-    dated = _dated(layer, [2019, 2021, 2021])
-    dated.frame["annee"] = dated.frame["annee"].astype("Int64")
+    # opened 2019, 2021, 2021-06; the last closed in 2022 (statut ferme)
+    dated = _dated(layer, ["2019", "2021", "2021-06"], date_fermeture=[None, None, "2022"],
+                   statut=["ouvert", "ouvert", "ferme"])
     store = Snapshot(toulouse_settings, toulouse_store.territory,
                   {**toulouse_store.collections, "projets": dated})
     with TestClient(create_app(toulouse_settings, store=store)) as dated_client:
         url = ITEMS.format("projets")
-        assert dated_client.get(url, params={"datetime": "2021"}).json()["numberMatched"] == 2
+        assert dated_client.get(url, params={"datetime": "2021"}).json()["numberMatched"] == 3
         assert dated_client.get(url, params={"datetime": "../2020-12-31"}
                                 ).json()["numberMatched"] == 1
         assert dated_client.get(url, params={"datetime": "2019-03-01T10:00:00Z/2021-01-01"}
-                                ).json()["numberMatched"] == 3
+                                ).json()["numberMatched"] == 2
+        assert dated_client.get(url, params={"datetime": "2023"}).json()["numberMatched"] == 2
         meta = dated_client.get("/api/collections/projets").json()
-        assert meta["extent"]["temporal"]["interval"] == [["2019-01-01", "2021-12-31"]]
+        # still open ones: the period has no known end
+        assert meta["extent"]["temporal"]["interval"] == [["2019-01-01", None]]
 
 
 def test_one_item(client):

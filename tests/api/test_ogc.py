@@ -58,7 +58,10 @@ def test_landing_page_with_trailing_slash(client):
 def test_collection_links_items_in_every_format_and_queryables(client):
     links = client.get("/api/collections/stations").json()["links"]
     items = {lk["type"] for lk in links if lk["rel"] == "items"}
-    assert items == {"application/geo+json", "text/csv", "application/geopackage+sqlite3"}
+    assert items == {"application/geo+json", "text/csv", "application/geopackage+sqlite3",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "application/vnd.oasis.opendocument.spreadsheet",
+                     "application/x-shapefile+zip"}
     rels = {lk["rel"] for lk in links}
     assert "http://www.opengis.net/def/rel/ogc/1.0/queryables" in rels
 
@@ -79,7 +82,9 @@ def test_queryables_from_the_layer_schema(client):
     schema = response.json()
     props = schema["properties"]
     assert schema["type"] == "object" and schema["$id"].endswith("/projets/queryables")
-    assert props["annee"]["type"] == "integer" and props["annee"]["x-ogc-role"] == "primary-instant"
+    assert props["annee"]["type"] == "integer" and "x-ogc-role" not in props["annee"]
+    assert props["date_ouverture"]["x-ogc-role"] == "primary-interval-start"
+    assert props["date_fermeture"]["x-ogc-role"] == "primary-interval-end"
     assert props["statut"]["enum"] == ["ouvert", "a_venir", "ferme", "inconnu"]
     assert props["defi"]["items"]["enum"] == ["inclusion", "economie_circulaire",
                                               "alimentation_durable"]

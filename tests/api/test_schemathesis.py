@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -48,3 +49,25 @@ schema = schemathesis.openapi.from_dict(_document())
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi(case, live_server):
     case.call_and_validate(base_url=live_server.url, checks=CHECKS)
+
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def writer_site(request, mirror, tmp_path_factory, ban):
+    """A writable site of its own (its writes touch no other test), geocoding through the
+    BAN stand-in, called with an administrator's token: every write, moderation and
+    import route runs past its permission check."""
+    from tests.editing_site import site_on
+
+    made = site_on(request, mirror, tmp_path_factory, "schemathesis",
+                   GEOSERVICE_BAN_URL=ban.url)
+    yield made
+    made.stop()
+
+
+@schema.parametrize()
+@settings(max_examples=15, derandomize=True, deadline=None,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_openapi_with_credentials(case, writer_site):
+    case.call_and_validate(base_url=writer_site.url, headers=writer_site.auth("admin"),
+                           checks=CHECKS)

@@ -71,3 +71,11 @@ def test_invalid_setting_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("erreur : configuration invalide")
     assert Path(tmp_path).exists()
+
+
+def test_a_mistyped_trusted_proxy_is_one_french_line_naming_it():
+    result = run("layers", env={"GEOSERVICE_TRUSTED_PROXIES": "10.0.0.0/8, nope"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "erreur : configuration invalide : GEOSERVICE_TRUSTED_PROXIES : adresse ou réseau "
+        "invalide : « nope » (ex. 127.0.0.1, 10.0.0.0/8, ::1)")

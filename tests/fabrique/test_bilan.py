@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
 import pytest
 import shapely.geometry
@@ -202,8 +203,47 @@ def test_csv_and_refusals(site, year_2022):
         assert refused.headers["content-type"].startswith("application/problem+json")
 
 
-def test_the_cli_gives_the_api_figures(site, year_2022):
+def test_bilan_workbook_read_by_openpyxl(site, year_2022, tmp_path):
+    """Issue 29: the bilan as XLSX (typed cells, French header, dictionary), the same
+    figures as the JSON; ODS answered too."""
+    from openpyxl import load_workbook
+
+    public = site.client()
+    figures = public.get("/api/fabrique/bilan", params={"annee": "2022"}).json()
+    got = public.get("/api/fabrique/bilan", params={"annee": "2022", "f": "xlsx"})
+    assert got.status_code == 200, got.text
+    assert 'filename="bilan_fabrique_2022.xlsx"' in got.headers["Content-Disposition"]
+    path = tmp_path / "bilan.xlsx"
+    path.write_bytes(got.content)
+    book = load_workbook(path)
+    assert book.sheetnames == ["bilan_2022", "laureats", "Dictionnaire"]
+    rows = list(book["bilan_2022"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("Année", "Code du QPV 2024", "Nom du QPV", "Besoins repérés")
+    total = next(r for r in rows if r[2] == "Total")
+    assert list(total[3:9]) == [figures[k] for k in ("besoins_reperes", "explorations",
+                                                     "etudes_opportunite", "activites_lancees",
+                                                     "abandons", "reponses_existantes")]
+    assert all(isinstance(v, int) for v in total[3:9])
+    assert {type(r[-1]) for r in rows[1:-1]} == {bool}  # « QPV concerné » per QPV
+    lau = list(book["laureats"].iter_rows(values_only=True))[1]
+    assert lau[2] == figures["laureats"]["total"] and lau[3] == figures["laureats"]["qpv"]
+    notes = [r[0] for r in book["Dictionnaire"].iter_rows(values_only=True) if r[0]]
+    assert any(figures["phrase"] in n for n in notes)
+    ods = public.get("/api/fabrique/bilan", params={"annee": "2022", "f": "ods"})
+    assert ods.status_code == 200 and ods.content[:2] == b"PK"
+
+
+def test_the_cli_gives_the_api_figures(site, year_2022, tmp_path):
     api = site.client().get("/api/fabrique/bilan", params={"annee": "2022"}).json()
+    book = tmp_path / "bilan.ods"
+    done = cli(site.env, "bilan", "--annee", "2022", "--format", "ods", "-o", str(book))
+    assert done.returncode == 0, done.stderr
+    info = subprocess.run(["ogrinfo", "-ro", "-al", "-q", str(book), "laureats"],
+                          capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0 and f"Lauréats (Integer) = {api['laureats']['total']}" \
+        in info.stdout, info.stdout
+    no_file = cli(site.env, "bilan", "--annee", "2022", "--format", "xlsx")
+    assert no_file.returncode == 1 and "-o" in no_file.stderr
     done = cli(site.env, "bilan", "--annee", "2022", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == api

@@ -98,7 +98,7 @@ def test_csv_excel_fr_form(toulouse_settings, tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["nope", "-o", "x.geojson"], "Collection inconnue"),
-    (["qpv", "-f", "shp", "-o", "x.shp"], "Format"),
+    (["qpv", "-f", "kml", "-o", "x.kml"], "Format"),
     (["qpv", "--crs", "EPSG:9999", "-o", "x.geojson"], "non pris en charge"),
     (["qpv", "--bbox", "1,2,3", "-o", "x.geojson"], "bbox"),
     (["qpv", "-f", "gpkg", "--excel", "-o", "x.gpkg"], "--excel"),

@@ -199,3 +199,26 @@ def test_a_transaction_is_one_changeset_and_a_failed_one_leaves_no_history(stora
     assert storage.features.history("lieux", "e") == []
     assert storage.features.get("lieux", "e") is None
     assert storage.features.changeset(10_000) is None
+
+
+def test_as_of_reads_each_feature_as_recorded_then(storage):
+    import time
+    from datetime import UTC, datetime
+
+    from geoservice.storage.base import stamp
+
+    seed(storage, places=("a", "b", "c"))
+    time.sleep(0.01)
+    instant = stamp(datetime.now(UTC))
+    time.sleep(0.01)
+    storage.apply([Change("update", "lieux", "a", {"id": "a", "nom": "Édité"},
+                          point(1.5, 43.5), expected_version=1),
+                   Change("delete", "lieux", "b", expected_version=1),
+                   Change("insert", "lieux", "d", {"id": "d", "nom": "Nouveau"}, point(1, 43))])
+    then = storage.features.as_of("lieux", instant)
+    assert [r.fid for r in then.rows] == ["a", "b", "c"]  # storage order; d not yet there
+    assert then.rows[0].properties["nom"] == "Lieu a" and then.rows[0].version == 1
+    assert shapely.from_wkb(then.rows[0].geometry).equals(shapely.Point(1.4, 43.6))
+    now = storage.features.as_of("lieux", stamp(datetime.now(UTC)))
+    assert [(r.fid, r.version) for r in now.rows] == [("a", 2), ("c", 1), ("d", 1)]
+    assert storage.features.as_of("lieux", "2000-01-01T00:00:00.000+00:00").rows == []

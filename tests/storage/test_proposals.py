@@ -113,3 +113,62 @@ def test_a_merge_retargets_pending_proposals_in_its_transaction(storage):
     assert (moved.target, moved.target_version) == ("b", 4)
     assert storage.proposals.proposal("p-00000000a2")[0].target == "a"
     assert storage.proposals.proposal("p-00000000a3")[0].target_version == 1
+
+
+def _clients(storage) -> dict[str, str]:
+    with storage.db.tx() as cur:
+        cur.execute("SELECT id, client FROM proposals ORDER BY id")
+        return dict(cur.fetchall())
+
+
+def test_the_client_hash_goes_with_the_decision_or_the_contact(storage):
+    """Was: kept forever beside the salt it was made with (reversible)."""
+    from geoservice.editing.entities import Decision, Proposal
+
+    seed(storage)
+    for n, created in ((1, "2026-01-01"), (2, "2026-11-20"), (3, "2026-11-21")):
+        storage.proposals.add_proposal(
+            Proposal(f"p-000000000{n}", "report", "lieux", None,
+                     f"{created}T00:00:00.000+00:00", target="a", contact="x@example.org"),
+            f"hash-{n}", f"proposition:client:{n}")
+    with storage.transaction() as tx:
+        tx.decide(Decision("p-0000000003", "rejected", "m@x.fr", "déjà corrigé"))
+    storage.proposals.purge_contacts("2026-06-01T00:00:00.000+00:00")
+    assert _clients(storage) == {"p-0000000001": "", "p-0000000002": "proposition:client:2",
+                                 "p-0000000003": ""}
+
+
+def test_migration_7_forgets_decided_client_hashes_and_the_old_salt(request, tmp_path):
+    from geoservice.editing.entities import Proposal
+    from geoservice.storage.postgis import PostgisDatabase, PostgisStorage
+    from geoservice.storage.sql import SqlStorage
+    from geoservice.storage.sqlite import SqliteDatabase, SqliteStorage
+
+    for database, new in ((SqliteDatabase, SqliteStorage), (PostgisDatabase, PostgisStorage)):
+        args: tuple = ((tmp_path / "old.sqlite", True) if new is SqliteStorage
+                       else (request.getfixturevalue("postgis_url"),))
+        old_db = type("Old", (database,), {
+            "MIGRATIONS": {k: v for k, v in database.MIGRATIONS.items() if k < 7}})
+        store = SqlStorage(old_db(*args))
+        try:
+            store.upgrade()
+            salt = store.rates.secret("client-salt")
+            for n in (1, 2):
+                store.proposals.add_proposal(Proposal(
+                    f"p-000000000{n}", "report", "lieux", None,
+                    "2026-11-20T00:00:00.000+00:00", target="a", contact="x@example.org"),
+                    f"hash-{n}", f"proposition:client:{n}")
+            with store.db.tx(write=True) as cur:  # decided under the old schema
+                cur.execute("UPDATE proposals SET status = 'rejected' "
+                            "WHERE id = 'p-0000000001'")
+        finally:
+            store.close()
+        store = new(*args)
+        try:
+            assert store.upgrade() == [7]
+            assert _clients(store) == {"p-0000000001": "",
+                                       "p-0000000002": "proposition:client:2"}
+            assert store.rates.secret("client-salt") != salt  # a new salt: old hashes dead
+            assert store.rates.take({"k": 1}, "2999-01-01T00:00:00.000+00:00") is None
+        finally:
+            store.close()

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidParameter
-from ...fabrique.bilan import FIRST_YEAR, LAST_YEAR, bilan, to_csv
+from ...fabrique.bilan import FIRST_YEAR, LAST_YEAR, bilan, tables, to_csv
 from ...parsing import parse_int
+from ...sheets import ODS_TYPE, XLSX_TYPE, workbook
 from ..deps import SnapshotDep
 from ..http import only
 from ..problems import problem_response
@@ -55,8 +56,11 @@ class Bilan(BaseModel):
     phrase: str = Field(description="La phrase du bilan, en français")
 
 
-CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}},
-                "description": "CSV (UTF-8 avec BOM, séparateur ;) si f=csv"}
+CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}},
+                            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                            ODS_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                "description": "CSV Excel-FR (f=csv) ou classeur XLSX/ODS avec sa feuille "
+                               "« Dictionnaire » (f=xlsx, f=ods)"}
 
 
 @router.get("/bilan", operation_id="getFabriqueBilan", response_model=Bilan,
@@ -68,15 +72,17 @@ async def fabrique_bilan(
     store: SnapshotDep,
     annee: Annotated[str, Query(description=f"Année ({FIRST_YEAR}–{LAST_YEAR})",
                                 examples=["2025"])],
-    f: Annotated[str | None, Query(description="json (défaut) ou csv",
-                                   json_schema_extra={"enum": ["json", "csv"]})] = None,
+    f: Annotated[str | None, Query(
+        description="json (défaut), csv (Excel-FR), xlsx ou ods (avec la feuille "
+                    "« Dictionnaire »)",
+        json_schema_extra={"enum": ["json", "csv", "xlsx", "ods"]})] = None,
 ) -> Bilan | Response:
     """Explorations, études d'opportunité, activités lancées, abandons, réponses
     existantes et besoins repérés de l'année, par QPV, avec les lauréats et la phrase du
     bilan. Chaque étape compte dans l'année de sa date (etape_date, journal du besoin)."""
     fmt = (f or "json").lower()
-    if fmt not in ("json", "csv"):
-        raise InvalidParameter(f"Format inconnu : « {f} » (json ou csv)")
+    if fmt not in ("json", "csv", "xlsx", "ods"):
+        raise InvalidParameter(f"Format inconnu : « {f} » (json, csv, xlsx ou ods)")
     year = parse_int("annee", annee, 0, FIRST_YEAR)
     if year > LAST_YEAR:
         raise InvalidParameter(f"« annee » doit être au plus {LAST_YEAR} (reçu {year})")
@@ -87,4 +93,9 @@ async def fabrique_bilan(
         return Response(to_csv(figures), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition":
                                  f'attachment; filename="bilan_fabrique_{year}.csv"'})
+    if fmt in ("xlsx", "ods"):
+        body = await run_in_threadpool(workbook, tables(figures), fmt)
+        return Response(body, media_type=XLSX_TYPE if fmt == "xlsx" else ODS_TYPE,
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="bilan_fabrique_{year}.{fmt}"'})
     return Bilan.model_validate(figures)

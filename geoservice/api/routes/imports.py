@@ -18,11 +18,13 @@ from ..auth import CallerDep
 from ..deps import ImportsDep
 from ..links import base_url
 from ..problems import problem_response
-from ..writes import json_body, parse_json, refuse_declared_size
+from ..writes import capped, json_body, parse_json
 
 router = APIRouter(prefix="/api/imports", tags=["Imports CSV (éditeurs)"])
 MAX_FILE = 64 * 1024 * 1024
 """64 Mio: a file of 100,000 rows or more."""
+MAX_FORM_EXTRA = 64 * 1024
+"""The form's other fields (layer, mapping, defaults…) and its multipart framing."""
 PAGE = 500
 """Rows per page of an import's view (``?status=&offset=&limit=``); ``summary`` counts
 them all."""
@@ -84,13 +86,14 @@ def _text_field(form: Any, name: str) -> str | None:
              "rien n'est écrit avant apply)", responses={**ERRORS, 201: {
                  "description": "Import créé (Location) : lignes sûres, à revoir, rejetées"}})
 async def create(request: Request, caller: CallerDep, service: ImportsDep) -> JSONResponse:
+    # who calls is read from the headers before any byte of the body (401, 403)
+    await run_in_threadpool(service.admit, caller)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
         raise UnsupportedMediaType("Formulaire multipart/form-data attendu (champs layer, "
                                    "file, et facultatifs mapping, id_column, defaults, "
                                    "source_name)")
-    refuse_declared_size(request, MAX_FILE)
-    form = await request.form(max_files=1, max_fields=10)
+    form = await capped(request, MAX_FILE + MAX_FORM_EXTRA).form(max_files=1, max_fields=10)
     upload = form.get("file")
     layer = _text_field(form, "layer")
     if not isinstance(upload, UploadFile) or not layer:

@@ -17,7 +17,7 @@ from ...errors import InvalidParameter
 from ...maps.report import report_map
 from ...maps.web import map_config
 from ...settings import Settings
-from ..deps import DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
+from ..deps import DateQuery, DefiQuery, IncludeQuery, RingQuery, SettingsDep, SnapshotDep
 from ..http import only
 from ..problems import problem_response
 from ..security import report_csp
@@ -35,40 +35,65 @@ def config(store: SnapshotDep, settings: SettingsDep) -> dict:
 
 
 @router.get("/map/diagnostic-classes", operation_id="getDiagnosticClasses",
-            dependencies=[only("defi", "ring_m", "include")],
+            dependencies=[only("defi", "ring_m", "include", "date")],
             summary="Classes (mapclassify) du score de sous-desserte, par QPV", responses=BAD)
 def classes(store: SnapshotDep, settings: SettingsDep,
             defi: DefiQuery = None,
             ring_m: RingQuery = None,
-            include: IncludeQuery = None) -> dict:
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+            include: IncludeQuery = None, date: DateQuery = None) -> dict:
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     return service.classes(store, request)
 
 
+DIAGNOSTIC_FORMATS = ("geojson", "gpkg", "xlsx", "ods", "shp")
+
+
 @router.get("/map/diagnostic-export", operation_id="getDiagnosticExport",
-            dependencies=[only("defi", "ring_m", "f", "include")],
-            summary="Diagnostic des QPV pour un Défi, en GeoJSON ou GeoPackage",
-            responses={200: {"content": {"application/geo+json": {},
-                                         "application/geopackage+sqlite3": {}}}, **BAD})
+            dependencies=[only("defi", "ring_m", "f", "include", "crs", "date")],
+            summary="Diagnostic des QPV pour un Défi : GeoJSON, GeoPackage, XLSX, ODS ou "
+                    "Shapefile zippé",
+            responses={200: {"content": {
+                "application/geo+json": {}, "application/geopackage+sqlite3": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "application/vnd.oasis.opendocument.spreadsheet": {},
+                "application/x-shapefile+zip": {}}}, **BAD})
 def diagnostic_export(store: SnapshotDep, settings: SettingsDep,
                       defi: DefiQuery = None,
                       ring_m: RingQuery = None,
-                      f: Annotated[str, Query(description="geojson ou gpkg", json_schema_extra={
-                          "enum": ["geojson", "gpkg"]})] = "geojson",
+                      f: Annotated[str, Query(
+                          description="geojson, gpkg, xlsx, ods (avec la feuille "
+                                      "« Dictionnaire ») ou shp (Shapefile zippé)",
+                          json_schema_extra={"enum": list(DIAGNOSTIC_FORMATS)})] = "geojson",
                       include: IncludeQuery = None,
+                      crs: Annotated[str | None, Query(
+                          description="Système de coordonnées (CRS84 par défaut, EPSG:2154…)"
+                      )] = None,
+                      date: DateQuery = None,
                       ) -> Response:
-    from ...read.export import MEDIA_TYPES, geojson_document, to_gpkg
+    from ...read import export
+    from ...read.crs import parse_crs
 
-    if f not in ("geojson", "gpkg"):
-        raise InvalidParameter(f"Format inconnu : « {f} » (geojson ou gpkg)")
-    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings)
+    if f not in DIAGNOSTIC_FORMATS:
+        raise InvalidParameter(f"Format inconnu : « {f} » ({', '.join(DIAGNOSTIC_FORMATS)})")
+    output_crs = parse_crs(crs)
+    request = AnalysisRequest.parse(defi=defi, ring_m=ring_m, include=include, settings=settings,
+                                    day=date)
     collection = service.collection(store, request)
     positions = range(len(collection))
-    name = f"diagnostic_qpv_{request.defi or 'tous'}.{f}"
-    body = geojson_document(collection, positions) if f == "geojson" else to_gpkg(
-        collection, positions)
-    return Response(body, media_type=MEDIA_TYPES[f],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    when = f"_au_{request.day.isoformat()}" if request.day else ""
+    name = f"diagnostic_qpv_{request.defi or 'tous'}{when}.{export.EXTENSIONS[f]}"
+    if f == "geojson":
+        body: bytes | str = export.geojson_document(collection, positions, output_crs)
+    elif f in export.SHEETS:
+        body = export.to_sheet(collection, positions, f, output_crs)
+    elif f == "shp":
+        body = export.to_shapefile(collection, positions, output_crs)
+    else:
+        body = export.to_gpkg(collection, positions, output_crs)
+    return Response(body, media_type=export.MEDIA_TYPES[f],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Content-Crs": f"<{output_crs.uri}>"})
 
 
 def _html(document: str, settings: Settings) -> HTMLResponse:

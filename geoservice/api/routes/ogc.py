@@ -5,6 +5,7 @@ features serialised in ``export.py``; routes only assemble the answer."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -12,12 +13,14 @@ import numpy as np
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...agenda import occurrences
+from ...agenda import occurrences  # noqa: F401 - registers the events' datetime matcher
 from ...editing.merge import merged_into
-from ...errors import NotFound
+from ...errors import InvalidParameter, NotFound
 from ...read import export
 from ...read.crs import CRS84, SUPPORTED, OutputCrs
+from ...read.model import collection_from
 from ...read.snapshot import Collection
+from ...storage.base import stamp
 from ..auth import optional_caller
 from ..deps import CollectionDep, FeatureQueryDep, ItemsQueryDep, SnapshotDep, services_of
 from ..headers import etag
@@ -36,7 +39,7 @@ from ..ogc_schemas import (
 from ..ogc_schemas import (
     CONFORMANCE as CONFORMANCE_SCHEMA,
 )
-from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, ItemsQuery
+from ..params import FEATURE_PARAMETERS, ITEMS_PARAMETERS, sortable
 
 router = APIRouter(prefix="/api", tags=["OGC API Features"])
 
@@ -63,15 +66,29 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # sortby (Part 8, draft) and properties/skipGeometry (Part 6, draft) on items
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting",
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
 ]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
-FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
-FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg"}
+FORMAT_TITLES = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage", "xlsx": "XLSX",
+                 "ods": "ODS", "shp": "Shapefile (zip)"}
+# A page's self/alternate links name these (every page of a layer is fetched by the web map:
+# the spreadsheet and Shapefile forms are linked from the collection, not from each page)
+PAGE_FORMATS = ("geojson", "csv", "gpkg")
+FORMAT_PARAM = {"geojson": "json", "csv": "csv", "gpkg": "gpkg", "xlsx": "xlsx", "ods": "ods",
+                "shp": "shp"}
+UNDATED_HEADER = "Geoservice-Number-Undated"
+"""With ``datetime``: features left out because their dates do not say (all formats)."""
+AS_OF_HEADER = "Geoservice-As-Of"
+"""With ``as_of``: the instant the data are read at (also in the metadata of exports)."""
 
 
 # clients such as OWSLib add a trailing slash
@@ -130,6 +147,7 @@ def collection_document(request: Request, collection: Collection) -> dict:
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "Propriétés filtrables"),
             link(f"{href}/schema", SCHEMA_REL, SCHEMA_JSON,
                  "Schéma des objets (OGC API – Features Part 5)"),
+            link(f"{href}/sortables", SORTABLES_REL, SCHEMA_JSON, "Propriétés triables"),
             link(layer.licence_url or href, "license", "text/html", layer.licence),
         ],
         "extent": extent,
@@ -144,6 +162,9 @@ def collection_document(request: Request, collection: Collection) -> dict:
     }
     if layer.temporal_field:
         doc["geoservice:temporalField"] = layer.temporal_field
+    if layer.temporal_period is not None:
+        doc["geoservice:temporalPeriod"] = [layer.temporal_period.start,
+                                            layer.temporal_period.end]
     return doc
 
 
@@ -196,6 +217,10 @@ def queryables_document(request: Request, collection: Collection) -> dict:
         schema["title"] = spec.label.fr
         if name == layer.temporal_field:
             schema["x-ogc-role"] = "primary-instant"
+        period = layer.temporal_period
+        if period is not None and name in (period.start, period.end):
+            schema["x-ogc-role"] = "primary-interval-start" if name == period.start \
+                else "primary-interval-end"
         if name == layer.id_field:
             schema["x-ogc-role"] = "id"
         properties[name] = schema
@@ -220,6 +245,19 @@ def queryables(request: Request, collection: CollectionDep) -> Response:
                     media_type=SCHEMA_JSON)
 
 
+@router.get("/collections/{collectionId}/sortables", operation_id="getSortables",
+            dependencies=[JSON_ONLY],
+            summary="Propriétés sur lesquelles trier (sortby, OGC API – Features Part 8)",
+            responses={**json_ok(QUERYABLES, SCHEMA_JSON), 404: ERRORS[404]})
+def sortables(request: Request, collection: CollectionDep) -> Response:
+    """Les propriétés filtrables, sauf les listes : celles que sortby accepte."""
+    document = queryables_document(request, collection)
+    keep = set(sortable(collection))
+    document["properties"] = {k: v for k, v in document["properties"].items() if k in keep}
+    document["$id"] = document["$id"].rsplit("/", 1)[0] + "/sortables"
+    return Response(export.dumps(document), media_type=SCHEMA_JSON)
+
+
 # -- items ----------------------------------------------------------------------------------
 
 
@@ -240,12 +278,16 @@ def _download_headers(collection: Collection, fmt: str, crs: OutputCrs, name: st
     return headers
 
 
-def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool
-          ) -> bytes | str:
-    """CSV or GeoPackage download (GeoJSON is assembled by the routes)."""
+def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bool,
+          select: export.Selection) -> bytes | str:
+    """A download (GeoJSON is assembled by the routes)."""
     if fmt == "csv":
-        return export.to_csv(collection, positions, crs, excel=excel)
-    return export.to_gpkg(collection, positions, crs)
+        return export.to_csv(collection, positions, crs, excel=excel, select=select)
+    if fmt in export.SHEETS:
+        return export.to_sheet(collection, positions, fmt, crs, select)
+    if fmt == "shp":
+        return export.to_shapefile(collection, positions, crs, select)
+    return export.to_gpkg(collection, positions, crs, select)
 
 
 @router.get("/collections/{collectionId}/items", operation_id="getFeatures",
@@ -255,17 +297,26 @@ def _body(collection: Collection, fmt: str, positions, crs: OutputCrs, excel: bo
 async def items(request: Request, collection: CollectionDep, query: ItemsQueryDep,
                 store: SnapshotDep) -> Response:
     # async: the GeoJSON path only joins cached strings (no thread hop); files go to a thread.
-    positions = _selected(collection, query, request.query_params.get("datetime"))
+    if query.as_of is not None:
+        collection = await _as_of(request, collection, query.as_of)
+    positions = collection.select(query.bbox, query.filters)
     if query.cql is not None:
-        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql)
+        matched_cql = await run_in_threadpool(store.filter_positions, collection, query.cql,
+                                              query.as_of is None)
         positions = positions[np.isin(positions, matched_cql)]
+    undated = None
+    if query.interval is not None:
+        positions, undated = collection.in_time(query.interval, positions,
+                                                request.query_params.get("datetime"))
+    if query.sortby:
+        positions = await run_in_threadpool(collection.sort, positions, query.sortby)
     matched = len(positions)
     offset = min(query.offset, matched)
     page = positions[offset:offset + query.limit]
     path = f"{base_url(request)}/api/collections/{collection.id}/items"
     params = dict(request.query_params)
     links = []
-    for fmt in export.FORMATS:
+    for fmt in PAGE_FORMATS if query.fmt in PAGE_FORMATS else (*PAGE_FORMATS, query.fmt):
         rel = "self" if fmt == query.fmt else "alternate"
         links.append(link(_href(path, {**params, "f": FORMAT_PARAM[fmt]}), rel,
                           export.MEDIA_TYPES[fmt].split(";")[0],
@@ -281,8 +332,13 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     links.append(link(f"{base_url(request)}/api/collections/{collection.id}", "collection",
                       JSON, collection.layer.title.fr))
     members = {"numberMatched": matched, "numberReturned": len(page),
-               "timeStamp": export.now_iso(), "links": links}
+               "timeStamp": export.now_iso(), "links": links, **export.crs_member(query.crs)}
     headers = _download_headers(collection, query.fmt, query.crs, collection.id, request)
+    if query.as_of is not None:
+        _as_of_headers(headers, collection)
+    if undated is not None:  # left out: their dates do not say (docs/temps.md)
+        members["numberUndated"] = undated
+        headers[UNDATED_HEADER] = str(undated)
     if query.fmt != "geojson":
         headers["Link"] += "".join(f', <{lk["href"]}>; rel="{lk["rel"]}"'
                                    for lk in links if lk["rel"] in ("next", "prev"))
@@ -290,10 +346,10 @@ async def items(request: Request, collection: CollectionDep, query: ItemsQueryDe
     if query.fmt == "geojson":
         body = export.feature_collection_json(
             collection, page, query.crs, members,
-            {"metadata": export.metadata_json(collection, query.crs)})
+            {"metadata": export.metadata_json(collection, query.crs)}, query.select)
     else:
         body = await run_in_threadpool(_body, collection, query.fmt, page, query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
     return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
 
 
@@ -315,14 +371,23 @@ async def _moved(request: Request, collection: Collection, feature_id: str
     return Response(status_code=308, headers={"Location": href})
 
 
-def _selected(collection: Collection, query: ItemsQuery, datetime_text: str | None
-              ) -> np.ndarray:
-    """Positions of bbox, equality filters and ``datetime``; on the agenda, ``datetime``
-    matches an event's occurrences (geoservice/agenda/occurrences.py), not its first day."""
-    if collection.id != occurrences.EVENTS or datetime_text is None:
-        return collection.select(query.bbox, query.filters, query.interval)
-    positions = collection.select(query.bbox, query.filters)
-    return occurrences.matching(collection.records, positions, datetime_text)
+
+async def _as_of(request: Request, collection: Collection, instant: datetime) -> Collection:
+    """The collection as recorded at ``instant`` (history; an account is needed)."""
+    editing = services_of(request).editing
+    if editing is None:
+        raise InvalidParameter("as_of : ce serveur ne lit pas l'historique (réplique en "
+                               "lecture seule)")
+    caller = await optional_caller(request)
+    data = await run_in_threadpool(editing.as_of, collection.id, instant, caller)
+    found = collection_from(collection.layer, data)
+    found.provenance = {**found.provenance, "as_of": stamp(instant)}
+    return found
+
+
+def _as_of_headers(headers: dict[str, str], collection: Collection) -> None:
+    headers[AS_OF_HEADER] = collection.provenance["as_of"]
+    headers["Cache-Control"] = "private, no-store"
 
 
 async def _gone(request: Request, collection: Collection, feature_id: str) -> None:
@@ -347,38 +412,57 @@ async def feature(
                     "peut contenir « / », ex. node/123)", examples=["QN03107M"])],
     query: FeatureQueryDep,
 ) -> Response:
-    try:
-        position = collection.position(featureId)
-    except NotFound:
-        moved = await _moved(request, collection, featureId)
-        if moved is not None:
-            return moved
-        await _gone(request, collection, featureId)
-        raise
+    if query.as_of is not None:
+        collection = await _as_of(request, collection, query.as_of)
+        try:
+            position = collection.position(featureId)
+        except NotFound as exc:
+            raise NotFound(f"Aucun objet « {featureId} » dans {collection.id} au "
+                           f"{collection.provenance['as_of']}") from exc
+    else:
+        try:
+            position = collection.position(featureId)
+        except NotFound:
+            moved = await _moved(request, collection, featureId)
+            if moved is not None:
+                return moved
+            await _gone(request, collection, featureId)
+            raise
     root = base_url(request)
     href = f"{root}/api/collections/{collection.id}/items/{quote(featureId, safe='')}"
     name = f"{collection.id}-{quote(featureId, safe='')}".replace("%", "_")
     headers = _download_headers(collection, query.fmt, query.crs, name, request)
-    if collection.versions is not None:
+    if query.as_of is not None:
+        _as_of_headers(headers, collection)
+    elif collection.versions is not None:
         headers["ETag"] = etag(int(collection.versions[position]))
     if query.fmt != "geojson":
         body = await run_in_threadpool(_body, collection, query.fmt, [position], query.crs,
-                                       query.excel)
+                                       query.excel, query.select)
         return Response(body, media_type=export.MEDIA_TYPES[query.fmt], headers=headers)
     params = dict(request.query_params)
     links = [
         link(_href(href, {**params, "f": FORMAT_PARAM[fmt]}),
              "self" if fmt == "geojson" else "alternate",
              export.MEDIA_TYPES[fmt].split(";")[0], f"Cet objet en {FORMAT_TITLES[fmt]}")
-        for fmt in export.FORMATS
+        for fmt in PAGE_FORMATS
     ]
     links.append(link(f"{root}/api/collections/{collection.id}", "collection", JSON,
                       collection.layer.title.fr))
-    body = export.feature_json(collection, position, query.crs, links)
-    staff = await _staff_fields(request, collection, featureId, position)
+    if query.select == export.ALL:
+        body = export.feature_json(collection, position, query.crs, links)
+    else:
+        body = export.selected_fragments(collection, [position], query.crs, query.select)[0]
+        body = body[:-1] + f',"links":{export.dumps(links)}}}'
+    if not query.crs.is_crs84:
+        body = body[:-1] + "," + export.dumps(export.crs_member(query.crs))[1:]
+    staff = None if query.as_of is not None else \
+        await _staff_fields(request, collection, featureId, position)
     if staff is not None:  # an editor's read: with what the public never sees
         feature = json.loads(body)
-        feature["properties"].update(staff)
+        wanted = query.select.properties
+        feature["properties"].update(
+            staff if wanted is None else {k: v for k, v in staff.items() if k in wanted})
         body = export.dumps(feature)
         headers["Cache-Control"] = "private, no-store"
     return Response(body, media_type=GEOJSON, headers=headers)
