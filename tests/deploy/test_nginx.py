@@ -228,12 +228,18 @@ def test_json_and_geojson_are_gzipped(front):
 
 def test_a_body_over_the_limit_is_refused_by_nginx_in_french(front):
     proxy, site, replicas = front
-    too_big = b"x" * (7 * 1024 * 1024)  # the service's import cap is 5 MiB (nginx: 6m)
-    refused = httpx.post(proxy.url + "/api/imports", content=too_big, timeout=60,
-                         headers={**site.auth("editor"), "Content-Type": "text/csv"})
+    too_big = b"x" * (7 * 1024 * 1024)  # nginx: 6m, but for imports and the batch lookup
+    refused = httpx.post(proxy.url + "/api/proposals", content=too_big, timeout=60,
+                         headers={"Content-Type": "application/json"})
     assert refused.status_code == 413
     assert refused.headers["Content-Type"].startswith("application/problem+json")
     assert refused.json()["title"] == "Requête trop volumineuse"
+    # an import may be up to 64 MiB (100,000 rows in one go): nginx passes it on, the
+    # service answers (here: not a multipart form, 415 in French)
+    passed = httpx.post(proxy.url + "/api/imports", content=too_big, timeout=120,
+                        headers={**site.auth("editor"), "Content-Type": "text/csv"})
+    assert passed.status_code == 415, passed.text
+    assert passed.headers["Content-Type"].startswith("application/problem+json")
     # a batch lookup may be larger (its own cap): nginx lets it through to the service
     # a batch lookup may be larger (the service's own cap, ~98 MiB): nginx passes it on,
     # the service answers (here: no lon/lat columns, 4xx in French, not nginx's 413)
