@@ -45,11 +45,14 @@ def pending(editing: Editing, caller: Caller | None, layer: str | None = None,
     sorted by name; ``facets``: how many per layer, commune and source (before paging)."""
     caller = _caller(caller)
     names = communes or {}
+    if layer is not None and layer not in editing.layers:
+        raise NotFound(f"Collection inconnue : « {layer[:60]} »")
     layers = [lid for lid, spec in editing.layers.items()
               if spec.editable and "update" in allowed(spec, caller)
               and (layer is None or lid == layer)]
     if layer is not None and not layers:
-        raise Forbidden(f"Vous ne pouvez pas vérifier dans « {layer} »")
+        raise Forbidden(f"Vous ne pouvez pas vérifier dans « {layer} » (couche non "
+                        "modifiable, ou que votre rôle ne peut pas modifier)")
     rows, indexes = [], {}
     for lid in layers:
         try:

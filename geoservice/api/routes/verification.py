@@ -14,6 +14,7 @@ from ...read.snapshot import Snapshot
 from ..auth import CallerDep
 from ..deps import EditingDep, SnapshotDep
 from ..http import only
+from ..problems import problem_response
 from ..writes import READ_ERRORS, WRITE_ERRORS, json_body
 
 router = APIRouter(prefix="/api/verification", tags=["Vérification des données ouvertes"])
@@ -31,7 +32,8 @@ def _commune_names(store: Snapshot) -> dict[str, str]:
             summary="Objets à vérifier (filtrés par couche, commune, source) avec leurs "
                     "preuves : source, millésime, doublons probables",
             dependencies=[only("layer", "commune", "source", "limit", "offset")],
-            responses=READ_ERRORS)
+            responses={**READ_ERRORS, 403: problem_response(
+                "Couche que le rôle ne peut pas modifier")})
 async def pending(
     request: Request, response: Response, caller: CallerDep, editing: EditingDep,
     store: SnapshotDep,
