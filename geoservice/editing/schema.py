@@ -4,7 +4,8 @@ Features Part 5 (Schemas), built from its YAML, and the check every write goes t
 
 The document is a JSON Schema (2020-12) of the feature seen as one object: its properties at
 the top (``type: object``, ``properties``), the identifier and the position among them with
-their ``x-ogc-role`` (``id``, ``primary-geometry``; ``primary-instant`` for the layer's date).
+their ``x-ogc-role`` (``id``, ``primary-geometry``; ``primary-instant`` for the layer's date,
+``primary-interval-start``/``-end`` for its opening and closing dates).
 Each property has a ``title``; a coded one lists its values in ``enum`` and says each in
 words in ``oneOf: [{"const": value, "title": label}]`` (a null value, when allowed, has its
 own entry). Server-owned fields are ``readOnly``. Titles and labels are in one language,
@@ -80,6 +81,10 @@ def _property(name: str, spec: PropertyDef, layer: LayerDef, lang: str) -> dict[
         schema["x-ogc-role"] = "id"
     elif name == layer.temporal_field:
         schema["x-ogc-role"] = "primary-instant"
+    elif layer.temporal_period is not None and name == layer.temporal_period.start:
+        schema["x-ogc-role"] = "primary-interval-start"
+    elif layer.temporal_period is not None and name == layer.temporal_period.end:
+        schema["x-ogc-role"] = "primary-interval-end"
     if name in layer.server_fields:
         schema["readOnly"] = True
     return schema

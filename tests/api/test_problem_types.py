@@ -21,7 +21,7 @@ ERRORS = [
     ("GET", "/api/collections/qpv/items/nope", {}, 404),
     ("GET", "/pas/de/route", {}, 404),
     ("DELETE", "/api/collections/qpv/items", {}, 405),
-    ("GET", "/api/collections/qpv/items?f=xlsx", {}, 400),
+    ("GET", "/api/collections/qpv/items?f=kml", {}, 400),
     ("GET", "/api/collections/qpv/items", {"headers": {"Accept": "image/png"}}, 406),
     ("POST", "/api/collections/lieux_totems/items",
      {"content": b"{}", "headers": {"Content-Type": "application/geo+json"}}, 401),

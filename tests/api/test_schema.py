@@ -42,7 +42,10 @@ def test_roles_types_and_read_only(client):
     assert props["id"]["x-ogc-role"] == "id" and props["id"]["readOnly"] is True
     assert props["geometry"]["x-ogc-role"] == "primary-geometry"
     assert props["geometry"]["format"] == "geometry-point"
-    assert props["annee"]["x-ogc-role"] == "primary-instant"
+    # a project is dated by the period it is open (issue 26), its year is a plain field
+    assert props["date_ouverture"]["x-ogc-role"] == "primary-interval-start"
+    assert props["date_fermeture"]["x-ogc-role"] == "primary-interval-end"
+    assert "x-ogc-role" not in props["annee"]
     assert props["annee"]["type"] == ["integer", "null"]
     assert props["statut"]["enum"] == ["ouvert", "a_venir", "ferme", "inconnu"]
     assert {"const": "ferme", "title": "Fermé"} in props["statut"]["oneOf"]
