@@ -160,3 +160,18 @@ def site_on(request, mirror: Path, tmp_path_factory, name: str,  # noqa: ANN001
     made = Site(tmp_path_factory.mktemp(f"{name}-{request.param}"), mirror, url, **settings)
     made.database_url = url
     return made
+
+
+def site_on_both_stores(name: str, **settings: str):  # noqa: ANN201
+    """A module fixture ``site``: a writing site called ``name`` on the embedded store, then
+    on PostGIS (``settings``: GEOSERVICE_* variables of its server). In a test module:
+    ``site = site_on_both_stores("agenda")``."""
+    import pytest
+
+    @pytest.fixture(scope="module", params=["sqlite", "postgis"])
+    def site(request, mirror, tmp_path_factory):  # noqa: ANN001, ANN202
+        made = site_on(request, mirror, tmp_path_factory, name, **settings)
+        yield made
+        made.stop()
+
+    return site

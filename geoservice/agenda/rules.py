@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..fabrique.stages import split_reference
+from ..fabrique.stages import reference_problems, split_reference
 from .when import When, WhenError, format_moment
 
 PLACE_LAYERS = ("lieux_totems", "hebergement", "accompagnement", "structures_ess", "projets")
@@ -46,17 +46,8 @@ def event_rules(props: dict[str, Any], context: Any, flagged: set[str]) -> Probl
 
 
 def _place_problems(place: Any, exists: Callable[[str, str], bool]) -> Problems:
-    found = split_reference(place)
-    if found is None:
-        return [("lieu", f"« collection/identifiant » attendu (ex. lieux_totems/le-fil), "
-                         f"pas « {str(place)[:60]} »")]
-    collection, fid = found
-    if collection not in PLACE_LAYERS:
-        return [("lieu", f"« {collection} » n'est pas une couche de lieux "
-                         f"({', '.join(PLACE_LAYERS)})")]
-    if not exists(collection, fid):
-        return [("lieu", f"aucun lieu « {fid} » dans {collection}")]
-    return []
+    return reference_problems("lieu", place, PLACE_LAYERS, exists, "lieux_totems/le-fil",
+                              "de lieux", "aucun lieu « {fid} » dans {collection}")
 
 
 def take_place(feature: dict[str, Any], place: Place, moved: bool = False

@@ -19,7 +19,7 @@ from ..fabrique.stages import (
     NEEDS_ANSWER,
     NEEDS_MOTIF,
     STAGES,
-    split_reference,
+    reference_problems,
     stage_of,
 )
 from ..periods import period_problems
@@ -112,18 +112,10 @@ def need_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Pr
 
 
 def _answer_problems(answer: Any, context: Context) -> Problems:
-    found = split_reference(answer)
-    if found is None:
-        return [("reponse", f"« collection/identifiant » attendu (ex. projets/prj-1), pas "
-                            f"« {str(answer)[:60]} »")]
-    collection, fid = found
-    if collection not in ANSWER_LAYERS:
-        return [("reponse", f"« {collection} » n'est pas une couche de projets ou de lieux "
-                            f"ESS ({', '.join(ANSWER_LAYERS)})")]
-    if not context.exists(collection, fid):
-        return [("reponse", f"aucun objet « {fid} » dans {collection} : créez d'abord le "
-                            "projet ou le lieu")]
-    return []
+    return reference_problems(
+        "reponse", answer, ANSWER_LAYERS, context.exists, "projets/prj-1",
+        "de projets ou de lieux ESS",
+        "aucun objet « {fid} » dans {collection} : créez d'abord le projet ou le lieu")
 
 
 def project_rules(props: dict[str, Any], context: Context, flagged: set[str]) -> Problems:

@@ -6,7 +6,7 @@ the same values and labels (checked by ``tests/fabrique``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 
@@ -59,3 +59,21 @@ def split_reference(value: Any) -> tuple[str, str] | None:
         return None
     collection, _, fid = value.strip().partition("/")
     return (collection, fid) if collection and fid else None
+
+
+def reference_problems(field: str, value: Any, layers: tuple[str, ...],
+                       exists: Callable[[str, str], bool], example: str, kind: str,
+                       missing: str) -> list[tuple[str, str]]:
+    """The problem of a ``"collection/id"`` field (a need's answer, an event's place): not
+    of that form, a collection not among ``layers`` (``kind``: what they hold, in words), or
+    no live feature (``missing``: what to say, with ``{fid}`` and ``{collection}``)."""
+    found = split_reference(value)
+    if found is None:
+        return [(field, f"« collection/identifiant » attendu (ex. {example}), pas "
+                        f"« {str(value)[:60]} »")]
+    collection, fid = found
+    if collection not in layers:
+        return [(field, f"« {collection} » n'est pas une couche {kind} ({', '.join(layers)})")]
+    if not exists(collection, fid):
+        return [(field, missing.format(fid=fid, collection=collection))]
+    return []

@@ -11,20 +11,15 @@ import time
 from datetime import UTC, datetime
 
 import openpyxl
-import pytest
 
-from tests.editing_site import site_on
+from tests.editing_site import site_on_both_stores
 from tests.fabrique.conftest import GRAND_MIRAIL, create, need, patch, project
 
 MIRAIL = "QN03107M"
 SYNTHETIC = "test automatique (données synthétiques)"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "time")
-    yield made
-    made.stop()
+site = site_on_both_stores("time")
 
 
 def _errors(response) -> dict[str, str]:

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from icalendar import Calendar
 
-from tests.editing_site import cli, site_on
+from tests.editing_site import cli, site_on_both_stores
 from tests.servers import Served
 from tests.stub_server import StubServer
 
@@ -31,11 +30,7 @@ WEEKLY = {"type": "Feature", "geometry": None, "properties": {
     "source": "test automatique (synthétique)"}}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "agenda")
-    yield made
-    made.stop()
+site = site_on_both_stores("agenda")
 
 
 def _feed(client: httpx.Client, query: str = "") -> Calendar:

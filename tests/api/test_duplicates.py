@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from tests.editing_site import site_on
+from tests.editing_site import site_on_both_stores
 
 SERRE = [1.421281, 43.594005]  # tl2019-14, as the open data (CGET 2019) places it
 GRAND_MIRAIL = [1.40044, 43.57235]
@@ -25,11 +24,7 @@ def place(nom: str, where: list[float], **extra) -> dict:
                            "precision": "adresse", "source": SYNTHETIC, **extra}}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "duplicates")
-    yield made
-    made.stop()
+site = site_on_both_stores("duplicates")
 
 
 def ids(candidates: list[dict]) -> set[str]:

@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
-import pytest
 
-from tests.editing_site import DISTINCT, cli, site_on
+from tests.editing_site import DISTINCT, cli, site_on_both_stores
 
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
          "properties": {"nom": "Recyclerie d'essai", "type": "tiers_lieu",
@@ -24,11 +23,7 @@ PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "editing")
-    yield made
-    made.stop()
+site = site_on_both_stores("editing")
 
 
 def create(client: httpx.Client, feature: dict | None = None, layer: str = "hebergement"

@@ -10,18 +10,13 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from tests.editing_site import site_on
+from tests.editing_site import site_on_both_stores
 
 SYNTHETIC = "test automatique (données synthétiques)"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "import-overwrite")
-    yield made
-    made.stop()
+site = site_on_both_stores("import-overwrite")
 
 
 def upload(client: httpx.Client, text: str, source_name: str) -> dict:

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from tests.editing_site import site_on
+from tests.editing_site import site_on_both_stores
 
 ITEMS = "/api/collections/hebergement/items"
 PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437, 43.6045]},
@@ -19,11 +19,7 @@ PLACE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.4437
                         "source": "test automatique (données synthétiques)"}}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "sorting")
-    yield made
-    made.stop()
+site = site_on_both_stores("sorting")
 
 
 def _plain(text: str) -> str:

@@ -6,18 +6,12 @@ the whole batch."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.editing_site import site_on
+from tests.editing_site import site_on_both_stores
 
 TIERS_LIEUX = "CGET (aujourd'hui ANCT), Mission Coworking, base des tiers-lieux, 2019"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def site(request, mirror, tmp_path_factory):
-    made = site_on(request, mirror, tmp_path_factory, "verification")
-    yield made
-    made.stop()
+site = site_on_both_stores("verification")
 
 
 def test_the_list_is_filtered_and_shows_its_evidence(site):
