@@ -23,6 +23,7 @@ from .accounts import SESSION_TABLES
 from .base import StorageError
 from .database import Cursor, SqlDatabase
 from .imports import IMPORT_TABLES
+from .pg_errors import connection_reason, url_problem
 from .proposals import PROPOSAL_TABLES
 from .rates import RATE_TABLES
 from .sql import ROW_REVISIONS, SqlFeatures, SqlStorage, history_tables
@@ -48,6 +49,17 @@ _SCHEMA = [
     "geometry geometry(Geometry, 4326), PRIMARY KEY (collection, fid))",
     "CREATE TABLE collections_previous (id TEXT PRIMARY KEY, provenance JSONB)",
 ]
+
+
+def _why(url: str, timeout: float) -> str:
+    """Why no connection came within ``timeout``: one direct attempt, its reason in French."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=max(2, math.ceil(timeout))).close()
+    except Exception as exc:  # noqa: BLE001 — OperationalError and its kin
+        return connection_reason(exc)
+    return f"aucune connexion en {timeout:g} s"
 
 
 class PostgisDatabase(SqlDatabase):
@@ -88,6 +100,9 @@ class PostgisDatabase(SqlDatabase):
         self.down_since: float | None = None
         """When this process last found the database unreachable (None: it answers)."""
         self._state = threading.Lock()
+        problem = url_problem(url)
+        if problem is not None:
+            raise StorageError(f"GEOSERVICE_DATABASE_URL ({self.description}) : {problem}")
         try:
             # a broken connection (left by an outage) is checked and replaced before use;
             # a failed reconnection gives up after ``timeout`` so that the next request
@@ -101,9 +116,9 @@ class PostgisDatabase(SqlDatabase):
             with contextlib.suppress(Exception):
                 self.pool.close(timeout=0)
             raise StoreUnavailable(
-                f"base de données PostGIS injoignable ({self.description}) : aucune "
-                f"connexion en {timeout:g} s. Vérifiez qu'elle tourne (geoservice serve "
-                "--wait-db SECONDES l'attend au démarrage)") from exc
+                f"base de données PostGIS injoignable ({self.description}) : "
+                f"{_why(url, timeout)}. Vérifiez qu'elle tourne et son adresse (geoservice "
+                "serve --wait-db SECONDES l'attend au démarrage)") from exc
 
     @property
     def up(self) -> bool:
