@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..auth.service import Accounts
 from ..editing import Editing
+from ..editing.duplicates import Index, group
 from ..editing.proposals import Proposals
 from ..imports.geocoding import Thresholds
 from ..imports.service import Imports
@@ -40,6 +41,15 @@ def snapshot_neighbours(snapshot: Any, collection: str) -> list[tuple[str, dict,
     return list(zip(ids, layer.records, layer.geometries, strict=True))
 
 
+def snapshot_index(snapshot: Any, collection: str) -> Index:
+    """The likely-duplicate index of a collection's group (:mod:`..editing.duplicates`),
+    built once per snapshot: each creation, proposal review or duplicate lookup between two
+    writes reuses it; a write makes a new snapshot, hence a new index."""
+    return snapshot.derived.get(
+        ("duplicate-index", frozenset(group(collection))),
+        lambda: Index.of(collection, lambda c: snapshot_neighbours(snapshot, c)))
+
+
 def build_services(settings: Settings, storage: Storage | None, readmodel: ReadModel
                    ) -> Services:
     """The services on ``storage``; each commit makes ``readmodel`` catch up before the
@@ -60,10 +70,13 @@ def build_services(settings: Settings, storage: Storage | None, readmodel: ReadM
     def neighbours(collection: str) -> list[tuple[str, dict, Any]]:
         return snapshot_neighbours(readmodel.current, collection)
 
+    def index(collection: str) -> Index:
+        return snapshot_index(readmodel.current, collection)
+
     editing = Editing(storage, layers, settings.territoire, on_commit=caught_up, where=where,
-                      neighbours=neighbours)
+                      neighbours=neighbours, index=index)
     imports = Imports(editing, settings.ban_url,
                       Thresholds(settings.import_sure_score, settings.import_sure_gap),
                       tuple(get_territory(settings.territoire).communes), where)
-    return Services(editing, Proposals(editing, settings, where, neighbours), imports,
+    return Services(editing, Proposals(editing, settings, where), imports,
                     Accounts(storage, settings))

@@ -14,7 +14,6 @@ contact erased.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,7 +32,6 @@ from ..errors import (
 )
 from ..ratelimit import take
 from ..storage.base import Row, now, stamp
-from .duplicates import find
 from .entities import Decision, Proposal
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
@@ -59,9 +57,6 @@ MAX_NOTE = 2_000
 MAX_CONTACT = 200
 PROPOSED_BY = {"new": "proposé", "correction": "correction proposée",
                "report": "problème signalé"}
-
-Neighbours = Callable[[str], list[tuple[str, dict[str, Any], Any]]]
-"""collection → its live features as (id, properties, shapely geometry in EPSG:4326)."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +92,11 @@ def _point(geometry: bytes | None) -> Any:
 class Proposals:
     """The moderation queue on a store; ``editing`` applies acceptances."""
 
-    def __init__(self, editing: Editing, settings: Any, where: Where,
-                 neighbours: Neighbours) -> None:
+    def __init__(self, editing: Editing, settings: Any, where: Where) -> None:
         self.editing = editing
         self.storage = editing.storage
         self.settings = settings
         self.where = where
-        self.neighbours = neighbours
 
     # -- residents -------------------------------------------------------------------------
 
@@ -260,8 +253,8 @@ class Proposals:
         if proposed is None:
             return []
         exclude = ((proposal.collection, proposal.target),) if proposal.target else ()
-        found = find(self.neighbours, proposal.collection,
-                     proposed.get("properties") or {}, proposed.get("geometry"), exclude)
+        found = self.editing.duplicates(proposal.collection, proposed.get("properties") or {},
+                                        proposed.get("geometry"), exclude)
         return [{**c, "why": c["raison"].split(" ; ")} for c in found]
 
     def accept(self, pid: str, caller: Caller | None, edited: Any = None,

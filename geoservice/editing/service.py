@@ -34,7 +34,7 @@ from ..errors import (
 from ..storage import Applied, Change, Row, Storage, VersionConflict
 from ..storage.base import CollectionData, Version, WriteMeta, stamp
 from ..words import slug
-from .duplicates import Neighbours, find
+from .duplicates import Index, Neighbours
 from .entities import Decision
 from .geojson import check_feature_shape, geometry_wkb, invalid, row_feature
 from .patch import merge_patch
@@ -91,11 +91,15 @@ class Editing:
 
     def __init__(self, storage: Storage, layers: Layers, territory: str,
                  on_commit: Callable[[list[Applied]], None] | None = None,
-                 where: Where | None = None, neighbours: Neighbours | None = None) -> None:
+                 where: Where | None = None, neighbours: Neighbours | None = None,
+                 index: Callable[[str], Index] | None = None) -> None:
         self.storage = storage
         self.neighbours: Neighbours = neighbours or self._stored_neighbours
         """Live features of a collection, for the likely-duplicate rule (the API gives its
         snapshot's; by default, read from storage)."""
+        self._index = index
+        """The likely-duplicate index of a collection's group, when the caller keeps one
+        (the API: once per snapshot); None: built from ``neighbours`` at each use."""
         self._layers = layers if callable(layers) else (lambda: layers)
         self.territory = territory
         self.on_commit = on_commit or (lambda applied: None)
@@ -197,7 +201,13 @@ class Editing:
     def duplicates(self, collection: str, properties: dict[str, Any], geometry: Any,
                    exclude: tuple[tuple[str, str], ...] = ()) -> list[dict[str, Any]]:
         """Likely duplicates of a feature (:mod:`.duplicates`) among the live features."""
-        return find(self.neighbours, collection, properties, geometry, exclude)
+        return self.duplicate_index(collection).candidates(properties, geometry, exclude)
+
+    def duplicate_index(self, collection: str) -> Index:
+        """What a feature of ``collection`` is compared with (:class:`.duplicates.Index`)."""
+        if self._index is not None:
+            return self._index(collection)
+        return Index.of(collection, self.neighbours)
 
     def refuse_duplicates(self, collection: str, properties: dict[str, Any],
                           geometry: Any) -> None:

@@ -14,7 +14,7 @@ from ..auth.accounts import Caller
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized
 from ..storage import Change, VersionConflict
 from ..storage.base import WriteMeta
-from .duplicates import Index, group
+from .duplicates import group
 from .geojson import invalid
 from .service import Editing, allowed
 
@@ -81,7 +81,7 @@ def pending(editing: Editing, caller: Caller | None, layer: str | None = None,
     for lid, fid, props, geometry, family in page:
         key = group(lid)
         if key not in indexes:
-            indexes[key] = Index.of(lid, editing.neighbours)
+            indexes[key] = editing.duplicate_index(lid)
         code = props.get("commune")
         row = editing.storage.features.get(lid, fid)
         items.append({"collection": lid, "id": fid, "nom": props.get("nom"),

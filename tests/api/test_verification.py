@@ -37,6 +37,19 @@ def test_the_list_is_filtered_and_shows_its_evidence(site):
     assert site.client().get("/api/verification").status_code == 401
 
 
+def test_a_batch_without_credentials_is_refused_and_writes_nothing(site):
+    public = site.client()
+    before = public.get("/api/collections/hebergement/items/tl2019-611").headers["etag"]
+    body = {"action": "verify", "reason": "essai sans compte",
+            "items": [{"collection": "hebergement", "id": "tl2019-611", "version": 1}]}
+    for headers in ({}, {"Authorization": "Bearer gst_000000000000_" + "A" * 43}):
+        refused = public.post("/api/verification", json=body, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    after = public.get("/api/collections/hebergement/items/tl2019-611").headers["etag"]
+    assert after == before
+
+
 def test_batch_verify_and_discard_in_one_transaction(site):
     editor, moderator = site.client("editor"), site.client("moderator")
     items = [{"collection": "hebergement", "id": fid, "version": 1}

@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...editing.duplicates import find
 from ...errors import InvalidParameter
 from ..deps import AsciiCoordinates, SnapshotDep
 from ..http import only
 from ..problems import problem_response
-from ..services import snapshot_neighbours
+from ..services import snapshot_index
 
 router = APIRouter(prefix="/api/duplicates", tags=["Doublons probables"])
 
@@ -44,6 +43,6 @@ async def duplicates(
     geometry = None if lon is None else {"type": "Point", "coordinates": [lon, lat]}
     props = {"nom": nom, "adresse": adresse, "commune": commune, "siret": siret}
     found = await run_in_threadpool(
-        find, lambda c: snapshot_neighbours(store, c), layer.id, props, geometry)
+        lambda: snapshot_index(store, layer.id).candidates(props, geometry))
     response.headers["Cache-Control"] = "no-store"
     return {"collection": layer.id, "candidates": found}
